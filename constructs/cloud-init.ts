@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
+
+/** Where the cloud-init template and its sibling files live. */
+export const TEMPLATE_DIR = join(__dirname, "..", "templates");
+
+/** How a node gets its nats-server binary. */
+export type NatsInstallMethod = "release" | "apt";
+
+/**
+ * Which node addresses nats-server tells clients about (INFO connect_urls):
+ * - `none`: none (`--no_advertise`); clients only know the load balancer;
+ * - `private`: the private addresses it listens on (nats-server's own default, as in the tutorial);
+ * - `public`: listens on every interface and advertises the public address.
+ */
+export type NatsAdvertise = "none" | "private" | "public";
+export const ADVERTISE_MODES: readonly NatsAdvertise[] = ["none", "private", "public"];
+
+/** Values rendered into one node's cloud-init. */
+export interface CloudInitProps {
+  /** Droplet name, used as the NATS server name. */
+  readonly serverName: string;
+  /** Cluster name shared by every member. */
+  readonly clusterName: string;
+  readonly clientPort: number;
+  /** @default - no monitoring endpoint */
+  readonly monitorPort?: number;
+  readonly clusterPort: number;
+  /**
+   * Host of the seed node's route URL, usually a Terraform reference to the seed's
+   * private IPv4 address.
+   *
+   * @default - no `--routes`: this node is the seed
+   */
+  readonly seedAddress?: string;
+  /** @default "none" */
+  readonly advertise?: NatsAdvertise;
+  /** @default "release" */
+  readonly installMethod?: NatsInstallMethod;
+  /** nats-server release installed by the `release` method, e.g. "2.10.24". */
+  readonly natsVersion: string;
+  /**
+   * Authorization blocks for nats-server.conf (NATS config syntax); may hold Terraform
+   * references to secrets, never the secrets themselves.
+   *
+   * @default - no authorization
+   */
+  readonly authorization?: string;
+  /** @default 30 */
+  readonly lameDuckSeconds?: number;
+}
+
+/** The nats-server flags for one node, exactly as they appear in the systemd unit. */
+export function natsServerFlags(props: CloudInitProps): string[] {
+  const advertise = props.advertise ?? "none";
+  const flags = [
+    "--config", "nats-server.conf",
+    "--server_name", props.serverName,
+    "-a", advertise === "public" ? "0.0.0.0" : "$PRIVATE_IP",
+    "-p", String(props.clientPort),
+    ...(props.monitorPort !== undefined ? ["-m", String(props.monitorPort)] : []),
+    "--cluster_name", props.clusterName,
+    "--cluster", `nats://$PRIVATE_IP:${props.clusterPort}`,
+    "--cluster_advertise", `$PRIVATE_IP:${props.clusterPort}`,
+  ];
+  if (props.seedAddress !== undefined) {
+    flags.push("--routes", `nats://${props.seedAddress}:${props.clusterPort}`);
+  }
+  if (advertise === "public") flags.push("--client_advertise", `$PUBLIC_IP:${props.clientPort}`);
+  if (advertise === "none") flags.push("--no_advertise");
+  return flags;
+}
+
+/** Renders one node's `#cloud-config` document from the files in templates/. */
+export function renderCloudInit(props: CloudInitProps): string {
+  const lameDuckSeconds = props.lameDuckSeconds ?? 30;
+  const values: Record<string, string> = {
+    serverName: props.serverName,
+    clusterName: props.clusterName,
+    flags: natsServerFlags(props).join(" "),
+    installMethod: props.installMethod ?? "release",
+    natsVersion: props.natsVersion,
+    lameDuckSeconds: String(lameDuckSeconds),
+    stopTimeoutSeconds: String(lameDuckSeconds + 30),
+    authorization: props.authorization ?? "",
+  };
+  const doc = parseDocument(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
+  const files = doc.get("write_files");
+  if (!isSeq(files)) {
+    throw new Error("templates/cloud-init.yaml has no write_files list");
+  }
+  for (const file of files.items) {
+    if (!isMap(file)) continue;
+    const content = String(file.get("content"));
+    const include = /^\{\{file:([\w.-]+)\}\}$/.exec(content);
+    if (include) {
+      const rendered = new Scalar(fillPlaceholders(readTemplate(include[1]), values));
+      rendered.type = Scalar.BLOCK_LITERAL;
+      file.set("content", rendered);
+    }
+  }
+  return toCloudConfig(doc);
+}
+
+function toCloudConfig(doc: Document): string {
+  if (doc.errors.length > 0) {
+    throw new Error(`rendered cloud-init is not valid yaml: ${doc.errors[0].message}`);
+  }
+  const body = doc.toString({ lineWidth: 0 });
+  return body.startsWith("#cloud-config\n") ? body : `#cloud-config\n${body}`;
+}
+
+function readTemplate(name: string): string {
+  return readFileSync(join(TEMPLATE_DIR, name), "utf8");
+}
+
+/** Replaces every `{{name}}` with its value; an unknown name is a template bug. */
+function fillPlaceholders(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) {
+      throw new Error(`template placeholder {{${name}}} has no value; known: ${Object.keys(values).join(", ")}`);
+    }
+    return value;
+  });
+}

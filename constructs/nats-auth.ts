@@ -1,0 +1,71 @@
+import { Password } from "@cdktf/provider-random/lib/password";
+import { Construct } from "constructs";
+import { ValidationErrors, oneOf } from "./validation";
+
+export type ClientAuth = "none" | "token" | "user-password";
+export const CLIENT_AUTH_MODES: readonly ClientAuth[] = ["none", "token", "user-password"];
+
+export interface NatsAuthProps {
+  /**
+   * Cluster members authenticate each other's routes with a generated password.
+   * @default true
+   */
+  readonly routes?: boolean;
+  /**
+   * How clients authenticate: a generated token, or user `clientUser` with a generated
+   * password.
+   * @default "token"
+   */
+  readonly client?: ClientAuth;
+  /** @default "nats" */
+  readonly clientUser?: string;
+}
+
+/**
+ * Generated credentials for a NATS cluster. Secrets exist only in Terraform state (as
+ * random_password results); the synthesized plan holds references to them, never values,
+ * and nats-server reads them from a 0600 config file, not from its command line.
+ */
+export class NatsAuth extends Construct {
+  /** nats-server.conf blocks that reference the secrets; empty when nothing is enabled. */
+  public readonly authorization: string;
+  /** Reference to the client token or password, when client auth is on. */
+  public readonly clientSecret?: string;
+  public readonly clientUser?: string;
+  public readonly client: ClientAuth;
+
+  constructor(scope: Construct, id: string, props: NatsAuthProps = {}) {
+    super(scope, id);
+    validateAuthProps(props).throwIfAny(this.node.path);
+    this.client = props.client ?? "token";
+    const blocks: string[] = [];
+    if (this.client !== "none") {
+      this.clientSecret = secret(this, "client-secret");
+      if (this.client === "token") {
+        blocks.push(`authorization {\n  token: "${this.clientSecret}"\n}`);
+      } else {
+        this.clientUser = props.clientUser ?? "nats";
+        blocks.push(`authorization {\n  user: "${this.clientUser}"\n  password: "${this.clientSecret}"\n}`);
+      }
+    }
+    if (props.routes ?? true) {
+      const routePassword = secret(this, "route-password");
+      blocks.push(`cluster {\n  authorization {\n    user: "route"\n    password: "${routePassword}"\n  }\n}`);
+    }
+    this.authorization = blocks.join("\n");
+  }
+}
+
+/** A 32-character alphanumeric secret: safe inside a quoted NATS config string. */
+function secret(scope: Construct, id: string): string {
+  return new Password(scope, id, { length: 32, special: false }).result;
+}
+
+/** Adds every problem in `props` to `errors` (a new collection by default) and returns it. */
+export function validateAuthProps(props: NatsAuthProps, errors = new ValidationErrors()): ValidationErrors {
+  errors.add(oneOf("auth.client", props.client, CLIENT_AUTH_MODES));
+  if (props.clientUser !== undefined) {
+    errors.check(!/^[A-Za-z0-9_-]{1,64}$/.test(props.clientUser), `auth.clientUser ${JSON.stringify(props.clientUser)} is not valid: expected 1 to 64 letters, digits, dashes or underscores`);
+  }
+  return errors;
+}

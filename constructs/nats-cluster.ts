@@ -1,0 +1,144 @@
+import { Annotations } from "cdktf";
+import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
+import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
+import { Construct } from "constructs";
+import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
+import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
+import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateLoadBalancerProps } from "./nats-load-balancer";
+import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
+import { NatsOutputs } from "./nats-outputs";
+import { ReadinessGate } from "./readiness-gate";
+import { ValidationErrors } from "./validation";
+
+export interface NatsClusterProps extends NatsNodesProps {
+  /**
+   * Forwards the monitor port through the load balancer. The endpoint is unauthenticated
+   * and lists every client's address: only for demos.
+   * @default false
+   */
+  readonly publishMonitor?: boolean;
+  /**
+   * The load balancer's health check; `port` defaults to the monitor port.
+   * @default - http GET /healthz on the monitor port every 10 s, timeout 5 s, healthy 3, unhealthy 3
+   */
+  readonly healthCheck?: Partial<HealthCheckProps>;
+  /** @default 1 */
+  readonly loadBalancerSizeUnit?: number;
+  /** @default - "<tag>-lb" */
+  readonly loadBalancerName?: string;
+  /**
+   * Puts a cloud firewall in front of the nodes (see NatsFirewall).
+   * @default true
+   */
+  readonly firewall?: boolean;
+  /** @default - none: no SSH, monitor port only for the load balancer */
+  readonly adminCidrs?: string[];
+  /** @default - none: clients only through the load balancer */
+  readonly clientCidrs?: string[];
+  /**
+   * Route and client authentication with generated secrets; `false` turns all auth off.
+   * @default - routes authenticated, clients use a generated token
+   */
+  readonly auth?: NatsAuthProps | false;
+  /**
+   * Runs `npm run verify` against the load balancer at the end of `cdktf deploy`.
+   * @default true
+   */
+  readonly readinessGate?: boolean;
+  /** @default 900 */
+  readonly readinessTimeoutSeconds?: number;
+}
+
+/**
+ * A load-balanced NATS cluster on DigitalOcean: droplets booting nats-server with cluster
+ * routes to the seed, a load balancer that finds them by tag, and (by default) a firewall,
+ * authentication, outputs and a readiness gate.
+ */
+export class NatsCluster extends Construct {
+  public readonly nodes: NatsNodes;
+  public readonly droplets: Droplet[];
+  public readonly loadBalancer: Loadbalancer;
+  public readonly firewall?: NatsFirewall;
+  public readonly auth?: NatsAuth;
+  public readonly outputs: NatsOutputs;
+  public readonly readinessGate?: ReadinessGate;
+
+  constructor(scope: Construct, id: string, props: NatsClusterProps = {}) {
+    super(scope, id);
+    const monitoring = props.monitoring ?? true;
+    const publishMonitor = props.publishMonitor ?? false;
+    const clientPort = props.clientPort ?? 4222;
+    const monitorPort = props.monitorPort ?? 8222;
+    const region = props.region ?? "nyc3";
+    const tag = props.tag ?? props.namePrefix ?? "nats";
+    const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
+    if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
+    const healthCheck: HealthCheckProps = monitoring
+      ? { port: monitorPort, ...props.healthCheck }
+      : { protocol: "tcp", port: clientPort, ...props.healthCheck };
+    const lbProps = { region, dropletTag: tag, forwardingRules, healthCheck, sizeUnit: props.loadBalancerSizeUnit, name: props.loadBalancerName };
+
+    // Validate everything first, so that one synth reports every problem at once.
+    const errors = new ValidationErrors();
+    validateNodesProps(props, errors);
+    validateLoadBalancerProps(lbProps, errors);
+    validateFirewallProps(props, errors);
+    if (props.auth) validateAuthProps(props.auth, errors);
+    errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");
+    errors.check(
+      !monitoring && healthCheck.protocol !== "tcp",
+      `healthCheck.protocol ${JSON.stringify(healthCheck.protocol ?? "http")} needs the monitor port, but monitoring is false: use a tcp health check`,
+    );
+    errors.throwIfAny(this.node.path);
+
+    this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
+    this.nodes = new NatsNodes(this, "nodes", {
+      ...props,
+      authorization: this.auth?.authorization,
+    });
+    this.droplets = this.nodes.droplets;
+    this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", { ...lbProps, vpcUuid: props.vpcUuid }).loadBalancer;
+
+    if (props.firewall ?? true) {
+      this.firewall = new NatsFirewall(this, "firewall", {
+        dropletTag: this.nodes.tag.name,
+        loadBalancerId: this.loadBalancer.id,
+        clientPort,
+        monitorPort,
+        clusterPort: this.nodes.clusterPort,
+        adminCidrs: props.adminCidrs,
+        clientCidrs: props.clientCidrs,
+      });
+    } else if (props.adminCidrs || props.clientCidrs) {
+      Annotations.of(this).addWarning("adminCidrs and clientCidrs have no effect without the firewall");
+    }
+
+    this.outputs = new NatsOutputs(this, "outputs", {
+      loadBalancer: this.loadBalancer,
+      nodes: this.nodes.byName,
+      clientPort,
+      publishedMonitorPort: publishMonitor ? monitorPort : undefined,
+      clientSecret: this.auth?.clientSecret,
+    });
+
+    if (props.readinessGate ?? true) {
+      this.readinessGate = new ReadinessGate(this, "readiness-gate", {
+        loadBalancerIp: this.loadBalancer.ip,
+        loadBalancerId: this.loadBalancer.id,
+        dropletIds: this.droplets.map((d) => d.id),
+        expectNodes: this.nodes.nodeCount,
+        clientPort,
+        monitorPort: publishMonitor ? monitorPort : undefined,
+        timeoutSeconds: props.readinessTimeoutSeconds,
+        environment: clientCredentials(this.auth),
+      });
+    }
+  }
+}
+
+/** The environment variables verify reads client credentials from. */
+function clientCredentials(auth: NatsAuth | undefined): Record<string, string> | undefined {
+  if (auth?.clientSecret === undefined) return undefined;
+  if (auth.client === "token") return { NATS_TOKEN: auth.clientSecret };
+  return { NATS_USER: auth.clientUser ?? "nats", NATS_PASSWORD: auth.clientSecret };
+}

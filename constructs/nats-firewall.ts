@@ -1,0 +1,81 @@
+import { Firewall, FirewallInboundRule, FirewallOutboundRule } from "@cdktf/provider-digitalocean/lib/firewall";
+import { Construct } from "constructs";
+import { ValidationErrors, pattern } from "./validation";
+
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+
+export interface NatsFirewallProps {
+  /** @default - "<dropletTag>-fw" */
+  readonly name?: string;
+  /** The firewall applies to droplets with this tag; cluster traffic is allowed between them. */
+  readonly dropletTag: string;
+  /** The load balancer that may reach the client and monitor ports. */
+  readonly loadBalancerId: string;
+  readonly clientPort: number;
+  readonly monitorPort: number;
+  readonly clusterPort: number;
+  /**
+   * Addresses allowed to SSH (22) and to read the monitor port directly.
+   * @default - none: no SSH, monitoring only through the load balancer's health check
+   */
+  readonly adminCidrs?: string[];
+  /**
+   * Addresses allowed to reach the client port on the nodes directly, without the load
+   * balancer (used with `advertise: "public"`).
+   * @default - none: clients only come through the load balancer
+   */
+  readonly clientCidrs?: string[];
+}
+
+/**
+ * A DigitalOcean cloud firewall for the nodes. Inbound: client port from the load balancer
+ * (and optional client CIDRs), monitor port from the load balancer (its health check) and
+ * admin CIDRs, cluster port from the cluster's own droplets, SSH from admin CIDRs only.
+ * Outbound: DNS, NTP, HTTP and HTTPS (packages and the nats-server download) and the
+ * cluster port to the cluster's droplets. The firewall is stateful: replies are allowed.
+ */
+export class NatsFirewall extends Construct {
+  public readonly firewall: Firewall;
+
+  constructor(scope: Construct, id: string, props: NatsFirewallProps) {
+    super(scope, id);
+    validateFirewallProps(props).throwIfAny(this.node.path);
+    const admin = props.adminCidrs ?? [];
+    const clients = props.clientCidrs ?? [];
+    const lb = [props.loadBalancerId];
+    const inbound: FirewallInboundRule[] = [
+      { protocol: "tcp", portRange: String(props.clientPort), sourceLoadBalancerUids: lb, sourceAddresses: orUndefined(clients) },
+      { protocol: "tcp", portRange: String(props.monitorPort), sourceLoadBalancerUids: lb, sourceAddresses: orUndefined(admin) },
+      { protocol: "tcp", portRange: String(props.clusterPort), sourceTags: [props.dropletTag] },
+    ];
+    if (admin.length > 0) inbound.push({ protocol: "tcp", portRange: "22", sourceAddresses: admin });
+    const outbound: FirewallOutboundRule[] = [
+      { protocol: "udp", portRange: "53", destinationAddresses: ANYWHERE },
+      { protocol: "tcp", portRange: "53", destinationAddresses: ANYWHERE },
+      { protocol: "udp", portRange: "123", destinationAddresses: ANYWHERE },
+      { protocol: "tcp", portRange: "80", destinationAddresses: ANYWHERE },
+      { protocol: "tcp", portRange: "443", destinationAddresses: ANYWHERE },
+      { protocol: "tcp", portRange: String(props.clusterPort), destinationTags: [props.dropletTag] },
+    ];
+    this.firewall = new Firewall(this, "firewall", {
+      name: props.name ?? `${props.dropletTag}-fw`,
+      tags: [props.dropletTag],
+      inboundRule: inbound,
+      outboundRule: outbound,
+    });
+  }
+}
+
+function orUndefined(values: string[]): string[] | undefined {
+  return values.length > 0 ? values : undefined;
+}
+
+/** Adds every problem in `props` to `errors` (a new collection by default) and returns it. */
+export function validateFirewallProps(
+  props: Pick<NatsFirewallProps, "adminCidrs" | "clientCidrs">,
+  errors = new ValidationErrors(),
+): ValidationErrors {
+  (props.adminCidrs ?? []).forEach((cidr, i) => errors.add(pattern(`adminCidrs[${i}]`, cidr, "cidr")));
+  (props.clientCidrs ?? []).forEach((cidr, i) => errors.add(pattern(`clientCidrs[${i}]`, cidr, "cidr")));
+  return errors;
+}

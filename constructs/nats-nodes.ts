@@ -1,0 +1,178 @@
+import { Annotations } from "cdktf";
+import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
+import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
+import { Construct } from "constructs";
+import { ADVERTISE_MODES, NatsAdvertise, NatsInstallMethod, renderCloudInit } from "./cloud-init";
+import { ValidationErrors, distinctPorts, integerInRange, isKnown, oneOf, pattern, port } from "./validation";
+
+/** Largest cluster: every node routes to every other, so the mesh grows as n². */
+export const MAX_NODES = 25;
+
+/** nats-server release installed on droplets by default (it has every flag the unit uses). */
+export const DEFAULT_NATS_VERSION = "2.10.24";
+
+export interface NatsNodesProps {
+  /**
+   * How many droplets. Node 1 is the seed: every other node routes to it.
+   * @default 3
+   */
+  readonly nodeCount?: number;
+  /**
+   * Droplet names are `<namePrefix>-1` … `<namePrefix>-<nodeCount>`; each is also the node's
+   * NATS server name.
+   * @default "nats"
+   */
+  readonly namePrefix?: string;
+  /** @default "nyc3" */
+  readonly region?: string;
+  /** @default "s-1vcpu-1gb" - the smallest size with 1 GiB of memory */
+  readonly size?: string;
+  /** @default "ubuntu-24-04-x64" */
+  readonly image?: string;
+  /**
+   * Enables public IPv6 on each droplet (it cannot be turned off again without replacing it).
+   * @default false
+   */
+  readonly ipv6?: boolean;
+  /**
+   * The tag every droplet carries; the load balancer and the firewall find the nodes by it.
+   * @default - the name prefix
+   */
+  readonly tag?: string;
+  /**
+   * SSH key IDs or fingerprints installed for root.
+   * @default - no keys: DigitalOcean e-mails a root password unless the account forbids it
+   */
+  readonly sshKeys?: string[];
+  /**
+   * VPC the droplets join; cluster routes use its private addresses.
+   * @default - the region's default VPC
+   */
+  readonly vpcUuid?: string;
+  /**
+   * Installs DigitalOcean's metrics agent (CPU, memory and disk graphs and alerts).
+   * @default true
+   */
+  readonly monitoringAgent?: boolean;
+  /** @default - the name prefix */
+  readonly clusterName?: string;
+  /** @default 4222 */
+  readonly clientPort?: number;
+  /**
+   * HTTP monitoring port (`-m`): /varz, /routez, /healthz. Bound to the private address.
+   * @default 8222
+   */
+  readonly monitorPort?: number;
+  /** @default 6222 */
+  readonly clusterPort?: number;
+  /**
+   * Starts the HTTP monitoring endpoint (`-m`). Without it the health check must be tcp.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /** @default "none" - clients are told no node addresses and always come through the load balancer */
+  readonly advertise?: NatsAdvertise;
+  /** @default "release" - the pinned GitHub release, checked against its SHA256SUMS */
+  readonly installMethod?: NatsInstallMethod;
+  /** @default DEFAULT_NATS_VERSION */
+  readonly natsVersion?: string;
+  /**
+   * Authorization blocks for each node's nats-server.conf; Terraform references only.
+   * @default - no authorization
+   */
+  readonly authorization?: string;
+}
+
+/** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
+export class NatsNodes extends Construct {
+  public readonly droplets: Droplet[];
+  /** Droplets by name, in node order. */
+  public readonly byName = new Map<string, Droplet>();
+  public readonly tag: Tag;
+  public readonly seed: Droplet;
+  public readonly nodeCount: number;
+  public readonly clientPort: number;
+  public readonly monitorPort: number;
+  public readonly clusterPort: number;
+  public readonly region: string;
+
+  constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
+    super(scope, id);
+    validateNodesProps(props).throwIfAny(this.node.path);
+
+    const nodeCount = props.nodeCount ?? 3;
+    const namePrefix = props.namePrefix ?? "nats";
+    this.nodeCount = nodeCount;
+    this.region = props.region ?? "nyc3";
+    this.clientPort = props.clientPort ?? 4222;
+    this.monitorPort = props.monitorPort ?? 8222;
+    this.clusterPort = props.clusterPort ?? 6222;
+    if (isKnown(nodeCount) && nodeCount % 2 === 0) {
+      Annotations.of(this).addWarning(
+        `nodeCount ${nodeCount} is even: a cluster of ${nodeCount} tolerates no more failures than ${nodeCount - 1}; use an odd count for JetStream quorum`,
+      );
+    }
+
+    this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
+    this.droplets = [];
+    for (let i = 1; i <= nodeCount; i++) {
+      const name = `${namePrefix}-${i}`;
+      const seed = this.droplets[0];
+      const userData = renderCloudInit({
+        serverName: name,
+        clusterName: props.clusterName ?? namePrefix,
+        clientPort: this.clientPort,
+        monitorPort: (props.monitoring ?? true) ? this.monitorPort : undefined,
+        clusterPort: this.clusterPort,
+        seedAddress: seed?.ipv4AddressPrivate,
+        advertise: props.advertise,
+        installMethod: props.installMethod,
+        natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
+        authorization: props.authorization,
+      });
+      // The construct ID is the droplet's identity in Terraform state: never derive it from
+      // anything that can change, or the droplet is replaced.
+      const droplet = new Droplet(this, `node-${i}`, {
+          name,
+          region: this.region,
+          size: props.size ?? "s-1vcpu-1gb",
+          image: props.image ?? "ubuntu-24-04-x64",
+          ipv6: props.ipv6 ?? false,
+          monitoring: props.monitoringAgent ?? true,
+          tags: [this.tag.name],
+          sshKeys: props.sshKeys,
+          vpcUuid: props.vpcUuid,
+          userData,
+        });
+      this.droplets.push(droplet);
+      this.byName.set(name, droplet);
+    }
+    this.seed = this.droplets[0];
+  }
+}
+
+/** Adds every problem in `props` to `errors` (a new collection by default) and returns it. */
+export function validateNodesProps(props: NatsNodesProps, errors = new ValidationErrors()): ValidationErrors {
+  errors.add(integerInRange("nodeCount", props.nodeCount, 1, MAX_NODES, " (every node routes to every other, so the mesh grows as n²)"));
+  errors.add(pattern("namePrefix", props.namePrefix, "hostname"));
+  errors.add(pattern("region", props.region, "region"));
+  errors.add(pattern("size", props.size, "size"));
+  errors.add(pattern("image", props.image, "image"));
+  errors.add(pattern("tag", props.tag, "tag"));
+  errors.add(pattern("clusterName", props.clusterName, "clusterName"));
+  errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
+  errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
+  errors.add(oneOf("installMethod", props.installMethod, ["release", "apt"]));
+  errors.add(port("clientPort", props.clientPort));
+  errors.add(port("monitorPort", props.monitorPort));
+  errors.add(port("clusterPort", props.clusterPort));
+  for (const problem of distinctPorts({
+    clientPort: props.clientPort ?? 4222,
+    monitorPort: props.monitorPort ?? 8222,
+    clusterPort: props.clusterPort ?? 6222,
+    "ssh (22)": 22,
+  })) {
+    errors.add(problem);
+  }
+  return errors;
+}

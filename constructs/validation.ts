@@ -1,0 +1,93 @@
+import { Token } from "cdktf";
+
+/**
+ * Collects every problem in a configuration so that one synth reports them all,
+ * then throws a single error listing them. Unresolved tokens are never judged.
+ */
+export class ValidationErrors {
+  private readonly messages: string[] = [];
+
+  /** Records `message` when `failed` is true. */
+  public check(failed: boolean, message: string): void {
+    if (failed) this.messages.push(message);
+  }
+
+  public add(message: string | undefined): void {
+    if (message !== undefined) this.messages.push(message);
+  }
+
+  public get count(): number {
+    return this.messages.length;
+  }
+
+  public throwIfAny(scope: string): void {
+    if (this.messages.length === 0) return;
+    if (this.messages.length === 1) throw new Error(`${scope}: ${this.messages[0]}`);
+    throw new Error(`${scope}: ${this.messages.length} problems:\n- ${this.messages.join("\n- ")}`);
+  }
+}
+
+/** True when the value can be judged now (not a token resolved at synth or apply). */
+export function isKnown(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "string" || typeof value === "number") return !Token.isUnresolved(value);
+  return true;
+}
+
+export function integerInRange(name: string, value: number | undefined, min: number, max: number, why = ""): string | undefined {
+  if (!isKnown(value)) return undefined;
+  const v = value as number;
+  if (Number.isInteger(v) && v >= min && v <= max) return undefined;
+  return `${name} must be an integer from ${min} to ${max}${why}, got ${v}`;
+}
+
+export function port(name: string, value: number | undefined): string | undefined {
+  return integerInRange(name, value, 1, 65535);
+}
+
+export function matches(name: string, value: string | undefined, pattern: RegExp, allowed: string): string | undefined {
+  if (!isKnown(value)) return undefined;
+  if (pattern.test(value as string)) return undefined;
+  return `${name} ${JSON.stringify(value)} is not valid: expected ${allowed}`;
+}
+
+export function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[]): string | undefined {
+  if (!isKnown(value)) return undefined;
+  if (allowed.includes(value as T)) return undefined;
+  return `${name} ${JSON.stringify(value)} is not allowed: expected one of ${allowed.join(", ")}`;
+}
+
+/** Reports every pair of named ports that share a number. */
+export function distinctPorts(ports: Record<string, number | undefined>): string[] {
+  const seen = new Map<number, string>();
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(ports)) {
+    if (!isKnown(value)) continue;
+    const other = seen.get(value as number);
+    if (other !== undefined) {
+      problems.push(`${name} ${value} collides with ${other}: every port must be different`);
+    } else {
+      seen.set(value as number, name);
+    }
+  }
+  return problems;
+}
+
+/** Slug and name rules, each with a plain description for error messages. */
+export const PATTERNS = {
+  region: { pattern: /^[a-z]{3}[1-9]$/, allowed: "a region slug such as nyc3, fra1 or blr1" },
+  size: { pattern: /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, allowed: "a droplet size slug such as s-1vcpu-1gb" },
+  image: { pattern: /^(?:[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*|[1-9][0-9]*)$/, allowed: "an image slug such as ubuntu-24-04-x64 or a numeric image id" },
+  tag: { pattern: /^[A-Za-z0-9:_-]{1,255}$/, allowed: "1 to 255 letters, digits, colons, dashes or underscores" },
+  hostname: { pattern: /^[a-z0-9](?:[a-z0-9-]{0,50}[a-z0-9])?$/, allowed: "lowercase letters, digits and inner dashes, at most 52 characters" },
+  clusterName: { pattern: /^[A-Za-z0-9_-]{1,64}$/, allowed: "1 to 64 letters, digits, dashes or underscores" },
+  natsVersion: { pattern: /^2\.\d+\.\d+$/, allowed: "a nats-server 2.x release such as 2.10.24" },
+  cidr: {
+    pattern: /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/(?:3[0-2]|[12]?\d))?|[0-9a-fA-F:]+:[0-9a-fA-F:]*(?:\/(?:12[0-8]|1[01]\d|[1-9]?\d))?)$/,
+    allowed: "an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24",
+  },
+} as const;
+
+export function pattern(name: string, value: string | undefined, rule: keyof typeof PATTERNS): string | undefined {
+  return matches(name, value, PATTERNS[rule].pattern, PATTERNS[rule].allowed);
+}

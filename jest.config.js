@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
+  setupFilesAfterEnv: ["<rootDir>/setup.js"],
+  // Integration tests boot real nats-server and HAProxy processes on loopback.
+  testTimeout: 120000,
+};
