@@ -4,11 +4,11 @@ import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
-import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateLoadBalancerProps } from "./nats-load-balancer";
+import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
 import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate } from "./readiness-gate";
-import { ValidationErrors } from "./validation";
+import { ValidationErrors, integerInRange } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -81,7 +81,9 @@ export class NatsCluster extends Construct {
     // Validate everything first, so that one synth reports every problem at once.
     const errors = new ValidationErrors();
     validateNodesProps(props, errors);
-    validateLoadBalancerProps(lbProps, errors);
+    // Forwarding rules are built from the ports checked above; only the rest needs a look.
+    validateHealthCheck(healthCheck, errors);
+    errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
     errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");
@@ -97,10 +99,17 @@ export class NatsCluster extends Construct {
       authorization: this.auth?.authorization,
     });
     this.droplets = this.nodes.droplets;
-    this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", { ...lbProps, vpcUuid: props.vpcUuid }).loadBalancer;
+    this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {
+      ...lbProps,
+      name: props.loadBalancerName ?? `${tag}-lb`,
+      // The tag resource, not its name: the load balancer waits for the tag, never for droplets.
+      dropletTag: this.nodes.tag.name,
+      vpcUuid: props.vpcUuid,
+    }).loadBalancer;
 
     if (props.firewall ?? true) {
       this.firewall = new NatsFirewall(this, "firewall", {
+        name: `${tag}-fw`,
         dropletTag: this.nodes.tag.name,
         loadBalancerId: this.loadBalancer.id,
         clientPort,

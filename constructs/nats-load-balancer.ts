@@ -111,7 +111,11 @@ export function validateLoadBalancerProps(props: NatsLoadBalancerProps, errors =
       entryPorts.add(rule.entryPort);
     }
   });
-  const check = props.healthCheck;
+  return validateHealthCheck(props.healthCheck, errors);
+}
+
+/** Adds every problem of a health check to `errors` and returns it. */
+export function validateHealthCheck(check: HealthCheckProps, errors = new ValidationErrors()): ValidationErrors {
   const protocol = check.protocol ?? "http";
   errors.add(oneOf("healthCheck.protocol", check.protocol, HEALTH_CHECK_PROTOCOLS));
   errors.add(port("healthCheck.port", check.port));

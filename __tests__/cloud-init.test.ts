@@ -1,0 +1,149 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CloudInitProps, natsServerFlags, renderCloudInit } from "../constructs/cloud-init";
+import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
+import { resourcesOf, synthJson, testStack } from "./helpers";
+
+const SEED_REF = "${digitalocean_droplet.cluster_nodes_node-1_9627E290.ipv4_address_private}";
+const BASE: CloudInitProps = {
+  serverName: "nats-1",
+  clusterName: "nats",
+  clientPort: 4222,
+  monitorPort: 8222,
+  clusterPort: 6222,
+  natsVersion: "2.10.24",
+};
+
+interface CloudConfig {
+  write_files: { path: string; content: string; permissions: string; owner?: string }[];
+  runcmd: string[][];
+  bootcmd: string[][];
+  users: unknown[];
+}
+
+function unitOf(userData: string): string {
+  const config = parse(userData) as CloudConfig;
+  return config.write_files.find((f) => f.path === "/etc/systemd/system/nats-server.service")!.content;
+}
+
+function execStart(userData: string): string {
+  return /^ExecStart=(.*)$/m.exec(unitOf(userData))![1];
+}
+
+describe("rendered cloud-init", () => {
+  const seed = renderCloudInit(BASE);
+  const other = renderCloudInit({ ...BASE, serverName: "nats-2", seedAddress: SEED_REF });
+
+  test("seed node", () => {
+    expect(seed).toMatchSnapshot();
+  });
+
+  test("non-seed node", () => {
+    expect(other).toMatchSnapshot();
+  });
+
+  test("is a #cloud-config YAML document", () => {
+    for (const doc of [seed, other]) {
+      expect(doc.startsWith("#cloud-config\n")).toBe(true);
+      const config = parse(doc) as CloudConfig;
+      expect(config.write_files.map((f) => f.path)).toEqual([
+        "/usr/local/sbin/install-nats-server",
+        "/etc/systemd/system/nats-server.service",
+        "/etc/nats/nats-server.conf",
+      ]);
+      expect(config.runcmd).toContainEqual(["systemctl", "enable", "nats-server.service"]);
+    }
+  });
+
+  test("the seed has no routes; other nodes route to the seed's private address", () => {
+    expect(execStart(seed)).not.toContain("--routes");
+    expect(execStart(other)).toContain(`--routes nats://${SEED_REF}:6222`);
+  });
+
+  test("unit carries the cluster flags and the node's own address from the environment", () => {
+    expect(execStart(other)).toBe(
+      "/bin/sh -c 'exec nats-server --config nats-server.conf --server_name nats-2 -a $PRIVATE_IP -p 4222 -m 8222 " +
+        "--cluster_name nats --cluster nats://$PRIVATE_IP:6222 --cluster_advertise $PRIVATE_IP:6222 " +
+        `--routes nats://${SEED_REF}:6222 --no_advertise'`,
+    );
+    const unit = unitOf(other);
+    expect(unit).toContain("EnvironmentFile=/etc/nats/node.env");
+    expect(unit).toContain("User=nats");
+    expect(unit).toContain("KillSignal=SIGUSR2");
+    expect(unit).toContain("Restart=on-failure");
+    expect(unit).toContain("ProtectSystem=strict");
+    expect(unit).toContain("NoNewPrivileges=true");
+    expect(unit).toMatch(/^LimitNOFILE=\d{5,}$/m);
+    expect(unit).toContain("WantedBy=multi-user.target");
+  });
+
+  test("own address comes from the metadata service at boot", () => {
+    const boot = (parse(seed) as CloudConfig).bootcmd.flat().join(" ");
+    expect(boot).toContain("http://169.254.169.254/metadata/v1/interfaces/private/0/ipv4/address");
+    expect(boot).toContain("PRIVATE_IP=");
+  });
+
+  test("release install is checked against the release's SHA256SUMS", () => {
+    const script = (parse(seed) as CloudConfig).write_files[0].content;
+    expect(script).toContain('version="2.10.24"');
+    expect(script).toContain("SHA256SUMS");
+    expect(script).toContain("sha256sum --check --strict");
+    expect(renderCloudInit({ ...BASE, installMethod: "apt" })).toContain('method="apt"');
+  });
+
+  test("secrets go to a 0600 file owned by nats, never to the command line", () => {
+    const auth = 'authorization {\n  token: "${random_password.x.result}"\n}';
+    const doc = renderCloudInit({ ...BASE, authorization: auth });
+    const conf = (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!;
+    expect(conf).toMatchObject({ permissions: "0600", owner: "nats:nats" });
+    expect(conf.content).toContain(auth);
+    expect(execStart(doc)).not.toContain("random_password");
+  });
+
+  test("advertise modes", () => {
+    expect(natsServerFlags(BASE)).toContain("--no_advertise");
+    const priv = natsServerFlags({ ...BASE, advertise: "private" });
+    expect(priv).not.toContain("--no_advertise");
+    expect(priv).not.toContain("--client_advertise");
+    const pub = natsServerFlags({ ...BASE, advertise: "public" });
+    expect(pub.join(" ")).toContain("-a 0.0.0.0");
+    expect(pub.join(" ")).toContain("--client_advertise $PUBLIC_IP:4222");
+  });
+
+  test("no monitoring port means no -m flag", () => {
+    expect(natsServerFlags({ ...BASE, monitorPort: undefined })).not.toContain("-m");
+  });
+});
+
+describe.each([
+  ["nats", DEFAULT_STACK],
+  ["nats-tutorial", TUTORIAL_STACK],
+])("%s user_data", (name, props) => {
+  const droplets = resourcesOf(synthJson(testStack(props, name)), "digitalocean_droplet");
+
+  test("has no ${ except Terraform references to droplet attributes and generated secrets", () => {
+    for (const d of droplets) {
+      const interpolations = String(d.user_data).match(/\$\{[^}]*\}/g) ?? [];
+      for (const expr of interpolations) {
+        expect(expr).toMatch(/^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|random_password\.[\w-]+\.result)\}$/);
+      }
+    }
+  });
+
+  test("passes cloud-init schema validation", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cloud-init-"));
+    try {
+      for (const d of droplets) {
+        const file = join(dir, `${String(d.name)}.yaml`);
+        writeFileSync(file, String(d.user_data));
+        const out = execFileSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+        expect(out).toContain("Valid cloud-config");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import "cdktf/lib/testing/adapters/jest";
+import { Testing } from "cdktf";
+import { NatsClusterProps } from "../constructs/nats-cluster";
+import { NatsStack } from "../constructs/nats-stack";
+
+/** Terraform JSON of one synthesized stack. */
+export interface TerraformJson {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  provider?: Record<string, unknown[]>;
+}
+
+/** A NatsStack in a fresh test app. */
+export function testStack(props: NatsClusterProps = {}, id = "test"): NatsStack {
+  return new NatsStack(Testing.app(), id, props);
+}
+
+/** Synthesizes `stack` (running validations) and parses the JSON. */
+export function synthJson(stack: NatsStack): TerraformJson {
+  return JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+}
+
+/** The resources of one type, in logical-ID order. */
+export function resourcesOf(json: TerraformJson, type: string): Record<string, unknown>[] {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** The only resource of `type`; fails when there is not exactly one. */
+export function onlyResource(json: TerraformJson, type: string): Record<string, unknown> {
+  const found = resourcesOf(json, type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0];
+}

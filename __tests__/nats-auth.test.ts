@@ -1,0 +1,47 @@
+import { TerraformStack, Testing } from "cdktf";
+import { NatsAuth } from "../constructs/nats-auth";
+import { resourcesOf, synthJson, testStack } from "./helpers";
+
+function confOf(userData: unknown): string {
+  return String(userData).split("/etc/nats/nats-server.conf")[1];
+}
+
+describe("NatsAuth", () => {
+  test("default: generated route password and client token, referenced from the 0600 config", () => {
+    const json = synthJson(testStack());
+    const passwords = resourcesOf(json, "random_password");
+    expect(passwords).toEqual([
+      expect.objectContaining({ length: 32, special: false }),
+      expect.objectContaining({ length: 32, special: false }),
+    ]);
+    for (const d of resourcesOf(json, "digitalocean_droplet")) {
+      const conf = confOf(d.user_data);
+      expect(conf).toMatch(/authorization \{\n\s+token: "\$\{random_password\.[\w-]+\.result\}"/);
+      expect(conf).toMatch(/cluster \{\n\s+authorization \{\n\s+user: "route"\n\s+password: "\$\{random_password\.[\w-]+\.result\}"/);
+    }
+  });
+
+  test("user and password for clients", () => {
+    const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "user-password", clientUser: "app" });
+    expect(auth.authorization).toMatch(/user: "app"\n\s+password: "\$\{TfToken\[TOKEN\.\d+\]\}"/);
+    expect(auth.clientUser).toBe("app");
+  });
+
+  test("no client auth, routes only", () => {
+    const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "none" });
+    expect(auth.clientSecret).toBeUndefined();
+    expect(auth.authorization).not.toContain("token");
+    expect(auth.authorization).toContain('user: "route"');
+  });
+
+  test("auth: false leaves the config without authorization and creates no secrets", () => {
+    const json = synthJson(testStack({ auth: false }));
+    expect(resourcesOf(json, "random_password")).toEqual([]);
+    expect(confOf(resourcesOf(json, "digitalocean_droplet")[0].user_data)).not.toContain("authorization");
+  });
+
+  test("rejects unknown client auth modes and bad user names", () => {
+    expect(() => new NatsAuth(new TerraformStack(Testing.app(), "s"), "a", { client: "mtls" as never })).toThrow(/auth\.client "mtls" is not allowed: expected one of none, token, user-password/);
+    expect(() => new NatsAuth(new TerraformStack(Testing.app(), "s"), "a", { client: "user-password", clientUser: "a b" })).toThrow(/auth\.clientUser "a b" is not valid/);
+  });
+});

@@ -1,0 +1,52 @@
+import { TerraformVariable } from "cdktf";
+import { NatsCluster } from "../constructs/nats-cluster";
+import { onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+
+describe("NatsCluster", () => {
+  test("exposes droplets, load balancer, firewall, outputs and the gate", () => {
+    const cluster = testStack({ nodeCount: 3 }).cluster;
+    expect(cluster).toBeInstanceOf(NatsCluster);
+    expect(cluster.droplets).toHaveLength(3);
+    expect(cluster.loadBalancer).toBeDefined();
+    expect(cluster.firewall).toBeDefined();
+    expect(cluster.readinessGate).toBeDefined();
+    expect(cluster.outputs.outputs.map((o) => o.friendlyUniqueId)).toEqual(["load_balancer_ip", "nats_url", "nodes", "client_secret"]);
+  });
+
+  test("monitoring off: tcp health check on the client port and no -m flag", () => {
+    const json = synthJson(testStack({ monitoring: false }));
+    expect(onlyResource(json, "digitalocean_loadbalancer").healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
+    for (const d of resourcesOf(json, "digitalocean_droplet")) {
+      const execStart = /^\s*ExecStart=.*$/m.exec(String(d.user_data))![0];
+      expect(execStart).toContain("-p 4222 --cluster_name");
+    }
+  });
+
+  test("publishing the monitor port adds an http rule and a monitoring URL", () => {
+    const json = synthJson(testStack({ publishMonitor: true }));
+    expect(onlyResource(json, "digitalocean_loadbalancer").forwarding_rule).toContainEqual(
+      expect.objectContaining({ entry_protocol: "http", entry_port: 8222 }),
+    );
+    expect(json.output).toHaveProperty("monitoring_url");
+  });
+
+  test("rejects a published monitor port or an http check while monitoring is off", () => {
+    expect(() => testStack({ monitoring: false, publishMonitor: true })).toThrow(/publishMonitor is true but monitoring is false/);
+    expect(() => testStack({ monitoring: false, healthCheck: { protocol: "http" } })).toThrow(/healthCheck\.protocol "http" needs the monitor port, but monitoring is false/);
+  });
+
+  test("reports every problem of one configuration together", () => {
+    const run = () => testStack({ nodeCount: 0, region: "Bangalore", clientPort: 70000, healthCheck: { unhealthyThreshold: 1 } });
+    expect(run).toThrow(/test\/cluster: 4 problems/);
+    expect(run).toThrow(/nodeCount must be an integer from 1 to 25 \(every node routes to every other, so the mesh grows as n²\), got 0/);
+    expect(run).toThrow(/region "Bangalore" is not valid: expected a region slug such as nyc3, fra1 or blr1/);
+    expect(run).toThrow(/clientPort must be an integer from 1 to 65535, got 70000/);
+    expect(run).toThrow(/healthCheck\.unhealthyThreshold must be an integer from 2 to 10, got 1/);
+  });
+
+  test("values known only at apply time are not judged at synth", () => {
+    const stack = testStack({ readinessGate: false });
+    const region = new TerraformVariable(stack, "region", { type: "string" });
+    expect(() => new NatsCluster(stack, "other", { namePrefix: "other", region: region.stringValue, readinessGate: false })).not.toThrow();
+  });
+});

@@ -1,0 +1,49 @@
+import { onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+
+interface Rule {
+  port_range: string;
+  protocol: string;
+  source_addresses?: string[];
+  source_load_balancer_uids?: string[];
+  source_tags?: string[];
+  destination_addresses?: string[];
+  destination_tags?: string[];
+}
+
+function firewall(props = {}): { inbound_rule: Rule[]; outbound_rule: Rule[]; tags: string[] } {
+  return onlyResource(synthJson(testStack(props)), "digitalocean_firewall") as never;
+}
+
+const WORLD = ["0.0.0.0/0", "::/0"];
+
+describe("NatsFirewall", () => {
+  test("default: client and monitor ports only from the load balancer, cluster port only from the cluster's tag, no SSH", () => {
+    const fw = firewall();
+    expect(fw.inbound_rule).toEqual([
+      { protocol: "tcp", port_range: "4222", source_load_balancer_uids: [expect.stringMatching(/^\$\{digitalocean_loadbalancer\..*\.id\}$/)] },
+      { protocol: "tcp", port_range: "8222", source_load_balancer_uids: [expect.stringMatching(/^\$\{digitalocean_loadbalancer\./)] },
+      { protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)] },
+    ]);
+    for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
+    expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+  });
+
+  test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster only", () => {
+    const out = firewall().outbound_rule.map((r) => `${r.protocol}/${r.port_range}`);
+    expect(out).toEqual(["udp/53", "tcp/53", "udp/123", "tcp/80", "tcp/443", "tcp/6222"]);
+  });
+
+  test("admin and client CIDRs open SSH, monitor and client ports to those addresses only", () => {
+    const fw = firewall({ adminCidrs: ["203.0.113.0/24"], clientCidrs: ["198.51.100.7/32"] });
+    const byPort = Object.fromEntries(fw.inbound_rule.map((r) => [r.port_range, r.source_addresses]));
+    expect(byPort).toEqual({ "4222": ["198.51.100.7/32"], "8222": ["203.0.113.0/24"], "6222": undefined, "22": ["203.0.113.0/24"] });
+  });
+
+  test("the firewall depends on the load balancer and the tag, not on droplets", () => {
+    expect(JSON.stringify(firewall())).not.toContain("digitalocean_droplet.");
+  });
+
+  test("can be turned off", () => {
+    expect(resourcesOf(synthJson(testStack({ firewall: false })), "digitalocean_firewall")).toEqual([]);
+  });
+});

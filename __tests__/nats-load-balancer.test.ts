@@ -1,0 +1,61 @@
+import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
+import { Testing, TerraformStack } from "cdktf";
+import { NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
+import { onlyResource, synthJson, testStack } from "./helpers";
+
+const PROPS: NatsLoadBalancerProps = {
+  region: "fra1",
+  dropletTag: "nats",
+  forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222 }],
+  healthCheck: { port: 8222 },
+};
+
+function lb(props: Partial<NatsLoadBalancerProps>): NatsLoadBalancer {
+  return new NatsLoadBalancer(new TerraformStack(Testing.app(), "s"), "lb", { ...PROPS, ...props });
+}
+
+describe("NatsLoadBalancer", () => {
+  test("targets droplets by tag and never waits for them", () => {
+    const json = synthJson(testStack());
+    const body = onlyResource(json, "digitalocean_loadbalancer");
+    expect(body).not.toHaveProperty("depends_on");
+    expect(body).not.toHaveProperty("droplet_ids");
+    expect(JSON.stringify(body)).not.toContain("digitalocean_droplet.");
+  });
+
+  test("defaults: /healthz every 10 s, timeout 5 s, 3 up, 3 down; target = entry", () => {
+    expect(Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", PROPS))).toHaveResourceWithProperties(
+      Loadbalancer,
+      {
+        forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
+        healthcheck: {
+          protocol: "http",
+          port: 8222,
+          path: "/healthz",
+          check_interval_seconds: 10,
+          response_timeout_seconds: 5,
+          healthy_threshold: 3,
+          unhealthy_threshold: 3,
+        },
+      },
+    );
+  });
+
+  test("a tcp health check has no path", () => {
+    const json = Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", { ...PROPS, healthCheck: { protocol: "tcp", port: 4222 } }));
+    expect(JSON.stringify(JSON.parse(json))).not.toContain('"path"');
+  });
+
+  test.each([
+    [{ forwardingRules: [] }, /forwardingRules must contain at least one rule/],
+    [{ forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222 }, { entryProtocol: "http", entryPort: 4222 }] }, /forwardingRules\[1\]\.entryPort 4222 is used by another rule/],
+    [{ healthCheck: { port: 8222, checkIntervalSeconds: 2 } }, /healthCheck\.checkIntervalSeconds must be an integer from 3 to 300, got 2/],
+    [{ healthCheck: { port: 8222, healthyThreshold: 11 } }, /healthCheck\.healthyThreshold must be an integer from 2 to 10, got 11/],
+    [{ healthCheck: { port: 8222, path: "" } }, /healthCheck\.path is empty/],
+    [{ healthCheck: { port: 8222, path: "healthz" } }, /healthCheck\.path "healthz" is not valid: expected a path starting with \//],
+    [{ healthCheck: { protocol: "tcp", port: 4222, path: "/healthz" } }, /healthCheck\.path "\/healthz" is not allowed for a tcp health check/],
+    [{ sizeUnit: 0 }, /sizeUnit must be an integer from 1 to 100, got 0/],
+  ] as [Partial<NatsLoadBalancerProps>, RegExp][])("rejects %j", (props, message) => {
+    expect(() => lb(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,52 @@
+import { NatsNodes } from "../constructs/nats-nodes";
+import { onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+
+/** Every `${type.name.` reference in a resource body. */
+function references(body: unknown): string[] {
+  return [...JSON.stringify(body).matchAll(/\$\{(?:[^}]*?)(digitalocean_droplet\.[\w-]+)\./g)].map((m) => m[1]);
+}
+
+describe("NatsNodes", () => {
+  const json = synthJson(testStack({ nodeCount: 5, sshKeys: ["ab:cd"], vpcUuid: "vpc-1" }));
+  const droplets = json.resource.digitalocean_droplet;
+
+  test("construct IDs and names are stable: node-<n> and <prefix>-<n>", () => {
+    expect(Object.keys(droplets)).toEqual([1, 2, 3, 4, 5].map((i) => expect.stringContaining(`_node-${i}_`)));
+    expect(Object.values(droplets).map((d) => d.name)).toEqual(["nats-1", "nats-2", "nats-3", "nats-4", "nats-5"]);
+  });
+
+  test("only the seed is referenced by other droplets, so replacing any other node touches no other droplet", () => {
+    const [seedId, ...rest] = Object.keys(droplets);
+    for (const id of rest) {
+      expect(references(droplets[id])).toEqual([`digitalocean_droplet.${seedId}`]);
+    }
+    expect(references(droplets[seedId])).toEqual([]);
+  });
+
+  test("passes region, size, image, ssh keys, vpc and the metrics agent through", () => {
+    for (const d of Object.values(droplets)) {
+      expect(d).toMatchObject({
+        region: "nyc3",
+        size: "s-1vcpu-1gb",
+        image: "ubuntu-24-04-x64",
+        ipv6: false,
+        monitoring: true,
+        ssh_keys: ["ab:cd"],
+        vpc_uuid: "vpc-1",
+      });
+    }
+  });
+
+  test("tags every droplet through one digitalocean_tag resource", () => {
+    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats" });
+    for (const d of Object.values(droplets)) expect(d.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+  });
+
+  test("warns about an even node count", () => {
+    const stack = testStack({ nodeCount: 4 });
+    const nodes = stack.node.findAll().find((c): c is NatsNodes => c instanceof NatsNodes)!;
+    const warnings = nodes.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining("nodeCount 4 is even")]);
+    expect(resourcesOf(synthJson(stack), "digitalocean_droplet")).toHaveLength(4);
+  });
+});

@@ -1,0 +1,131 @@
+import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
+import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
+import { Testing } from "cdktf";
+import { NatsStack } from "../constructs/nats-stack";
+import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
+import { onlyResource, resourcesOf, synthJson } from "./helpers";
+
+/** Droplets and load balancer name the tag through the tag resource, which is named "nats". */
+const TAG_REF = "${digitalocean_tag.cluster_nodes_tag_96D8DAC5.name}";
+
+/** The part of the load balancer a reviewer must see change: rules, health check, targets. */
+function lbBlock(stack: NatsStack): Record<string, unknown> {
+  const lb = onlyResource(synthJson(stack), "digitalocean_loadbalancer");
+  const { forwarding_rule, healthcheck, sticky_sessions, droplet_tag, region, name } = lb;
+  return { name, region, droplet_tag, forwarding_rule, healthcheck, sticky_sessions };
+}
+
+describe("nats-tutorial stack", () => {
+  const stack = new NatsStack(Testing.app(), "nats-tutorial", TUTORIAL_STACK);
+  const synth = Testing.synth(stack, true);
+
+  test("load balancer rules and health check", () => {
+    expect(lbBlock(stack)).toMatchSnapshot();
+  });
+
+  test("load balancer equals the tutorial's API payload", () => {
+    // The tutorial's POST /v2/load_balancers body, translated to the provider's attribute names.
+    expect(synth).toHaveResourceWithProperties(Loadbalancer, {
+      name: "nats-lb",
+      region: "blr1",
+      droplet_tag: TAG_REF,
+      forwarding_rule: [
+        { entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false },
+        { entry_protocol: "http", entry_port: 8222, target_protocol: "http", target_port: 8222, tls_passthrough: false },
+      ],
+      healthcheck: {
+        protocol: "http",
+        port: 8222,
+        path: "/varz",
+        check_interval_seconds: 5,
+        response_timeout_seconds: 5,
+        healthy_threshold: 5,
+        unhealthy_threshold: 3,
+      },
+      sticky_sessions: { type: "none" },
+    });
+    const lb = onlyResource(JSON.parse(synth), "digitalocean_loadbalancer");
+    expect(lb).not.toHaveProperty("algorithm");
+    expect(lb).not.toHaveProperty("depends_on");
+  });
+
+  test("two droplets as in the tutorial, with the current Ubuntu image", () => {
+    const droplets = resourcesOf(JSON.parse(synth), "digitalocean_droplet");
+    expect(droplets.map((d) => d.name)).toEqual(["nats-droplet-1", "nats-droplet-2"]);
+    for (const name of ["nats-droplet-1", "nats-droplet-2"]) {
+      expect(synth).toHaveResourceWithProperties(Droplet, {
+        name,
+        region: "blr1",
+        size: "s-1vcpu-1gb",
+        image: "ubuntu-24-04-x64",
+        ipv6: true,
+        tags: [TAG_REF],
+      });
+    }
+    expect(resourcesOf(JSON.parse(synth), "digitalocean_tag")).toEqual([expect.objectContaining({ name: "nats" })]);
+  });
+
+  test("cluster port 5222 and the tutorial's flags", () => {
+    const [seed, other] = resourcesOf(JSON.parse(synth), "digitalocean_droplet").map((d) => String(d.user_data));
+    expect(seed).toContain("-p 4222 -m 8222 --cluster_name nats --cluster nats://$PRIVATE_IP:5222");
+    expect(other).toMatch(/--routes nats:\/\/\$\{digitalocean_droplet\.[\w-]+\.ipv4_address_private\}:5222/);
+  });
+});
+
+describe("nats stack (the careful default)", () => {
+  const stack = new NatsStack(Testing.app(), "nats", DEFAULT_STACK);
+  const json = synthJson(stack);
+
+  test("load balancer rules and health check", () => {
+    expect(lbBlock(stack)).toMatchSnapshot();
+  });
+
+  test("forwards only the client port and checks /healthz", () => {
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(Loadbalancer, {
+      forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
+      healthcheck: {
+        protocol: "http",
+        port: 8222,
+        path: "/healthz",
+        check_interval_seconds: 10,
+        response_timeout_seconds: 5,
+        healthy_threshold: 3,
+        unhealthy_threshold: 3,
+      },
+      sticky_sessions: { type: "none" },
+    });
+  });
+
+  test("three droplets with cluster port 6222", () => {
+    const droplets = resourcesOf(json, "digitalocean_droplet");
+    expect(droplets).toHaveLength(3);
+    for (const d of droplets) expect(String(d.user_data)).toContain("--cluster nats://$PRIVATE_IP:6222");
+  });
+
+  test("firewall, auth and readiness gate are present", () => {
+    expect(resourcesOf(json, "digitalocean_firewall")).toHaveLength(1);
+    expect(resourcesOf(json, "random_password")).toHaveLength(2);
+    expect(resourcesOf(json, "null_resource")).toHaveLength(1);
+  });
+});
+
+test("synthesis needs no DigitalOcean token", () => {
+  const saved = process.env.DIGITALOCEAN_TOKEN;
+  delete process.env.DIGITALOCEAN_TOKEN;
+  try {
+    const json = synthJson(new NatsStack(Testing.app(), "nats", DEFAULT_STACK));
+    expect(json.provider?.digitalocean).toEqual([{}]);
+  } finally {
+    if (saved !== undefined) process.env.DIGITALOCEAN_TOKEN = saved;
+  }
+});
+
+describe.each([
+  ["nats", DEFAULT_STACK],
+  ["nats-tutorial", TUTORIAL_STACK],
+])("%s readiness gate", (name, props) => {
+  test("runs verify against the new load balancer after every droplet replacement", () => {
+    const gate = onlyResource(synthJson(new NatsStack(Testing.app(), name, props)), "null_resource");
+    expect(gate).toMatchSnapshot();
+  });
+});
