@@ -47,3 +47,9 @@ describe("NatsFirewall", () => {
     expect(resourcesOf(synthJson(testStack({ firewall: false })), "digitalocean_firewall")).toEqual([]);
   });
 });
+
+test("advertising public addresses admits clients directly on the client port only", () => {
+  const fw = firewall({ advertise: "public" });
+  expect(fw.inbound_rule.find((r) => r.port_range === "4222")?.source_addresses).toEqual(WORLD);
+  expect(fw.inbound_rule.filter((r) => r.port_range !== "4222").every((r) => r.source_addresses === undefined)).toBe(true);
+});

@@ -33,7 +33,11 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly firewall?: boolean;
   /** @default - none: no SSH, monitor port only for the load balancer */
   readonly adminCidrs?: string[];
-  /** @default - none: clients only through the load balancer */
+  /**
+   * Addresses allowed to reach the client port on the nodes directly.
+   * @default - everyone (0.0.0.0/0, ::/0) with `advertise: "public"`, since clients are then told
+   * the nodes' public addresses; otherwise none: clients only through the load balancer
+   */
   readonly clientCidrs?: string[];
   /**
    * Route and client authentication with generated secrets; `false` turns all auth off.
@@ -116,7 +120,7 @@ export class NatsCluster extends Construct {
         monitorPort,
         clusterPort: this.nodes.clusterPort,
         adminCidrs: props.adminCidrs,
-        clientCidrs: props.clientCidrs,
+        clientCidrs: props.clientCidrs ?? (props.advertise === "public" ? ["0.0.0.0/0", "::/0"] : undefined),
       });
     } else if (props.adminCidrs || props.clientCidrs) {
       Annotations.of(this).addWarning("adminCidrs and clientCidrs have no effect without the firewall");
