@@ -26,6 +26,6 @@ describe("ReadinessGate", () => {
   });
 
   test("rejects a timeout outside 10-3600 s", () => {
-    expect(() => testStack({ readinessTimeoutSeconds: 5 })).toThrow(/readinessGate\.timeoutSeconds must be an integer from 10 to 3600, got 5/);
+    expect(() => testStack({ readinessTimeoutSeconds: 5 })).toThrow(/readinessTimeoutSeconds must be an integer from 10 to 3600, got 5/);
   });
 });

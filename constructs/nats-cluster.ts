@@ -8,7 +8,7 @@ import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealth
 import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate } from "./readiness-gate";
-import { ValidationErrors, integerInRange } from "./validation";
+import { ValidationErrors, integerInRange, matches } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -88,6 +88,8 @@ export class NatsCluster extends Construct {
     // Forwarding rules are built from the ports checked above; only the rest needs a look.
     validateHealthCheck(healthCheck, errors);
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
+    errors.add(matches("loadBalancerName", props.loadBalancerName, /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/, "lowercase letters, digits, dots and inner dashes, at most 64 characters"));
+    errors.add(integerInRange("readinessTimeoutSeconds", props.readinessTimeoutSeconds, 10, 3600));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
     errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");

@@ -1,6 +1,6 @@
 import { Firewall, FirewallInboundRule, FirewallOutboundRule } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Construct } from "constructs";
-import { ValidationErrors, pattern } from "./validation";
+import { ValidationErrors, cidr } from "./validation";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -75,7 +75,7 @@ export function validateFirewallProps(
   props: Pick<NatsFirewallProps, "adminCidrs" | "clientCidrs">,
   errors = new ValidationErrors(),
 ): ValidationErrors {
-  (props.adminCidrs ?? []).forEach((cidr, i) => errors.add(pattern(`adminCidrs[${i}]`, cidr, "cidr")));
-  (props.clientCidrs ?? []).forEach((cidr, i) => errors.add(pattern(`clientCidrs[${i}]`, cidr, "cidr")));
+  (props.adminCidrs ?? []).forEach((value, i) => errors.add(cidr(`adminCidrs[${i}]`, value)));
+  (props.clientCidrs ?? []).forEach((value, i) => errors.add(cidr(`clientCidrs[${i}]`, value)));
   return errors;
 }

@@ -1,9 +1,8 @@
-import { Annotations } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { ADVERTISE_MODES, NatsAdvertise, NatsInstallMethod, renderCloudInit } from "./cloud-init";
-import { ValidationErrors, distinctPorts, integerInRange, isKnown, oneOf, pattern, port } from "./validation";
+import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -107,11 +106,6 @@ export class NatsNodes extends Construct {
     this.clientPort = props.clientPort ?? 4222;
     this.monitorPort = props.monitorPort ?? 8222;
     this.clusterPort = props.clusterPort ?? 6222;
-    if (isKnown(nodeCount) && nodeCount % 2 === 0) {
-      Annotations.of(this).addWarning(
-        `nodeCount ${nodeCount} is even: a cluster of ${nodeCount} tolerates no more failures than ${nodeCount - 1}; use an odd count for JetStream quorum`,
-      );
-    }
 
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
     this.droplets = [];
@@ -163,6 +157,10 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
   errors.add(oneOf("installMethod", props.installMethod, ["release", "apt"]));
+  (props.sshKeys ?? []).forEach((key, i) =>
+    errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
+  );
+  errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
   errors.add(port("clientPort", props.clientPort));
   errors.add(port("monitorPort", props.monitorPort));
   errors.add(port("clusterPort", props.clusterPort));

@@ -40,7 +40,7 @@ export class ReadinessGate extends Construct {
   constructor(scope: Construct, id: string, props: ReadinessGateProps) {
     super(scope, id);
     const errors = new ValidationErrors();
-    errors.add(integerInRange("readinessGate.timeoutSeconds", props.timeoutSeconds, 10, 3600));
+    errors.add(integerInRange("timeoutSeconds", props.timeoutSeconds, 10, 3600));
     errors.throwIfAny(this.node.path);
 
     const args = [

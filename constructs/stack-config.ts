@@ -44,11 +44,12 @@ export function readStackSettings(
     errors.check(!known.has(key), `context ${stackName}.${key} is not a setting: expected one of ${[...known].join(", ")}`);
   }
   for (const [name, { env: suffix, kind }] of Object.entries(SETTINGS)) {
+    if (context?.[name] !== undefined) {
+      settings[name] = checkType(`context ${stackName}.${name}`, context[name], kind, errors);
+    }
     const fromEnv = env[prefix + suffix];
     if (fromEnv !== undefined && fromEnv !== "") {
       settings[name] = parseText(`${prefix}${suffix}`, fromEnv, kind, errors);
-    } else if (context?.[name] !== undefined) {
-      settings[name] = checkType(`context ${stackName}.${name}`, context[name], kind, errors);
     }
   }
   errors.throwIfAny(`${stackName} settings`);

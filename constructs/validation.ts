@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { Token } from "cdktf";
 
 /**
@@ -82,12 +83,19 @@ export const PATTERNS = {
   hostname: { pattern: /^[a-z0-9](?:[a-z0-9-]{0,50}[a-z0-9])?$/, allowed: "lowercase letters, digits and inner dashes, at most 52 characters" },
   clusterName: { pattern: /^[A-Za-z0-9_-]{1,64}$/, allowed: "1 to 64 letters, digits, dashes or underscores" },
   natsVersion: { pattern: /^2\.\d+\.\d+$/, allowed: "a nats-server 2.x release such as 2.10.24" },
-  cidr: {
-    pattern: /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/(?:3[0-2]|[12]?\d))?|[0-9a-fA-F:]+:[0-9a-fA-F:]*(?:\/(?:12[0-8]|1[01]\d|[1-9]?\d))?)$/,
-    allowed: "an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24",
-  },
 } as const;
 
 export function pattern(name: string, value: string | undefined, rule: keyof typeof PATTERNS): string | undefined {
   return matches(name, value, PATTERNS[rule].pattern, PATTERNS[rule].allowed);
+}
+
+/** An IPv4 or IPv6 address, optionally with a prefix length that fits its family. */
+export function cidr(name: string, value: string | undefined): string | undefined {
+  if (!isKnown(value)) return undefined;
+  const [address, prefix, ...rest] = (value as string).split("/");
+  const family = isIP(address);
+  const maxPrefix = family === 6 ? 128 : 32;
+  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+  if (family !== 0 && prefixOk && rest.length === 0) return undefined;
+  return `${name} ${JSON.stringify(value)} is not valid: expected an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24`;
 }

@@ -1,0 +1,102 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Aspects, TerraformStack, Testing } from "cdktf";
+import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
+import { NatsStack } from "../../constructs/nats-stack";
+import { DEFAULT_STACK, TUTORIAL_STACK } from "../../constructs/stacks";
+import { NATS_RULES, NatsPolicyChecks } from "../../policy";
+import { annotations, natsStack, ruleAnnotations } from "./annotations";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** Runs main.ts like `cdktf synth` does, into a temporary outdir. */
+function runMain(env: Record<string, string>): { status: number | null; stderr: string } {
+  const outdir = mkdtempSync(join(tmpdir(), "policy-main-"));
+  try {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env },
+      encoding: "utf8",
+    });
+    return { status: result.status, stderr: result.stderr };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe("policy checks and acknowledgements", () => {
+  test("every rule has a unique id, a level and a description", () => {
+    expect(NATS_RULES.map((r) => r.id)).toEqual(["NATS-001", "NATS-002", "NATS-003", "NATS-004", "NATS-005", "NATS-006"]);
+    for (const rule of NATS_RULES) {
+      expect(["error", "warning"]).toContain(rule.level);
+      expect(rule.description).toMatch(/^[a-z].{20,}/);
+    }
+  });
+
+  test("the default stack breaks no rule", () => {
+    const policy = annotations(new NatsStack(Testing.app(), "nats", DEFAULT_STACK)).filter((a) => /^\[NATS-\d+\]/.test(a.message));
+    expect(policy).toEqual([]);
+  });
+
+  test("the tutorial stack acknowledges its openness: only info annotations, each with its reason", () => {
+    const policy = annotations(new NatsStack(Testing.app(), "nats-tutorial", TUTORIAL_STACK)).filter((a) => /^\[NATS-\d+\]/.test(a.message));
+    expect(new Set(policy.map((a) => a.level))).toEqual(new Set(["info"]));
+    expect(new Set(policy.map((a) => a.message.slice(0, 10)))).toEqual(new Set(["[NATS-002]", "[NATS-003]", "[NATS-004]"]));
+    for (const a of policy) expect(a.message).toMatch(/^\[NATS-00\d\] acknowledged: faithful to the tutorial: .+ \(.+\)$/);
+  });
+
+  test("an acknowledged error becomes info with the reason and the finding", () => {
+    const stack = natsStack({ firewall: false, nodeCount: 1, acknowledge: { "NATS-002": "a throwaway test droplet" } });
+    expect(ruleAnnotations(stack, "NATS-002")).toEqual([
+      {
+        level: "info",
+        path: "cluster/nodes/node-1",
+        message: expect.stringMatching(/^\[NATS-002\] acknowledged: a throwaway test droplet \(digitalocean_droplet\.\S+ is not covered by any firewall/),
+      },
+    ]);
+    expect(ruleAnnotations(stack, "NATS-004").map((a) => a.level)).toEqual(["warning"]);
+  });
+
+  test("an acknowledged stack synthesizes; the same stack unacknowledged fails with the rule id", () => {
+    expect(() => Testing.fullSynth(natsStack({ publishMonitor: true, acknowledge: { "NATS-003": "demo" } }))).not.toThrow();
+    expect(() => Testing.fullSynth(natsStack({ publishMonitor: true }))).toThrow(
+      /\[test\/cluster\/load-balancer\/lb\] \[NATS-003\] .*; or acknowledge it: acknowledge: \{ "NATS-003": "<reason>" \}/,
+    );
+  });
+
+  test("an acknowledgement must name a known rule and give a reason", () => {
+    expect(() => natsStack({ acknowledge: { "NATS-999": "typo" } })).toThrow(
+      /acknowledge: "NATS-999" is not a policy rule: expected one of NATS-001, NATS-002, NATS-003, NATS-004, NATS-005, NATS-006/,
+    );
+    expect(() => new NatsPolicyChecks({ acknowledge: { "NATS-001": " ", "nats-2": "x" } })).toThrow(
+      /acknowledge: 2 problems:\n- NATS-001 has an empty reason: say why the stack breaks the rule\n- "nats-2" is not a policy rule/,
+    );
+  });
+
+  test("synthesizing twice reports each finding once", () => {
+    const stack = natsStack({ publishMonitor: true });
+    Testing.synth(stack);
+    expect(ruleAnnotations(stack, "NATS-003")).toHaveLength(1);
+  });
+
+  test("the aspect checks any stack it is applied to, not only a NatsStack", () => {
+    const stack = new TerraformStack(Testing.app(), "plain");
+    new Droplet(stack, "bare", { name: "bare", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3" });
+    Aspects.of(stack).add(new NatsPolicyChecks());
+    expect(ruleAnnotations(stack, "NATS-002").map((a) => [a.level, a.path])).toEqual([["error", "bare"]]);
+  });
+
+  test("main.ts synthesizes both stacks with exit 0", () => {
+    const { status, stderr } = runMain({});
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+  });
+
+  test("main.ts exits non-zero on an unacknowledged error-level finding", () => {
+    const { status, stderr } = runMain({ NATS_ADMIN_CIDRS: "0.0.0.0/0" });
+    expect(status).not.toBe(0);
+    expect(stderr).toMatch(/\[nats\/cluster\/firewall\/firewall\] \[NATS-001\] digitalocean_firewall\.\S+ lets 0\.0\.0\.0\/0 reach tcp 22 \(the ssh port\)/);
+  });
+});

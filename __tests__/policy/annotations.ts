@@ -1,0 +1,42 @@
+import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
+import { NatsStack, NatsStackProps } from "../../constructs/nats-stack";
+
+export type Level = "error" | "warning" | "info";
+
+/** One annotation of a synthesized stack. */
+export interface Annotation {
+  readonly level: Level;
+  /** Construct path relative to the stack, e.g. "cluster/firewall/firewall". */
+  readonly path: string;
+  readonly message: string;
+}
+
+const LEVELS: Record<string, Level> = {
+  [AnnotationMetadataEntryType.ERROR]: "error",
+  [AnnotationMetadataEntryType.WARN]: "warning",
+  [AnnotationMetadataEntryType.INFO]: "info",
+};
+
+/** A NatsStack in a fresh test app. */
+export function natsStack(props: NatsStackProps = {}): NatsStack {
+  return new NatsStack(Testing.app(), "test", props);
+}
+
+/** Synthesizes `stack` (which runs its aspects) and returns every annotation in it. */
+export function annotations(stack: TerraformStack): Annotation[] {
+  Testing.synth(stack);
+  return stack.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type in LEVELS)
+      .map((entry) => ({
+        level: LEVELS[entry.type],
+        path: construct.node.path.split("/").slice(1).join("/"),
+        message: String(entry.data),
+      })),
+  );
+}
+
+/** The annotations a policy rule produced in `stack`. */
+export function ruleAnnotations(stack: TerraformStack, ruleId: string): Annotation[] {
+  return annotations(stack).filter((a) => a.message.startsWith(`[${ruleId}]`));
+}

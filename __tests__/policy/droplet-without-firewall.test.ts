@@ -1,0 +1,36 @@
+import { Token } from "cdktf";
+import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
+import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
+import { natsStack, ruleAnnotations } from "./annotations";
+
+describe("NATS-002 droplet without firewall", () => {
+  test("compliant: the firewall covers every node through the tag resource", () => {
+    expect(ruleAnnotations(natsStack(), "NATS-002")).toEqual([]);
+  });
+
+  test("compliant: a firewall naming the tag literally or the droplet by id also covers it", () => {
+    const stack = natsStack({ firewall: false, nodeCount: 1 });
+    new Firewall(stack, "by-name", { name: "by-name", tags: ["nats"] });
+    const extra = new Droplet(stack, "extra", { name: "extra", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3" });
+    new Firewall(stack, "by-id", { name: "by-id", dropletIds: [Token.asNumber(extra.id)] });
+    expect(ruleAnnotations(stack, "NATS-002")).toEqual([]);
+  });
+
+  test("non-compliant: no firewall at all leaves every droplet open", () => {
+    const found = ruleAnnotations(natsStack({ firewall: false }), "NATS-002");
+    expect(found.map((a) => [a.level, a.path])).toEqual([
+      ["error", "cluster/nodes/node-1"],
+      ["error", "cluster/nodes/node-2"],
+      ["error", "cluster/nodes/node-3"],
+    ]);
+    expect(found[0].message).toMatch(
+      /^\[NATS-002\] digitalocean_droplet\.cluster_nodes_node-1_\w+ is not covered by any firewall, so every port it listens on .* is open to the internet: add a firewall for its tag \(firewall: true\)/,
+    );
+  });
+
+  test("non-compliant: a firewall for another tag does not cover the nodes", () => {
+    const stack = natsStack({ firewall: false, nodeCount: 1 });
+    new Firewall(stack, "other", { name: "other", tags: ["web"] });
+    expect(ruleAnnotations(stack, "NATS-002")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+
+const ROOT = join(__dirname, "..");
+const SNAPSHOTS = join(__dirname, "__snapshots__");
+
+/** Fake secrets, fresh per run so that no file can contain them by accident. */
+const FAKE_SECRETS: Record<string, string> = {
+  DIGITALOCEAN_TOKEN: `dop_v1_${randomBytes(32).toString("hex")}`,
+  DIGITALOCEAN_ACCESS_TOKEN: `dop_v1_${randomBytes(32).toString("hex")}`,
+  NATS_TOKEN: randomBytes(16).toString("hex"),
+  NATS_PASSWORD: randomBytes(16).toString("hex"),
+  NATS_TWIN_SECRET_CLIENT: randomBytes(16).toString("hex"),
+  NATS_TWIN_SECRET_ROUTE: randomBytes(16).toString("hex"),
+};
+
+const DO_TOKEN = /dop_v1_[a-f0-9]{64}/;
+/**
+ * `password: x`, `token = x`, `"NATS_PASSWORD": "x"`, escaped or not, where x is a literal:
+ * not a `${...}` reference and not a JSON object or list.
+ */
+const LITERAL_CREDENTIAL = /(password|token)\\?"?\s*[:=]\s*\\?"?(?!\$\{|[{[])([^\s"\\,}]+)/gi;
+/** JSON `description` fields: prose for people ("token or password: terraform output …"), not configuration. */
+const DESCRIPTION = /"description":\s*"(?:[^"\\]|\\.)*"/g;
+/** Any mention of a random_password attribute. */
+const RANDOM_PASSWORD_USE = /(\$\{)?random_password\.[\w-]+\.(\w+)/g;
+
+/** Runs main.ts into a fresh outdir with `env` added; returns the outdir. */
+function synthesize(env: Record<string, string>): string {
+  const outdir = mkdtempSync(join(tmpdir(), "secret-scan-"));
+  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`main.ts failed (${result.status}): ${result.stderr}`);
+  return outdir;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** A file's text with jest's snapshot escaping of `${` undone. */
+function readText(path: string): string {
+  return readFileSync(path, "utf8").replace(/\\\$\{/g, "${");
+}
+
+/** Every secret-looking problem in `text`, as readable strings. */
+function scan(text: string): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(FAKE_SECRETS)) {
+    if (text.includes(value)) problems.push(`the value of ${name}`);
+  }
+  const doToken = DO_TOKEN.exec(text);
+  if (doToken) problems.push(`a digitalocean token ${doToken[0].slice(0, 12)}…`);
+  for (const match of text.replace(DESCRIPTION, "").matchAll(LITERAL_CREDENTIAL)) problems.push(`a literal credential: ${match[0]}`);
+  for (const match of text.matchAll(RANDOM_PASSWORD_USE)) {
+    if (match[1] === undefined || match[2] !== "result") problems.push(`a random_password used other than as \${...result}: ${match[0]}`);
+  }
+  return problems;
+}
+
+function scanFiles(paths: string[], base: string): string[] {
+  return paths.flatMap((path) => scan(readText(path)).map((problem) => `${relative(base, path)}: ${problem}`));
+}
+
+describe("secret scan", () => {
+  let withSecrets: string;
+  let withoutSecrets: string;
+
+  beforeAll(() => {
+    withSecrets = synthesize(FAKE_SECRETS);
+    withoutSecrets = synthesize({});
+  });
+
+  afterAll(() => {
+    for (const dir of [withSecrets, withoutSecrets]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the scanner finds what it looks for", () => {
+    expect(scan(`token: "abc123"`)).toEqual([`a literal credential: token: "abc123`]);
+    expect(scan(`{"NATS_PASSWORD": "hunter2"}`)).toEqual([`a literal credential: PASSWORD": "hunter2`]);
+    expect(scan(`password = s3cret`)).toHaveLength(1);
+    expect(scan(`x ${FAKE_SECRETS.NATS_TWIN_SECRET_ROUTE}`)).toEqual(["the value of NATS_TWIN_SECRET_ROUTE"]);
+    expect(scan(`dop_v1_${"ab".repeat(32)}`)).toEqual(["a digitalocean token dop_v1_ababa…"]);
+    expect(scan(`"\${random_password.a_b.bcrypt_hash}"`)).toHaveLength(1);
+    expect(scan(`token: "\${random_password.a-1.result}" "NATS_TOKEN": "\${random_password.a-1.result}"`)).toEqual([]);
+    expect(scan(`"random_password": {"description": "the token or password: terraform output"}`)).toEqual([]);
+  });
+
+  test("both stacks are synthesized", () => {
+    const stacks = filesUnder(withSecrets).filter((path) => path.endsWith("cdk.tf.json"));
+    expect(stacks.map((path) => relative(withSecrets, path)).sort()).toEqual(["stacks/nats-tutorial/cdk.tf.json", "stacks/nats/cdk.tf.json"]);
+  });
+
+  test("no secret from the environment, token pattern or literal credential in the synthesized files", () => {
+    expect(scanFiles(filesUnder(withSecrets), withSecrets)).toEqual([]);
+  });
+
+  test("secrets in the environment do not change the plan", () => {
+    const plan = (dir: string): string[] =>
+      filesUnder(join(dir, "stacks"))
+        .sort()
+        .map((path) => readFileSync(path, "utf8"));
+    expect(plan(withSecrets)).toEqual(plan(withoutSecrets));
+  });
+
+  test("the generated secrets are referenced as ${random_password.*.result} and only sensitive outputs carry them", () => {
+    const json = JSON.parse(readFileSync(join(withSecrets, "stacks", "nats", "cdk.tf.json"), "utf8")) as {
+      output: Record<string, { value: unknown; sensitive?: boolean }>;
+    };
+    const text = JSON.stringify(json);
+    expect(text).toMatch(/\$\{random_password\.[\w-]+\.result\}/);
+    for (const [name, output] of Object.entries(json.output)) {
+      if (JSON.stringify(output.value).includes("random_password")) expect({ name, sensitive: output.sensitive }).toEqual({ name, sensitive: true });
+    }
+  });
+
+  test("no secret in any jest snapshot", () => {
+    expect(scanFiles(filesUnder(SNAPSHOTS), SNAPSHOTS)).toEqual([]);
+  });
+});

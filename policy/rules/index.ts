@@ -1,0 +1,19 @@
+import { PolicyRule } from "../rule";
+import { dropletWithoutFirewall } from "./droplet-without-firewall";
+import { healthCheckPath } from "./health-check-path";
+import { healthCheckPort } from "./health-check-port";
+import { nodeCount } from "./node-count";
+import { publishedMonitor } from "./published-monitor";
+import { worldOpenPorts } from "./world-open-ports";
+
+export { dropletWithoutFirewall, healthCheckPath, healthCheckPort, nodeCount, publishedMonitor, worldOpenPorts };
+
+/** Every rule the NatsPolicyChecks aspect runs, in id order. */
+export const NATS_RULES: readonly PolicyRule[] = [
+  worldOpenPorts,
+  dropletWithoutFirewall,
+  publishedMonitor,
+  nodeCount,
+  healthCheckPath,
+  healthCheckPort,
+];
