@@ -96,11 +96,24 @@ describe("rendered cloud-init", () => {
 
   test("secrets go to a 0600 file owned by nats, never to the command line", () => {
     const auth = 'authorization {\n  token: "${random_password.x.result}"\n}';
-    const doc = renderCloudInit({ ...BASE, authorization: auth });
+    const doc = renderCloudInit({ ...BASE, clientAuthorization: auth });
     const conf = (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!;
     expect(conf).toMatchObject({ permissions: "0600", owner: "nats:nats" });
     expect(conf.content).toContain(auth);
     expect(execStart(doc)).not.toContain("random_password");
+  });
+
+  test("with route credentials, the cluster listener and the route to the seed move into the config", () => {
+    const routeCredentials = { user: "route", password: "${random_password.r.result}" };
+    const doc = renderCloudInit({ ...BASE, serverName: "nats-2", seedAddress: SEED_REF, routeCredentials });
+    const conf = (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!.content;
+    expect(execStart(doc)).not.toMatch(/--cluster |--routes|random_password/);
+    expect(execStart(doc)).toContain("--cluster_name nats --cluster_advertise $PRIVATE_IP:6222");
+    expect(conf).toContain("cluster {\n  host: $PRIVATE_IP\n  port: 6222\n  authorization {\n    user: \"route\"\n    password: \"${random_password.r.result}\"\n  }");
+    expect(conf).toContain(`routes: ["nats://route:\${random_password.r.result}@${SEED_REF}:6222"]`);
+    const seedConf = renderCloudInit({ ...BASE, routeCredentials });
+    expect(seedConf).toContain("host: $PRIVATE_IP");
+    expect(seedConf).not.toContain("routes:");
   });
 
   test("advertise modes", () => {

@@ -17,21 +17,21 @@ describe("NatsAuth", () => {
     for (const d of resourcesOf(json, "digitalocean_droplet")) {
       const conf = confOf(d.user_data);
       expect(conf).toMatch(/authorization \{\n\s+token: "\$\{random_password\.[\w-]+\.result\}"/);
-      expect(conf).toMatch(/cluster \{\n\s+authorization \{\n\s+user: "route"\n\s+password: "\$\{random_password\.[\w-]+\.result\}"/);
+      expect(conf).toMatch(/cluster \{\n(?:.*\n)*?\s+authorization \{\n\s+user: "route"\n\s+password: "\$\{random_password\.[\w-]+\.result\}"/);
     }
   });
 
   test("user and password for clients", () => {
     const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "user-password", clientUser: "app" });
-    expect(auth.authorization).toMatch(/user: "app"\n\s+password: "\$\{TfToken\[TOKEN\.\d+\]\}"/);
+    expect(auth.clientAuthorization).toMatch(/user: "app"\n\s+password: "\$\{TfToken\[TOKEN\.\d+\]\}"/);
     expect(auth.clientUser).toBe("app");
   });
 
   test("no client auth, routes only", () => {
     const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "none" });
     expect(auth.clientSecret).toBeUndefined();
-    expect(auth.authorization).not.toContain("token");
-    expect(auth.authorization).toContain('user: "route"');
+    expect(auth.clientAuthorization).toBeUndefined();
+    expect(auth.routeCredentials).toEqual({ user: "route", password: expect.stringContaining("TfToken") });
   });
 
   test("auth: false leaves the config without authorization and creates no secrets", () => {

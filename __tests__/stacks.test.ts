@@ -99,7 +99,10 @@ describe("nats stack (the careful default)", () => {
   test("three droplets with cluster port 6222", () => {
     const droplets = resourcesOf(json, "digitalocean_droplet");
     expect(droplets).toHaveLength(3);
-    for (const d of droplets) expect(String(d.user_data)).toContain("--cluster nats://$PRIVATE_IP:6222");
+    for (const d of droplets) {
+      expect(String(d.user_data)).toContain("--cluster_advertise $PRIVATE_IP:6222");
+      expect(String(d.user_data)).toContain("  host: $PRIVATE_IP\n        port: 6222\n");
+    }
   });
 
   test("firewall, auth and readiness gate are present", () => {

@@ -17,6 +17,12 @@ export type NatsInstallMethod = "release" | "apt";
 export type NatsAdvertise = "none" | "private" | "public";
 export const ADVERTISE_MODES: readonly NatsAdvertise[] = ["none", "private", "public"];
 
+/** User and password of the cluster's route authorization. */
+export interface RouteCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
 /** Values rendered into one node's cloud-init. */
 export interface CloudInitProps {
   /** Droplet name, used as the NATS server name. */
@@ -41,12 +47,21 @@ export interface CloudInitProps {
   /** nats-server release installed by the `release` method, e.g. "2.10.24". */
   readonly natsVersion: string;
   /**
-   * Authorization blocks for nats-server.conf (NATS config syntax); may hold Terraform
-   * references to secrets, never the secrets themselves.
+   * The clients' authorization block for nats-server.conf (NATS config syntax); may hold
+   * Terraform references to secrets, never the secrets themselves.
    *
-   * @default - no authorization
+   * @default - clients need no credentials
    */
-  readonly authorization?: string;
+  readonly clientAuthorization?: string;
+  /**
+   * Credentials cluster members present to each other's routes (references to secrets).
+   * With them the cluster listener and the route to the seed move from the command line into
+   * nats-server.conf: a `--cluster` flag would drop the config's route authorization, and a
+   * route URL carrying the password must not be visible in `ps`.
+   *
+   * @default - routes are not authenticated; cluster and routes are command-line flags
+   */
+  readonly routeCredentials?: RouteCredentials;
   /** @default 30 */
   readonly lameDuckSeconds?: number;
 }
@@ -61,10 +76,12 @@ export function natsServerFlags(props: CloudInitProps): string[] {
     "-p", String(props.clientPort),
     ...(props.monitorPort !== undefined ? ["-m", String(props.monitorPort)] : []),
     "--cluster_name", props.clusterName,
-    "--cluster", `nats://$PRIVATE_IP:${props.clusterPort}`,
-    "--cluster_advertise", `$PRIVATE_IP:${props.clusterPort}`,
   ];
-  if (props.seedAddress !== undefined) {
+  if (props.routeCredentials === undefined) {
+    flags.push("--cluster", `nats://$PRIVATE_IP:${props.clusterPort}`);
+  }
+  flags.push("--cluster_advertise", `$PRIVATE_IP:${props.clusterPort}`);
+  if (props.routeCredentials === undefined && props.seedAddress !== undefined) {
     flags.push("--routes", `nats://${props.seedAddress}:${props.clusterPort}`);
   }
   if (advertise === "public") flags.push("--client_advertise", `$PUBLIC_IP:${props.clientPort}`);
@@ -83,7 +100,7 @@ export function renderCloudInit(props: CloudInitProps): string {
     natsVersion: props.natsVersion,
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),
-    authorization: props.authorization ?? "",
+    authorization: [props.clientAuthorization, clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
   };
   const doc = parseDocument(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
   const files = doc.get("write_files");
@@ -95,12 +112,37 @@ export function renderCloudInit(props: CloudInitProps): string {
     const content = String(file.get("content"));
     const include = /^\{\{file:([\w.-]+)\}\}$/.exec(content);
     if (include) {
-      const rendered = new Scalar(fillPlaceholders(readTemplate(include[1]), values));
+      const rendered = new Scalar(`${fillPlaceholders(readTemplate(include[1]), values).trimEnd()}\n`);
       rendered.type = Scalar.BLOCK_LITERAL;
       file.set("content", rendered);
     }
   }
   return toCloudConfig(doc);
+}
+
+/**
+ * The nats-server.conf cluster block used with route authentication: listener, the
+ * authorization every member checks, and (except on the seed) the route to the seed with
+ * the credentials in its URL. `$PRIVATE_IP` is resolved by nats-server from its environment.
+ */
+function clusterBlock(props: CloudInitProps): string | undefined {
+  const credentials = props.routeCredentials;
+  if (credentials === undefined) return undefined;
+  const lines = [
+    "# Listener and routes are here, not flags: a --cluster flag would drop this authorization.",
+    "cluster {",
+    "  host: $PRIVATE_IP",
+    `  port: ${props.clusterPort}`,
+    "  authorization {",
+    `    user: "${credentials.user}"`,
+    `    password: "${credentials.password}"`,
+    "  }",
+  ];
+  if (props.seedAddress !== undefined) {
+    lines.push(`  routes: ["nats://${credentials.user}:${credentials.password}@${props.seedAddress}:${props.clusterPort}"]`);
+  }
+  lines.push("}");
+  return lines.join("\n");
 }
 
 function toCloudConfig(doc: Document): string {

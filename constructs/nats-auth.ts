@@ -1,5 +1,6 @@
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
+import { RouteCredentials } from "./cloud-init";
 import { ValidationErrors, oneOf } from "./validation";
 
 export type ClientAuth = "none" | "token" | "user-password";
@@ -27,32 +28,31 @@ export interface NatsAuthProps {
  * and nats-server reads them from a 0600 config file, not from its command line.
  */
 export class NatsAuth extends Construct {
-  /** nats-server.conf blocks that reference the secrets; empty when nothing is enabled. */
-  public readonly authorization: string;
+  /** The clients' nats-server.conf authorization block; undefined without client auth. */
+  public readonly clientAuthorization?: string;
   /** Reference to the client token or password, when client auth is on. */
   public readonly clientSecret?: string;
   public readonly clientUser?: string;
   public readonly client: ClientAuth;
+  /** Route user and a reference to its generated password, when routes are authenticated. */
+  public readonly routeCredentials?: RouteCredentials;
 
   constructor(scope: Construct, id: string, props: NatsAuthProps = {}) {
     super(scope, id);
     validateAuthProps(props).throwIfAny(this.node.path);
     this.client = props.client ?? "token";
-    const blocks: string[] = [];
     if (this.client !== "none") {
       this.clientSecret = secret(this, "client-secret");
       if (this.client === "token") {
-        blocks.push(`authorization {\n  token: "${this.clientSecret}"\n}`);
+        this.clientAuthorization = `authorization {\n  token: "${this.clientSecret}"\n}`;
       } else {
         this.clientUser = props.clientUser ?? "nats";
-        blocks.push(`authorization {\n  user: "${this.clientUser}"\n  password: "${this.clientSecret}"\n}`);
+        this.clientAuthorization = `authorization {\n  user: "${this.clientUser}"\n  password: "${this.clientSecret}"\n}`;
       }
     }
     if (props.routes ?? true) {
-      const routePassword = secret(this, "route-password");
-      blocks.push(`cluster {\n  authorization {\n    user: "route"\n    password: "${routePassword}"\n  }\n}`);
+      this.routeCredentials = { user: "route", password: secret(this, "route-password") };
     }
-    this.authorization = blocks.join("\n");
   }
 }
 

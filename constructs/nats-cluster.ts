@@ -102,7 +102,8 @@ export class NatsCluster extends Construct {
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
-      authorization: this.auth?.authorization,
+      clientAuthorization: this.auth?.clientAuthorization,
+      routeCredentials: this.auth?.routeCredentials,
     });
     this.droplets = this.nodes.droplets;
     this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {

@@ -1,7 +1,7 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
-import { ADVERTISE_MODES, NatsAdvertise, NatsInstallMethod, renderCloudInit } from "./cloud-init";
+import { ADVERTISE_MODES, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
 import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
@@ -76,10 +76,15 @@ export interface NatsNodesProps {
   /** @default DEFAULT_NATS_VERSION */
   readonly natsVersion?: string;
   /**
-   * Authorization blocks for each node's nats-server.conf; Terraform references only.
-   * @default - no authorization
+   * The clients' authorization block for nats-server.conf; Terraform references only.
+   * @default - clients need no credentials
    */
-  readonly authorization?: string;
+  readonly clientAuthorization?: string;
+  /**
+   * Route credentials (references to secrets); see CloudInitProps.routeCredentials.
+   * @default - routes are not authenticated
+   */
+  readonly routeCredentials?: RouteCredentials;
 }
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
@@ -122,7 +127,8 @@ export class NatsNodes extends Construct {
         advertise: props.advertise,
         installMethod: props.installMethod,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
-        authorization: props.authorization,
+        clientAuthorization: props.clientAuthorization,
+        routeCredentials: props.routeCredentials,
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.

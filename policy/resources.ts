@@ -71,7 +71,7 @@ export interface NatsServerPorts {
   readonly client: number;
   /** @default - no monitoring endpoint (no `-m`) */
   readonly monitor?: number;
-  /** @default - not clustered (no `--cluster`) */
+  /** @default - not clustered (no `--cluster` or `--cluster_advertise`) */
   readonly cluster?: number;
 }
 
@@ -125,7 +125,8 @@ export function natsServerPorts(userData: string | undefined): NatsServerPorts |
   };
   const client = flag("-p", "--port");
   const monitor = flag("-m", "--http_port");
-  const cluster = /:(\d+)$/.exec(flag("--cluster") ?? "")?.[1];
+  // With route auth the listener is in nats-server.conf; the advertised port is the same.
+  const cluster = /:(\d+)$/.exec(flag("--cluster") ?? flag("--cluster_advertise") ?? "")?.[1];
   return {
     clusterName: flag("--cluster_name"),
     client: client === undefined ? NATS_DEFAULT_CLIENT_PORT : Number(client),
