@@ -1,0 +1,140 @@
+/**
+ * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check]`:
+ * boots the synthesized plan on loopback (nats-server per droplet, HAProxy as the load
+ * balancer) and keeps it up until Ctrl-C. With --check it runs verify against it, tears it
+ * down and exits 0 when every check passes, 1 otherwise.
+ */
+import { parseArgs } from "node:util";
+import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
+import { Varz, fetchJson, routeCount } from "../twin/monitor";
+import { STACKS } from "../twin/plan";
+import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
+import { verify } from "../verify/verify";
+
+const USAGE = `usage: npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check]
+  --stack         stack to boot (default nats-tutorial)
+  --time-scale    multiplies the health check interval and timeout, e.g. 0.2 (default 1)
+  --address-base  load balancer address; node i gets the last octet + i (default ${DEFAULT_ADDRESS_BASE})
+  --check         run verify against the twin, tear it down, exit 0 or 1`;
+
+interface CliOptions {
+  stack: string;
+  timeScale: number;
+  addressBase: string;
+  check: boolean;
+}
+
+function parseCli(argv: string[]): CliOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string", default: "nats-tutorial" },
+      "time-scale": { type: "string", default: "1" },
+      "address-base": { type: "string", default: DEFAULT_ADDRESS_BASE },
+      check: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return undefined;
+  const timeScale = Number(values["time-scale"]);
+  if (!(timeScale > 0 && timeScale <= 10)) {
+    throw new Error(`--time-scale ${JSON.stringify(values["time-scale"])} is not valid: expected a number above 0 and at most 10`);
+  }
+  return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check };
+}
+
+/** The node table: name, address, server_id from /varz, routes from /routez. */
+async function describeNodes(twin: Twin): Promise<string[]> {
+  const rows = await Promise.all(
+    twin.nodes.map(async (node) => {
+      if (node.monitorPort === undefined) return [node.name, node.address, "(no monitoring)", "-"];
+      const monitor = `http://${node.address}:${node.monitorPort}`;
+      const [varz, routes] = await Promise.all([fetchJson<Varz>(`${monitor}/varz`), routeCount(monitor)]);
+      return [node.name, node.address, varz.server_id, String(routes)];
+    }),
+  );
+  const table = [["node", "address", "server_id", "routes"], ...rows];
+  const widths = table[0].map((_title, column) => Math.max(...table.map((row) => row[column].length)));
+  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+}
+
+/** How to point the pub/sub app at the twin; never prints a secret supplied through the environment. */
+function usageHints(twin: Twin): string[] {
+  const supplied = new Set(Object.entries(process.env).filter(([name]) => name.startsWith(SECRET_ENV_PREFIX)).map(([, value]) => value));
+  const shown = (value: string): string => (supplied.has(value) ? `<the value of your ${SECRET_ENV_PREFIX}* variable>` : value);
+  const { token, user, password } = twin.credentials;
+  const auth = token !== undefined ? `NATS_TOKEN=${shown(token)} ` : user !== undefined ? `NATS_USER=${user} NATS_PASSWORD=${shown(password ?? "")} ` : "";
+  const server = `NATS_SERVER=nats://${twin.lbAddress}:${twin.clientPort}`;
+  return [`  ${auth}${server} npm run subscriber`, `  ${auth}${server} npm run publisher`];
+}
+
+async function printSummary(twin: Twin): Promise<void> {
+  const check = twin.healthCheck;
+  console.log("");
+  console.log(`load balancer  ${twin.lbAddress}: clients on ${twin.clientPort}${twin.publishedMonitorPort === undefined ? "" : `, monitoring on ${twin.publishedMonitorPort}`}`);
+  console.log(`health check   ${check.protocol} :${check.port}${check.path ?? ""} every ${check.intervalMs} ms, timeout ${check.timeoutMs} ms, rise ${check.rise}, fall ${check.fall}`);
+  console.log("");
+  (await describeNodes(twin)).forEach((line) => console.log(line));
+  console.log("");
+  console.log("point the pub/sub app at it:");
+  usageHints(twin).forEach((line) => console.log(line));
+}
+
+async function runCheck(twin: Twin): Promise<boolean> {
+  const result = await verify({
+    lb: twin.lbAddress,
+    expectNodes: twin.nodes.length,
+    clientPort: twin.clientPort,
+    monitorPort: twin.publishedMonitorPort,
+    nodeMonitors: twin.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`),
+    healthPath: twin.healthCheck.path,
+    timeoutSeconds: 30,
+    credentials: twin.credentials,
+    log: (line) => console.error(`verify: ${line}`),
+  });
+  result.checks.forEach((check) => console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}`));
+  return result.ok;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
+async function main(): Promise<number> {
+  const options = parseCli(process.argv.slice(2));
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  let twin: Twin | undefined;
+  const signal = untilSignal();
+  // Interrupted while booting: exiting SIGKILLs every child by PID (twin/process.ts).
+  void signal.then((name) => twin === undefined && process.exit(name === "SIGINT" ? 130 : 143));
+  twin = await bootTwin({ ...options, log: (line) => console.log(`twin: ${line}`) });
+  try {
+    await printSummary(twin);
+    if (!options.check) console.log("\nCtrl-C stops the twin.");
+    const interrupted = signal.then((name) => {
+      console.log(`twin: ${name}, stopping`);
+      return options.check ? 130 : 0;
+    });
+    const checked = options.check ? [runCheck(twin).then((ok) => (ok ? 0 : 1))] : [];
+    return await Promise.race([interrupted, ...checked]);
+  } finally {
+    await twin.stop();
+    console.log("twin: stopped every process it started");
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`twin failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,187 @@
+import { execFile } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { posix } from "node:path";
+import { promisify } from "node:util";
+import { parse } from "yaml";
+
+/** The unit the cloud-config installs and the twin runs. */
+export const UNIT_PATH = "/etc/systemd/system/nats-server.service";
+
+/** Secrets supplied through the environment: NATS_TWIN_SECRET_<ID in upper snake case>. */
+export const SECRET_ENV_PREFIX = "NATS_TWIN_SECRET_";
+
+/** What the twin puts where the plan has Terraform references. */
+export interface References {
+  /** Droplet resource id → its loopback address. */
+  readonly addresses: ReadonlyMap<string, string>;
+  /** random_password resource id → secret value. */
+  readonly secrets: ReadonlyMap<string, string>;
+}
+
+/** One file cloud-init writes. */
+export interface CloudFile {
+  readonly path: string;
+  readonly content: string;
+  readonly permissions?: string;
+}
+
+/** What the twin needs from one node's cloud-config. */
+export interface NodeConfig {
+  /** Files under the unit's WorkingDirectory, with paths relative to it. */
+  readonly workingFiles: readonly CloudFile[];
+  /** EnvironmentFile path relative to WorkingDirectory, when it lives there. */
+  readonly environmentFile?: string;
+  /** The unit's ExecStart, split into argv as systemd would. */
+  readonly argv: readonly string[];
+}
+
+/**
+ * Replaces the Terraform references the twin owns in a droplet's user_data: droplet
+ * private addresses and random_password results; un-escapes `$${` and `%%{`. Any other
+ * interpolation or template directive is an error naming it.
+ */
+export function substituteReferences(userData: string, refs: References, droplet: string): string {
+  return userData.replace(/\$\$\{|%%\{|%\{[^}]*\}|\$\{([^}]*)\}/g, (match: string, expression: string | undefined) => {
+    if (match === "$${") return "${";
+    if (match === "%%{") return "%{";
+    if (expression === undefined) throw new Error(`unsupported terraform template directive ${match} in user_data of ${droplet}`);
+    return resolveReference(expression, refs, droplet);
+  });
+}
+
+function resolveReference(expression: string, refs: References, droplet: string): string {
+  const address = /^digitalocean_droplet\.([\w-]+)\.ipv4_address_private$/.exec(expression);
+  const password = /^random_password\.([\w-]+)\.result$/.exec(expression);
+  const value = address !== null ? refs.addresses.get(address[1]) : password !== null ? refs.secrets.get(password[1]) : undefined;
+  if (value !== undefined) return value;
+  if (address !== null || password !== null) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
+  throw new Error(
+    `unsupported terraform reference \${${expression}} in user_data of ${droplet}: ` +
+      "only ${digitalocean_droplet.<id>.ipv4_address_private} and ${random_password.<id>.result} are allowed",
+  );
+}
+
+/**
+ * The value for random_password `id`: `supplied[id]`, else the environment variable
+ * NATS_TWIN_SECRET_<ID>, else 32 random alphanumeric characters.
+ */
+export function secretFor(id: string, supplied: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env): string {
+  return supplied[id] ?? env[secretEnvName(id)] ?? randomAlphanumeric(32);
+}
+
+/** NATS_TWIN_SECRET_ followed by the resource id in upper snake case. */
+export function secretEnvName(id: string): string {
+  return SECRET_ENV_PREFIX + id.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+}
+
+function randomAlphanumeric(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join("");
+}
+
+/** Runs `cloud-init schema --config-file` on `file`; fails with cloud-init's own message. */
+export async function validateCloudConfig(cloudInit: string, file: string, userData: string, droplet: string): Promise<void> {
+  writeFileSync(file, userData, { mode: 0o600 });
+  try {
+    await promisify(execFile)(cloudInit, ["schema", "--config-file", file]);
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    throw new Error(`cloud-init rejects the user_data of ${droplet}: ${`${stderr}${stdout}`.trim() || (error as Error).message}`);
+  }
+}
+
+/** Parses a node's cloud-config: its unit, its ExecStart and the files of its working directory. */
+export function readNodeConfig(userData: string, droplet: string): NodeConfig {
+  const files = writeFiles(parse(userData) as unknown, droplet);
+  const unitFile = files.find((file) => file.path === UNIT_PATH);
+  if (unitFile === undefined) throw new Error(`user_data of ${droplet} writes no ${UNIT_PATH}`);
+  const service = serviceSection(unitFile.content, droplet);
+  const workingDirectory = required(service, "WorkingDirectory", droplet);
+  const within = (path: string): string | undefined => {
+    const relative = posix.relative(workingDirectory, path);
+    return relative === "" || relative.startsWith("..") || posix.isAbsolute(relative) ? undefined : relative;
+  };
+  const environmentFile = service.get("EnvironmentFile");
+  return {
+    workingFiles: files.flatMap((file) => {
+      const relative = within(file.path);
+      return relative === undefined ? [] : [{ ...file, path: relative }];
+    }),
+    environmentFile: environmentFile === undefined ? undefined : within(environmentFile.replace(/^-/, "")),
+    argv: splitExecStart(required(service, "ExecStart", droplet), droplet),
+  };
+}
+
+function writeFiles(config: unknown, droplet: string): CloudFile[] {
+  const entries = (config as { write_files?: unknown } | null)?.write_files;
+  if (!Array.isArray(entries)) throw new Error(`user_data of ${droplet} has no write_files list`);
+  return entries.map((entry: Record<string, unknown>) => {
+    if (entry.encoding !== undefined && entry.encoding !== "text/plain") {
+      throw new Error(`write_files entry ${String(entry.path)} of ${droplet} has encoding ${String(entry.encoding)}: the twin reads plain text only`);
+    }
+    return { path: String(entry.path), content: String(entry.content ?? ""), permissions: entry.permissions === undefined ? undefined : String(entry.permissions) };
+  });
+}
+
+/** The [Service] section of a unit file, last assignment winning. */
+function serviceSection(unit: string, droplet: string): Map<string, string> {
+  const values = new Map<string, string>();
+  let section = "";
+  for (const raw of unit.replace(/\\\n/g, " ").split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header !== null) {
+      section = header[1];
+      continue;
+    }
+    const equals = line.indexOf("=");
+    if (equals < 0) throw new Error(`${UNIT_PATH} of ${droplet} has a line that is not key=value: ${JSON.stringify(line)}`);
+    if (section === "Service") values.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
+  }
+  return values;
+}
+
+function required(service: Map<string, string>, key: string, droplet: string): string {
+  const value = service.get(key);
+  if (value === undefined || value === "") throw new Error(`${UNIT_PATH} of ${droplet} has no ${key}= in [Service]`);
+  return value;
+}
+
+/**
+ * Splits an ExecStart value into argv the way systemd does for the subset the twin
+ * accepts: words separated by whitespace, single-quoted words taken literally,
+ * double-quoted words with backslash escapes, `%%` as a literal percent sign. Prefixes
+ * (`-@:+!`), other `%` specifiers and `${VAR}` expansion are errors.
+ */
+export function splitExecStart(execStart: string, droplet = "the unit"): string[] {
+  if (/^[-@:+!]/.test(execStart)) throw new Error(`ExecStart prefix ${execStart[0]} of ${droplet} is not supported: expected a plain command line`);
+  const text = execStart.trim();
+  if (text.replace(/%%/g, "").includes("%")) throw new Error(`ExecStart of ${droplet} uses a systemd % specifier: only %% is supported`);
+  if (execStart.includes("${")) throw new Error(`ExecStart of ${droplet} uses systemd \${VAR} expansion: the twin supports none`);
+  const words: string[] = [];
+  const word = /\s*(?:'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+))(?=\s|$)/gy;
+  let match: RegExpExecArray | null;
+  while (word.lastIndex < text.length && (match = word.exec(text)) !== null) {
+    const [, single, double, bare] = match;
+    words.push((single ?? double?.replace(/\\(.)/g, "$1") ?? bare).replace(/%%/g, "%"));
+  }
+  if (word.lastIndex < text.length || words.length === 0) {
+    throw new Error(`ExecStart of ${droplet} cannot be split into words: ${JSON.stringify(execStart)}`);
+  }
+  return words;
+}
+
+/** Client credentials from the top-level `authorization { ... }` block of a nats-server.conf. */
+export function clientCredentials(conf: string): { token?: string; user?: string; password?: string } {
+  const block = /^authorization\s*\{([\s\S]*?)^\}/m.exec(conf)?.[1];
+  if (block === undefined) return {};
+  const value = (key: string): string | undefined => new RegExp(`^\\s*${key}\\s*[:=]\\s*"([^"]*)"`, "m").exec(block)?.[1];
+  return Object.fromEntries(
+    (["token", "user", "password"] as const).flatMap((key) => {
+      const found = value(key);
+      return found === undefined ? [] : [[key, found]];
+    }),
+  );
+}

@@ -1,0 +1,190 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/** The project root: main.ts, constructs/ and templates/ live here. */
+export const PROJECT_ROOT = resolve(__dirname, "..");
+
+/** Stacks that main.ts synthesizes. */
+export const STACKS = ["nats", "nats-tutorial"] as const;
+
+/** One droplet of the plan, in node order. */
+export interface PlanDroplet {
+  readonly id: string;
+  readonly name: string;
+  /** Node number: the trailing number of the droplet name. */
+  readonly number: number;
+  readonly userData: string;
+  /** Tag names, Terraform tag references already resolved. */
+  readonly tags: readonly string[];
+}
+
+/** One forwarding rule of the load balancer. */
+export interface PlanForwardingRule {
+  readonly entryPort: number;
+  readonly entryProtocol: string;
+  readonly targetPort: number;
+}
+
+/** The load balancer's health check, in the plan's own units. */
+export interface PlanHealthCheck {
+  readonly protocol: string;
+  readonly port: number;
+  readonly path?: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/** The load balancer of the plan. */
+export interface PlanLoadBalancer {
+  readonly id: string;
+  readonly name: string;
+  readonly dropletTag: string;
+  readonly forwardingRules: readonly PlanForwardingRule[];
+  readonly healthCheck: PlanHealthCheck;
+}
+
+/** What the twin needs from a synthesized stack. */
+export interface Plan {
+  readonly file: string;
+  readonly droplets: readonly PlanDroplet[];
+  readonly loadBalancer: PlanLoadBalancer;
+  /** IDs of the random_password resources. */
+  readonly passwords: readonly string[];
+}
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+/** The synthesized JSON of `stack`, synthesizing first when it is missing or stale. */
+export function stackPlanFile(stack: string): string {
+  if (!(STACKS as readonly string[]).includes(stack)) {
+    throw new Error(`unknown stack ${JSON.stringify(stack)}: expected one of ${STACKS.join(", ")}`);
+  }
+  const file = join(PROJECT_ROOT, "cdktf.out", "stacks", stack, "cdk.tf.json");
+  if (isStale(file)) synthesize(file);
+  return file;
+}
+
+function isStale(file: string): boolean {
+  if (!existsSync(file)) return true;
+  const built = statSync(file).mtimeMs;
+  const sources = [join(PROJECT_ROOT, "main.ts"), ...listFiles(join(PROJECT_ROOT, "constructs")), ...listFiles(join(PROJECT_ROOT, "templates"))];
+  return sources.some((source) => statSync(source).mtimeMs > built);
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(dir, entry.name));
+}
+
+/** Runs main.ts once; concurrent twins (parallel test files) wait on a lock file. */
+function synthesize(file: string): void {
+  const lock = join(PROJECT_ROOT, "cdktf.out", ".twin-synth.lock");
+  const fd = tryLock(lock);
+  if (fd === undefined) {
+    waitForUnlock(lock);
+    if (!isStale(file)) return;
+    synthesize(file);
+    return;
+  }
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    throw new Error(`synthesizing the stacks with main.ts failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
+
+function tryLock(lock: string): number | undefined {
+  mkdirSync(dirname(lock), { recursive: true });
+  try {
+    return openSync(lock, "wx");
+  } catch {
+    if (Date.now() - statSync(lock).mtimeMs > 60_000) {
+      unlinkSync(lock);
+      return tryLock(lock);
+    }
+    return undefined;
+  }
+}
+
+function waitForUnlock(lock: string): void {
+  const deadline = Date.now() + 60_000;
+  while (existsSync(lock) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+
+/** Reads the droplets, the one load balancer and the passwords of a synthesized stack. */
+export function readPlan(file: string): Plan {
+  const resources = (JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources }).resource ?? {};
+  const tags = tagNames(resources);
+  const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
+  if (droplets.length === 0) throw new Error(`${file} has no digitalocean_droplet resources: nothing to boot`);
+  droplets.sort((a, b) => a.number - b.number);
+  const balancers = Object.entries(resources.digitalocean_loadbalancer ?? {});
+  if (balancers.length !== 1) {
+    throw new Error(`${file} has ${balancers.length} digitalocean_loadbalancer resources: the twin needs exactly one`);
+  }
+  const [lbId, lbBody] = balancers[0];
+  return { file, droplets, loadBalancer: toLoadBalancer(lbId, lbBody, tags), passwords: Object.keys(resources.random_password ?? {}) };
+}
+
+function tagNames(resources: Resources): Map<string, string> {
+  return new Map(Object.entries(resources.digitalocean_tag ?? {}).map(([id, body]) => [id, String(body.name)]));
+}
+
+/** Resolves a literal tag or a `${digitalocean_tag.<id>.name}` reference. */
+function resolveTag(value: string, tags: Map<string, string>): string {
+  const reference = /^\$\{digitalocean_tag\.([\w-]+)\.name\}$/.exec(value);
+  if (reference === null) {
+    if (value.includes("${")) throw new Error(`unsupported tag reference ${value}: expected a literal or \${digitalocean_tag.<id>.name}`);
+    return value;
+  }
+  const name = tags.get(reference[1]);
+  if (name === undefined) throw new Error(`tag reference ${value} names no digitalocean_tag resource`);
+  return name;
+}
+
+function toDroplet(id: string, body: Record<string, unknown>, tags: Map<string, string>): PlanDroplet {
+  const name = String(body.name);
+  const match = /(\d+)$/.exec(name);
+  if (match === null) throw new Error(`droplet name ${JSON.stringify(name)} has no trailing node number: expected e.g. "nats-1"`);
+  if (typeof body.user_data !== "string") throw new Error(`droplet ${name} has no user_data: expected a #cloud-config document`);
+  const tagList = Array.isArray(body.tags) ? body.tags.map((tag) => resolveTag(String(tag), tags)) : [];
+  return { id, name, number: Number(match[1]), userData: body.user_data, tags: tagList };
+}
+
+function toLoadBalancer(id: string, body: Record<string, unknown>, tags: Map<string, string>): PlanLoadBalancer {
+  if (typeof body.droplet_tag !== "string") throw new Error(`load balancer ${id} has no droplet_tag: the twin targets droplets by tag only`);
+  const rules = (body.forwarding_rule ?? []) as Record<string, unknown>[];
+  if (rules.length === 0) throw new Error(`load balancer ${id} has no forwarding_rule`);
+  const check = body.healthcheck as Record<string, unknown> | undefined;
+  if (check === undefined) throw new Error(`load balancer ${id} has no healthcheck`);
+  return {
+    id,
+    name: String(body.name),
+    dropletTag: resolveTag(body.droplet_tag, tags),
+    forwardingRules: rules.map((rule) => ({
+      entryPort: Number(rule.entry_port),
+      entryProtocol: String(rule.entry_protocol),
+      targetPort: Number(rule.target_port),
+    })),
+    healthCheck: {
+      protocol: String(check.protocol),
+      port: Number(check.port),
+      path: typeof check.path === "string" ? check.path : undefined,
+      intervalSeconds: Number(check.check_interval_seconds ?? 10),
+      timeoutSeconds: Number(check.response_timeout_seconds ?? 5),
+      healthyThreshold: Number(check.healthy_threshold ?? 5),
+      unhealthyThreshold: Number(check.unhealthy_threshold ?? 3),
+    },
+  };
+}

@@ -1,0 +1,318 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { clientCredentials, readNodeConfig, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
+import { isHealthy, routeCount } from "./monitor";
+import { Plan, PlanDroplet, readPlan, stackPlanFile } from "./plan";
+import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
+
+/** Options of {@link bootTwin}. */
+export interface TwinOptions {
+  /** @default "nats-tutorial" */
+  stack?: string;
+  /** A synthesized cdk.tf.json to boot instead of the stack's. */
+  planFile?: string;
+  /** The load balancer's address; node i (1-based) gets the last octet + i. @default "127.0.0.10" */
+  addressBase?: string;
+  /** Multiplies the health check's interval and timeout. @default 1 */
+  timeScale?: number;
+  /** random_password resource id → value; wins over NATS_TWIN_SECRET_* and generated values. */
+  secrets?: Record<string, string>;
+  /** Receives progress lines. @default - silent */
+  log?: (line: string) => void;
+}
+
+/** One running droplet of the twin. */
+export interface TwinNode {
+  /** Droplet name. */
+  name: string;
+  address: string;
+  /** nats-server's PID; undefined while killed. */
+  pid: number | undefined;
+  clientPort: number;
+  monitorPort?: number;
+}
+
+/** A booted twin: nats-server per droplet plus HAProxy for the load balancer, on loopback. */
+export interface Twin {
+  lbAddress: string;
+  /** In node order; index 0 is the seed. */
+  nodes: TwinNode[];
+  /** The load balancer's entry port for NATS clients. */
+  clientPort: number;
+  /** The load balancer's entry port for the monitoring endpoint, when a rule publishes it. */
+  publishedMonitorPort?: number;
+  /** The health check HAProxy runs, timers scaled. */
+  healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
+  /** Client credentials from the nodes' nats-server.conf, as substituted. */
+  credentials: { token?: string; user?: string; password?: string };
+  /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
+  kill(index: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts killed node `index` again with its original command line and waits until healthy. */
+  restart(index: number): Promise<void>;
+  /** HAProxy's view of each server, by node name: "UP", "DOWN" or a transitional state. */
+  serverState(): Promise<Record<string, "UP" | "DOWN" | string>>;
+  /** Stops every process the twin started and removes its files. */
+  stop(): Promise<void>;
+}
+
+/** The CLI's and the library's default address base. */
+export const DEFAULT_ADDRESS_BASE = "127.0.0.10";
+
+const BOOT_TIMEOUT_MS = 20_000;
+
+interface NodeRuntime {
+  readonly node: TwinNode;
+  readonly dir: string;
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly clusterPort?: number;
+  readonly config?: string;
+}
+
+interface Tools {
+  readonly haproxy: string;
+  readonly cloudInit: string;
+}
+
+/**
+ * Boots the synthesized plan on loopback: validates every droplet's cloud-config, runs each
+ * droplet's systemd command line with Debian's nats-server, waits for a complete route
+ * mesh, then runs HAProxy as the load balancer and waits until it reports every server UP.
+ * On any failure it stops what it started before rethrowing.
+ */
+export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
+  const log = options.log ?? ((): void => undefined);
+  const tools = requireTools();
+  const plan = readPlan(options.planFile ?? stackPlanFile(options.stack ?? "nats-tutorial"));
+  const twin = new LocalTwin(plan, options, tools, log);
+  try {
+    await twin.boot();
+    return twin;
+  } catch (error) {
+    await twin.stop();
+    throw error;
+  }
+}
+
+/** Finds HAProxy and cloud-init, and checks that the units' nats-server is on the service PATH. */
+function requireTools(): Tools {
+  const hint = (pkg: string, brew: string): string => `apt-get install ${pkg} (Debian/Ubuntu) or ${brew} (macOS)`;
+  findExecutable("nats-server", hint("nats-server", "brew install nats-server"));
+  return {
+    haproxy: findExecutable("haproxy", hint("haproxy", "brew install haproxy")),
+    cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
+  };
+}
+
+/** Loopback addresses: the load balancer gets `base`, node i (1-based) the last octet + i. */
+export function assignAddresses(base: string, nodes: number): { lb: string; nodes: string[] } {
+  const octets = base.split(".").map(Number);
+  const valid = octets.length === 4 && octets.every((octet) => Number.isInteger(octet) && octet >= 0 && octet <= 255) && octets[0] === 127;
+  if (!valid) throw new Error(`address base ${JSON.stringify(base)} is not a loopback IPv4 address: expected 127.x.y.z`);
+  if (octets[3] + nodes > 254) throw new Error(`address base ${base} leaves no room for ${nodes} nodes: its last octet must be at most ${254 - nodes}`);
+  const at = (offset: number): string => [...octets.slice(0, 3), octets[3] + offset].join(".");
+  return { lb: base, nodes: Array.from({ length: nodes }, (_unused, i) => at(i + 1)) };
+}
+
+/** The value following `names` in a nats-server command line. */
+function flagValue(words: readonly string[], ...names: string[]): string | undefined {
+  const index = words.findIndex((word) => names.includes(word));
+  return index >= 0 ? words[index + 1] : undefined;
+}
+
+/** The nats-server words of an argv, looking inside `sh -c '<command>'`. */
+function serverWords(argv: readonly string[]): string[] {
+  const shell = /(^|\/)(ba|da)?sh$/.test(argv[0]) && argv[1] === "-c";
+  return shell ? argv[2].split(/\s+/) : [...argv];
+}
+
+function portOf(value: string | undefined): number | undefined {
+  const port = value === undefined ? undefined : /(?:^|:)(\d+)$/.exec(value)?.[1];
+  return port === undefined ? undefined : Number(port);
+}
+
+class LocalTwin implements Twin {
+  public readonly lbAddress: string;
+  public readonly nodes: TwinNode[] = [];
+  public clientPort = 0;
+  public publishedMonitorPort?: number;
+  public readonly healthCheck: HaproxyCheck;
+  public credentials: { token?: string; user?: string; password?: string } = {};
+
+  private readonly runtimes: NodeRuntime[] = [];
+  private readonly workDir: string;
+  private readonly nodeAddresses: string[];
+  private readonly statsSocket: string;
+  private haproxyPid?: number;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: TwinOptions,
+    private readonly tools: Tools,
+    private readonly log: (line: string) => void,
+  ) {
+    const addresses = assignAddresses(options.addressBase ?? DEFAULT_ADDRESS_BASE, plan.droplets.length);
+    this.lbAddress = addresses.lb;
+    this.nodeAddresses = addresses.nodes;
+    this.healthCheck = scaledCheck(plan.loadBalancer, options.timeScale ?? 1);
+    this.workDir = mkdtempSync(join(tmpdir(), "nats-twin-"));
+    this.statsSocket = join(this.workDir, "haproxy.sock");
+  }
+
+  /** Prepares every node, starts the seed, then the others, then the load balancer. */
+  public async boot(): Promise<void> {
+    const started = Date.now();
+    this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}`);
+    await this.prepareNodes();
+    this.resolveLoadBalancerPorts();
+    for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
+    for (const rule of this.plan.loadBalancer.forwardingRules) await assertPortFree(this.lbAddress, rule.entryPort, `load balancer ${this.plan.loadBalancer.name}`);
+    await this.startNode(0);
+    await Promise.all(this.runtimes.slice(1).map((_runtime, i) => this.startNode(i + 1)));
+    await this.waitForMesh();
+    await this.startLoadBalancer();
+    this.log(`twin up in ${Date.now() - started} ms`);
+  }
+
+  private async prepareNodes(): Promise<void> {
+    const secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
+    const addresses = new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]]));
+    await Promise.all(
+      this.plan.droplets.map(async (droplet, i) => {
+        const userData = substituteReferences(droplet.userData, { addresses, secrets }, droplet.name);
+        const dir = join(this.workDir, droplet.name);
+        mkdirSync(dir, { mode: 0o700 });
+        await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
+        this.runtimes[i] = this.materialise(droplet, userData, dir, this.nodeAddresses[i]);
+        this.nodes[i] = this.runtimes[i].node;
+        this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}`);
+      }),
+    );
+    const config = this.runtimes[0].config;
+    this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
+  }
+
+  /** Writes the node's working-directory files and derives how to run and reach it. */
+  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string): NodeRuntime {
+    const config = readNodeConfig(userData, droplet.name);
+    for (const file of config.workingFiles) {
+      mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+      writeFileSync(join(dir, file.path), file.content, { mode: file.permissions === undefined ? 0o644 : parseInt(file.permissions, 8) });
+    }
+    if (config.environmentFile !== undefined) {
+      writeFileSync(join(dir, config.environmentFile), `PRIVATE_IP=${address}\nPUBLIC_IP=${address}\n`);
+    }
+    const words = serverWords(config.argv);
+    return {
+      node: {
+        name: droplet.name,
+        address,
+        pid: undefined,
+        clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
+        monitorPort: portOf(flagValue(words, "-m", "--http_port")),
+      },
+      dir,
+      argv: config.argv,
+      env: { PATH: SERVICE_PATH, PRIVATE_IP: address, PUBLIC_IP: address },
+      clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
+      config: flagValue(words, "-c", "--config"),
+    };
+  }
+
+  private resolveLoadBalancerPorts(): void {
+    const rules = this.plan.loadBalancer.forwardingRules;
+    const first = this.nodes[0];
+    const client = rules.find((rule) => rule.targetPort === first.clientPort);
+    if (client === undefined) {
+      throw new Error(`no forwarding rule of ${this.plan.loadBalancer.name} targets the client port ${first.clientPort}: rules target ${rules.map((rule) => rule.targetPort).join(", ")}`);
+    }
+    this.clientPort = client.entryPort;
+    this.publishedMonitorPort = rules.find((rule) => rule.targetPort === first.monitorPort)?.entryPort;
+  }
+
+  private async assertNodePortsFree(runtime: NodeRuntime): Promise<void> {
+    const { node } = runtime;
+    const ports = [node.clientPort, node.monitorPort, runtime.clusterPort].filter((port): port is number => port !== undefined);
+    for (const port of ports) await assertPortFree(node.address, port, node.name);
+  }
+
+  private async startNode(index: number): Promise<void> {
+    const runtime = this.runtimes[index];
+    const { node } = runtime;
+    const [command, ...args] = runtime.argv;
+    const logFile = join(runtime.dir, "nats-server.log");
+    const child = await startProcess({ command, args, cwd: runtime.dir, env: runtime.env, logFile });
+    node.pid = child.pid;
+    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort), BOOT_TIMEOUT_MS, `${node.name} to become healthy`);
+    this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
+  }
+
+  private async waitForMesh(): Promise<void> {
+    const expected = this.nodes.length - 1;
+    const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
+    await poll(
+      async () => (await Promise.all(monitored.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)))).every((count) => count === expected),
+      BOOT_TIMEOUT_MS,
+      50,
+      `every node to report ${expected} routes`,
+    );
+    this.log(`mesh complete: ${expected} routes per node${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
+  }
+
+  private async startLoadBalancer(): Promise<void> {
+    const lb = this.plan.loadBalancer;
+    const servers = this.nodes.filter((_node, i) => this.plan.droplets[i].tags.includes(lb.dropletTag));
+    if (servers.length === 0) throw new Error(`no droplet carries the load balancer's droplet_tag ${JSON.stringify(lb.dropletTag)}`);
+    const configFile = join(this.workDir, "haproxy.cfg");
+    writeFileSync(configFile, renderHaproxyConfig(lb, this.lbAddress, servers, this.healthCheck, this.statsSocket));
+    const logFile = join(this.workDir, "haproxy.log");
+    const haproxy = await startProcess({ command: this.tools.haproxy, args: ["-db", "-f", configFile], cwd: this.workDir, env: { PATH: SERVICE_PATH }, logFile });
+    this.haproxyPid = haproxy.pid;
+    const allUp = async (): Promise<boolean> => {
+      const states = await this.serverState();
+      return servers.every((server) => states[server.name] === "UP");
+    };
+    await pollWhileRunning(haproxy, logFile, allUp, BOOT_TIMEOUT_MS, "haproxy to report every server UP");
+    this.log(`load balancer: haproxy pid ${haproxy.pid} on ${this.lbAddress}, ${servers.length} servers UP`);
+  }
+
+  public async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const node = this.nodeAt(index);
+    if (node.pid === undefined) throw new Error(`node ${index} (${node.name}) is not running`);
+    await stopProcess(node.pid, signal, 60_000);
+    node.pid = undefined;
+  }
+
+  public async restart(index: number): Promise<void> {
+    const node = this.nodeAt(index);
+    if (node.pid !== undefined && isAlive(node.pid)) throw new Error(`node ${index} (${node.name}) is still running: kill it first`);
+    await this.assertNodePortsFree(this.runtimes[index]);
+    await this.startNode(index);
+  }
+
+  private nodeAt(index: number): TwinNode {
+    const node = this.nodes[index];
+    if (node === undefined) throw new Error(`node index ${index} is out of range: expected 0 to ${this.nodes.length - 1}`);
+    return node;
+  }
+
+  public serverState(): Promise<Record<string, string>> {
+    return queryServerStates(this.statsSocket);
+  }
+
+  public stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
+    const pids = [this.haproxyPid, ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
+    await Promise.all(pids.map((pid) => stopProcess(pid)));
+    this.haproxyPid = undefined;
+    for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
