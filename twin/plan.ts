@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-/** The project root: main.ts, constructs/ and templates/ live here. */
+/** The project root: main.ts, constructs/, policy/ and templates/ live here. */
 export const PROJECT_ROOT = resolve(__dirname, "..");
 
 /** Stacks that main.ts synthesizes. */
@@ -67,10 +68,26 @@ export function stackPlanFile(stack: string): string {
   return file;
 }
 
+/**
+ * Stack settings also come from NATS_* environment variables (README, Configuration): the plan
+ * is stale when they differ from the synthesis that wrote it. Only a hash is kept on disk.
+ */
+function settingsStamp(): string {
+  const entries = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("NATS_"))
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash("sha256").update(JSON.stringify(entries)).digest("hex");
+}
+
+function stampFile(file: string): string {
+  return `${file}.settings`;
+}
+
 function isStale(file: string): boolean {
   if (!existsSync(file)) return true;
+  if (!existsSync(stampFile(file)) || readFileSync(stampFile(file), "utf8") !== settingsStamp()) return true;
   const built = statSync(file).mtimeMs;
-  const sources = [join(PROJECT_ROOT, "main.ts"), ...listFiles(join(PROJECT_ROOT, "constructs")), ...listFiles(join(PROJECT_ROOT, "templates"))];
+  const sources = [join(PROJECT_ROOT, "main.ts"), ...listFiles(join(PROJECT_ROOT, "constructs")), ...listFiles(join(PROJECT_ROOT, "templates")), ...listFiles(join(PROJECT_ROOT, "policy"))];
   return sources.some((source) => statSync(source).mtimeMs > built);
 }
 
@@ -94,6 +111,7 @@ function synthesize(file: string): void {
       env: { ...process.env, CHECKPOINT_DISABLE: "1" },
       stdio: ["ignore", "ignore", "pipe"],
     });
+    for (const stack of STACKS) writeFileSync(stampFile(join(dirname(dirname(file)), stack, "cdk.tf.json")), settingsStamp());
   } catch (error) {
     throw new Error(`synthesizing the stacks with main.ts failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
   } finally {
