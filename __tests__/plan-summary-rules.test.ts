@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { estimateCost, loadPrices } from "../plan/cost";
+import { diffPlans } from "../plan/diff";
+import { firewallReport } from "../plan/firewall";
+import { WORLD_OPEN_MARKER, renderSummary } from "../plan/markdown";
+import { natsVersionOf } from "../plan/nodes";
+import { Json, Plan, parsePlan } from "../plan/tf-json";
+
+const prices = loadPrices();
+
+/** A plan from `resource` blocks, as cdktf would write them. */
+function planOf(resource: Record<string, Record<string, Json>>): Plan {
+  return parsePlan({ "//": { metadata: { stackName: "t" } }, resource }, "test");
+}
+
+function droplet(overrides: Record<string, Json> = {}): Record<string, Json> {
+  return { name: "n-1", image: "ubuntu-24-04-x64", region: "nyc3", size: "s-1vcpu-1gb", ipv6: false, user_data: "#cloud-config\n", ...overrides };
+}
+
+function actionOf(before: Plan, after: Plan, address: string): string | undefined {
+  return diffPlans(before, after).changes.find((change) => change.address === address)?.action;
+}
+
+describe("replacement rules", () => {
+  const address = "digitalocean_droplet.a";
+  test.each([
+    ["image", { image: "debian-12-x64" }, "replace"],
+    ["region", { region: "ams3" }, "replace"],
+    ["user_data", { user_data: "#cloud-config\nruncmd: []\n" }, "replace"],
+    ["size", { size: "s-2vcpu-4gb" }, "update"],
+    ["name", { name: "n-one" }, "update"],
+    ["ipv6 turned on", { ipv6: true }, "update"],
+  ])("a droplet's %s change is %s", (_label, change, action) => {
+    const before = planOf({ digitalocean_droplet: { a: droplet() } });
+    const after = planOf({ digitalocean_droplet: { a: droplet(change) } });
+    expect(actionOf(before, after, address)).toBe(action);
+  });
+
+  test("turning ipv6 off replaces the droplet", () => {
+    const before = planOf({ digitalocean_droplet: { a: droplet({ ipv6: true }) } });
+    const after = planOf({ digitalocean_droplet: { a: droplet({ ipv6: false }) } });
+    expect(actionOf(before, after, address)).toBe("replace");
+  });
+
+  test("a replaced droplet replaces those whose user_data uses its private IP, not those using a configured attribute", () => {
+    const seedRef = "${digitalocean_droplet.a.ipv4_address_private}";
+    const resources = (image: string) =>
+      planOf({
+        digitalocean_droplet: {
+          a: droplet({ image }),
+          b: droplet({ name: "n-2", user_data: `routes ${seedRef}` }),
+          c: droplet({ name: "n-3", user_data: "routes ${digitalocean_droplet.a.name}" }),
+        },
+      });
+    const diff = diffPlans(resources("ubuntu-24-04-x64"), resources("debian-12-x64"));
+    expect(diff.replacedDroplets).toEqual(["n-1", "n-2"]);
+    expect(diff.seedReplaced?.name).toBe("n-1");
+  });
+
+  test("meta-arguments such as provisioner are not changes", () => {
+    const gate = (command: string) => planOf({ null_resource: { g: { provisioner: [{ "local-exec": { command } }] } } });
+    expect(diffPlans(gate("a"), gate("b")).changes).toEqual([]);
+  });
+
+  test("removed resources are listed as removed", () => {
+    const diff = diffPlans(planOf({ digitalocean_droplet: { a: droplet() } }), planOf({}));
+    expect(diff.changes.map((change) => [change.action, change.label])).toEqual([["remove", "n-1"]]);
+  });
+});
+
+describe("cost", () => {
+  test("an unknown droplet size is shown as unknown, never as zero", () => {
+    const plan = planOf({ digitalocean_droplet: { a: droplet({ size: "s-64vcpu-huge" }), b: droplet() } });
+    const cost = estimateCost(plan, prices);
+    expect(cost.total).toBeUndefined();
+    expect(cost.knownTotal).toBe(prices.dropletMonthly["s-1vcpu-1gb"]);
+    const markdown = renderSummary(plan, prices);
+    expect(markdown).toContain("| droplet s-64vcpu-huge | 1 | unknown | unknown |");
+    expect(markdown).toContain("**unknown** (at least $6.00: some sizes have no price)");
+  });
+
+  test("the price table lists the sizes this project offers, dated", () => {
+    for (const size of ["s-1vcpu-512mb-10gb", "s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-2gb", "s-2vcpu-4gb", "s-4vcpu-8gb", "c-2", "g-2vcpu-8gb"]) {
+      expect(prices.dropletMonthly[size]).toBeGreaterThan(0);
+    }
+    expect(prices.loadBalancerSizeUnitMonthly).toBeGreaterThan(0);
+    expect(prices.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  test("a bad price table is rejected, naming the bad value", () => {
+    const dir = mkdtempSync(join(tmpdir(), "prices-"));
+    try {
+      const file = join(dir, "prices.json");
+      writeFileSync(file, JSON.stringify({ asOf: "2025-06-01", dropletMonthly: { "s-1vcpu-1gb": "six" }, loadBalancerSizeUnits: {}, loadBalancerSizeUnitMonthly: 12 }));
+      expect(() => loadPrices(file)).toThrow(/dropletMonthly.s-1vcpu-1gb "six" is not a price: expected a positive number/);
+      writeFileSync(file, JSON.stringify({ asOf: "June" }));
+      expect(() => loadPrices(file)).toThrow(/asOf "June" is not a date: expected YYYY-MM-DD/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("firewall", () => {
+  test("an inbound rule open to 0.0.0.0/0 or ::/0 is marked", () => {
+    const plan = planOf({
+      digitalocean_firewall: {
+        f: { name: "fw", inbound_rule: [{ protocol: "tcp", port_range: "22", source_addresses: ["::/0"] }, { protocol: "tcp", port_range: "4222", source_addresses: ["10.0.0.0/8"] }] },
+      },
+    });
+    expect(firewallReport(plan).inbound.map((opening) => [opening.port, opening.worldOpen])).toEqual([["22", true], ["4222", false]]);
+    expect(renderSummary(plan, prices)).toContain(`| fw | 22 | tcp | ::/0 | ${WORLD_OPEN_MARKER} |`);
+  });
+});
+
+describe("nats-server version", () => {
+  test.each([
+    ['method="release"\nversion="2.11.1"\n', "2.11.1"],
+    ['method="apt"\nversion="2.10.24"\n', "apt"],
+    ["curl https://github.com/nats-io/nats-server/releases/download/v2.9.25/x.tar.gz", "2.9.25"],
+    ["#cloud-config\n", undefined],
+  ])("is read from user_data %#", (userData, version) => {
+    expect(natsVersionOf(userData)).toBe(version);
+  });
+});
+
+test("a document that is not a JSON object is rejected, naming its source", () => {
+  expect(() => parsePlan([], "x.json")).toThrow(/synthesized stack x.json is not a JSON object/);
+});

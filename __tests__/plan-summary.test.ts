@@ -1,0 +1,165 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { estimateCost, loadPrices } from "../plan/cost";
+import { PlanDiff, diffPlans } from "../plan/diff";
+import { firewallReport } from "../plan/firewall";
+import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../plan/markdown";
+import { describeNodes } from "../plan/nodes";
+import { PROJECT_ROOT, cdktfEnv, stackFile, synthesize } from "../plan/synth";
+import { Plan, loadPlan } from "../plan/tf-json";
+
+const work = mkdtempSync(join(tmpdir(), "plan-summary-"));
+const prices = loadPrices();
+
+/** Synthesizes the app into its own directory under `work` with extra environment. */
+function synth(label: string, env: Record<string, string> = {}): string {
+  return synthesize({ outdir: join(work, label), env }).outdir;
+}
+
+function plan(outdir: string, stack = "nats"): Plan {
+  return loadPlan(stackFile(outdir, stack));
+}
+
+function changed(diff: PlanDiff, type: string, action: string): string[] {
+  return diff.changes.filter((c) => c.type === type && c.action === action).map((c) => c.label);
+}
+
+let base: string;
+
+beforeAll(() => {
+  base = synth("base", { NATS_VERSION: "2.10.24", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("summary of the default stack", () => {
+  test("has no inbound rule open to the world", () => {
+    const report = firewallReport(plan(base));
+    expect(report.firewalls).toBeGreaterThan(0);
+    expect(report.inbound.length).toBeGreaterThan(0);
+    expect(report.inbound.filter((opening) => opening.worldOpen)).toEqual([]);
+    expect(renderSummary(plan(base), prices)).not.toContain(WORLD_OPEN_MARKER);
+  });
+
+  test("lists every node with its pinned nats-server version, one seed and the others routing to it", () => {
+    const nodes = describeNodes(plan(base));
+    expect(nodes.map((node) => node.name)).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(nodes.every((node) => node.natsVersion === "2.10.24")).toBe(true);
+    const seeds = nodes.filter((node) => node.isSeed);
+    expect(seeds.map((node) => node.name)).toEqual(["nats-1"]);
+    for (const node of nodes.filter((n) => !n.isSeed)) {
+      expect(node.routesTo).toEqual([seeds[0].address]);
+    }
+  });
+
+  test("costs nodes × size price + load balancer size units × unit price", () => {
+    const cost = estimateCost(plan(base), prices);
+    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + prices.loadBalancerSizeUnitMonthly;
+    expect(cost.total).toBe(expected);
+    const markdown = renderSummary(plan(base), prices);
+    expect(markdown).toContain(`**$${expected.toFixed(2)}**`);
+    expect(markdown).toContain(`List prices as of ${prices.asOf}, check digitalocean.com/pricing`);
+  });
+
+  test("names outputs and marks the sensitive ones, never printing values", () => {
+    const markdown = renderSummary(plan(base), prices);
+    expect(markdown).toMatch(/\| `client_secret` \| 🔒 sensitive \|/);
+    expect(markdown).not.toContain("random_password.cluster_auth_client-secret_E03882C3.result");
+  });
+});
+
+describe("summary of the tutorial stack", () => {
+  test("flags that it has no firewall, so everything is open to the world", () => {
+    const tutorial = plan(base, "nats-tutorial");
+    const report = firewallReport(tutorial);
+    expect(report.firewalls).toBe(0);
+    expect(renderSummary(tutorial, prices)).toContain(NO_FIREWALL);
+    expect(NO_FIREWALL.toLowerCase()).toContain("no firewall: every port is open");
+  });
+
+  test("shows its forwarding rules and the /varz health check", () => {
+    const markdown = renderSummary(plan(base, "nats-tutorial"), prices);
+    expect(markdown).toContain("| tcp 4222 | tcp 4222 | no |");
+    expect(markdown).toContain("| http 8222 | http 8222 | no |");
+    expect(markdown).toContain("Health check: http :8222/varz every 5 s, timeout 5 s, healthy after 5, unhealthy after 3");
+  });
+
+  test("costs two s-1vcpu-1gb droplets and one load balancer size unit", () => {
+    const cost = estimateCost(plan(base, "nats-tutorial"), prices);
+    expect(cost.total).toBe(2 * prices.dropletMonthly["s-1vcpu-1gb"] + prices.loadBalancerSizeUnitMonthly);
+  });
+});
+
+describe("diff between two syntheses", () => {
+  test("a new nats-server version replaces every droplet and calls out the seed", () => {
+    const diff = diffPlans(plan(base), plan(synth("version", { NATS_VERSION: "2.10.25", NATS_NODE_COUNT: "3" })));
+    expect(diff.replacedDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.seedReplaced).toEqual({ name: "nats-1", followers: ["nats-2", "nats-3"] });
+    expect(changed(diff, "digitalocean_droplet", "add")).toEqual([]);
+    expect(changed(diff, "digitalocean_loadbalancer", "replace")).toEqual([]);
+    const markdown = renderDiff(diff, "old/cdk.tf.json");
+    expect(markdown).toContain("Every node routes to it: all nodes are replaced");
+    expect(markdown).toContain("nats-server 2.10.24 → 2.10.25");
+    // What a reviewer reads; the assertions above pin what must hold if this is re-recorded.
+    expect(markdown).toMatchSnapshot();
+  });
+
+  test("growing from 3 to 5 nodes adds two droplets and replaces none", () => {
+    const diff = diffPlans(plan(base), plan(synth("five", { NATS_NODE_COUNT: "5" })));
+    expect(changed(diff, "digitalocean_droplet", "add")).toEqual(["nats-4", "nats-5"]);
+    expect(diff.replacedDroplets).toEqual([]);
+    expect(diff.seedReplaced).toBeUndefined();
+    expect(changed(diff, "digitalocean_droplet", "update")).toEqual([]);
+    expect(diff.changes.find((c) => c.type === "null_resource")?.reasons).toEqual([
+      "triggers: changed triggers.droplets (forces replacement)",
+    ]);
+    expect(renderDiff(diff, "old")).toContain("No droplet is replaced.");
+  });
+
+  test("a new droplet size resizes in place and replaces nothing", () => {
+    const diff = diffPlans(plan(base), plan(synth("size", { NATS_SIZE: "s-2vcpu-2gb", NATS_NODE_COUNT: "3" })));
+    expect(changed(diff, "digitalocean_droplet", "update")).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.changes.filter((c) => c.action === "replace")).toEqual([]);
+    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)']);
+  });
+
+  test("identical syntheses differ in nothing", () => {
+    const diff = diffPlans(plan(base), plan(base));
+    expect(diff.changes).toEqual([]);
+  });
+});
+
+describe("npm run plan:summary", () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", ...args], {
+      cwd: PROJECT_ROOT,
+      env: cdktfEnv({ CDKTF_OUTDIR: base }),
+      encoding: "utf8",
+    });
+
+  test("writes the diff, then the summary, to --out", () => {
+    const older = synth("older", { NATS_VERSION: "2.10.20" });
+    const out = join(work, "summary.md");
+    const run = cli(["--stack", "nats", "--diff", stackFile(older, "nats"), "--out", out]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const markdown = readFileSync(out, "utf8");
+    expect(markdown.indexOf("## Changes against")).toBe(0);
+    expect(markdown).toContain("## Plan: `nats`");
+    expect(markdown).toContain("all nodes are replaced");
+  });
+
+  test("rejects an unknown stack, naming it", () => {
+    const run = cli(["--stack", "nope"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/stack "nope" was not synthesized/);
+  });
+
+  test("rejects a missing --diff file, naming it", () => {
+    const run = cli(["--diff", "/nonexistent/cdk.tf.json"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/--diff \/nonexistent\/cdk.tf.json does not exist/);
+  });
+});

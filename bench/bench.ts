@@ -1,0 +1,406 @@
+/**
+ * `npm run bench [-- --runs N] [-- --skip-twin]`: the project's performance goals, measured.
+ * Each figure is the median of N runs (at least 5) and is printed with its goal and PASS/MISS;
+ * bench/RESULTS.md is rewritten with the machine and the latest table.
+ *
+ * - Synthesis: our app command (cdktf.json "app": `node --import tsx main.ts`) against the
+ *   toolchain `cdktf init` sets up (ts-node, type-checking) running a generated entry file that
+ *   first `require`s the provider barrels (`@cdktf/provider-digitalocean`, `-null`, `-random`)
+ *   and then our main.ts: the same stacks, built the way the init template imports providers.
+ * - Scale: our app at NATS_NODE_COUNT=25 against 3.
+ * - Deploy critical path: plan/graph.ts on the synthesized default stack at 3, 10 and 25 nodes.
+ * - Twin: the default stack booted by twin/twin.ts on 127.0.20.x (loopback only), measured
+ *   with the official NATS client.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Msg, NatsConnection } from "@nats-io/nats-core/lib/mod";
+import { connect } from "@nats-io/transport-node";
+import { bootTwin, Twin } from "../twin/twin";
+import { deployFacts } from "../plan/graph";
+import { failoverBudget } from "../plan/load-balancer";
+import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
+import { loadPlan } from "../plan/tf-json";
+
+/** One line of the results table. */
+interface Figure {
+  readonly name: string;
+  readonly result: string;
+  readonly goal: string;
+  /** undefined for figures reported without a goal. */
+  readonly pass?: boolean;
+}
+
+/**
+ * The client's connection type. Imported type-only from nats-core's file: under this
+ * project's CommonJS module resolution, transport-node's re-export of it does not resolve.
+ */
+type Connection = NatsConnection;
+
+const MIN_RUNS = 5;
+const TWIN_ADDRESS_BASE = "127.0.20.10";
+/** Shrinks the default stack's health check (10 s interval) so failover runs take seconds. */
+const TWIN_TIME_SCALE = 0.1;
+const PUBSUB_MESSAGES = 200_000;
+const REQUESTS_PER_RUN = 1_000;
+const RESULTS_FILE = join(PROJECT_ROOT, "bench", "RESULTS.md");
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: String(MIN_RUNS) }, "skip-twin": { type: "boolean", default: false } },
+    strict: true,
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < MIN_RUNS) {
+    throw new Error(`--runs ${JSON.stringify(values.runs)} is not allowed: expected an integer of at least ${MIN_RUNS}`);
+  }
+  const work = mkdtempSync(join(tmpdir(), "nats-bench-"));
+  const figures: Figure[] = [];
+  const report = (figure: Figure): void => {
+    figures.push(figure);
+    console.log(formatLine(figure));
+  };
+  try {
+    synthesisFigures(work, runs).forEach(report);
+    graphFigures(work).forEach(report);
+    if (values["skip-twin"]) {
+      report({ name: "twin figures", result: "skipped (--skip-twin)", goal: "-" });
+    } else {
+      (await twinFigures(runs)).forEach(report);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  writeFileSync(RESULTS_FILE, renderResults(figures, runs));
+  console.log(`\nwrote ${RESULTS_FILE}`);
+}
+
+// ---------------------------------------------------------------- synthesis
+
+/** Our app at 3 nodes, the cdktf-init baseline at 3 nodes, our app at 25 nodes. */
+type SynthVariant = "ours" | "init" | "large";
+
+function synthesisFigures(work: string, runs: number): Figure[] {
+  const baseline = writeBaselineEntry(work);
+  const variants: Record<SynthVariant, SynthOptions> = {
+    ours: { env: { NATS_NODE_COUNT: "3" } },
+    init: { env: { NATS_NODE_COUNT: "3" }, command: baseline },
+    large: { env: { NATS_NODE_COUNT: "25" } },
+  };
+  const times: Record<SynthVariant, number[]> = { ours: [], init: [], large: [] };
+  // A warm-up round first (file cache), then rounds of all variants, so load changes hit all
+  // alike. The order alternates forward and reversed: a process started right after the heavy
+  // ts-node one can run slower, and alternating puts each of ours after it about as often.
+  const labels = Object.keys(variants) as SynthVariant[];
+  for (let run = -1; run < runs; run++) {
+    for (const label of run % 2 === 0 ? labels : [...labels].reverse()) {
+      const took = synthesize({ outdir: join(work, label), ...variants[label] }).ms;
+      if (run >= 0) times[label].push(took);
+    }
+  }
+  const [ours, init, large] = [median(times.ours), median(times.init), median(times.large)];
+  return [
+    {
+      name: "synthesis: our app ÷ cdktf-init toolchain (ts-node + barrels)",
+      result: `${ratio(ours, init)} (${ms(ours)} / ${ms(init)})`,
+      goal: "≤ 0.35",
+      pass: ours / init <= 0.35,
+    },
+    {
+      name: "synthesis: 25 nodes ÷ 3 nodes",
+      result: `${ratio(large, ours)} (${ms(large)} / ${ms(ours)})`,
+      goal: "≤ 1.3",
+      pass: large / ours <= 1.3,
+    },
+  ];
+}
+
+/** Writes the baseline entry file and returns the command that runs it like `cdktf init`'s app. */
+function writeBaselineEntry(work: string): string[] {
+  const barrels = ["@cdktf/provider-digitalocean", "@cdktf/provider-null", "@cdktf/provider-random"];
+  const lines = [
+    "// Generated by bench/bench.ts: load every provider through its barrel, as cdktf init's",
+    "// template imports them, then synthesize this project's stacks with its own main.ts.",
+    ...barrels.map((barrel) => `require(${JSON.stringify(require.resolve(barrel, { paths: [PROJECT_ROOT] }))});`),
+    `require(${JSON.stringify(join(PROJECT_ROOT, "main.ts"))});`,
+  ];
+  const entry = join(work, "baseline-main.ts");
+  writeFileSync(entry, `${lines.join("\n")}\n`);
+  return [join(PROJECT_ROOT, "node_modules", ".bin", "ts-node"), "--project", join(PROJECT_ROOT, "tsconfig.json"), entry];
+}
+
+// ---------------------------------------------------------------- dependency graph
+
+function graphFigures(work: string): Figure[] {
+  const sizes = [3, 10, 25];
+  const facts = sizes.map((nodes) => {
+    const outdir = synthesize({ outdir: join(work, `graph-${nodes}`), env: { NATS_NODE_COUNT: String(nodes) } }).outdir;
+    return deployFacts(loadPlan(stackFile(outdir, "nats")));
+  });
+  const depths = facts.map((f) => f.depth);
+  const waves = facts.map((f) => f.dropletWaves);
+  const waiting = [...new Set(facts.flatMap((f) => f.waitingForDroplets))];
+  return [
+    {
+      name: `deploy critical path depth at ${sizes.join(" / ")} nodes`,
+      result: depths.join(" / "),
+      goal: "same at every size",
+      pass: new Set(depths).size === 1,
+    },
+    { name: "droplet creation waves", result: waves.join(" / "), goal: "≤ 2", pass: waves.every((w) => w <= 2) },
+    {
+      name: "load balancer / firewall waiting for a droplet",
+      result: waiting.length === 0 ? "none" : waiting.join(", "),
+      goal: "none",
+      pass: waiting.length === 0,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- twin
+
+async function twinFigures(runs: number): Promise<Figure[]> {
+  const twin = await bootTwin({ stack: "nats", addressBase: TWIN_ADDRESS_BASE, timeScale: TWIN_TIME_SCALE });
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    void twin.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
+  try {
+    return [...(await throughputFigures(twin, runs)), ...(await latencyFigures(twin, runs)), await failoverFigure(twin, runs)];
+  } finally {
+    process.off("SIGINT", stopOnSignal);
+    process.off("SIGTERM", stopOnSignal);
+    await twin.stop();
+  }
+}
+
+function lbUrl(twin: Twin): string {
+  return `nats://${twin.lbAddress}:${twin.clientPort}`;
+}
+
+function nodeUrl(twin: Twin, index: number): string {
+  const node = twin.nodes[index];
+  return `nats://${node.address}:${node.clientPort}`;
+}
+
+async function open(twin: Twin, url: string): Promise<Connection> {
+  const { token, user, password } = twin.credentials;
+  return connect({ servers: url, token, user, pass: password, reconnect: false });
+}
+
+async function throughputFigures(twin: Twin, runs: number): Promise<Figure[]> {
+  const viaLb: PubSubRun[] = [];
+  const direct: PubSubRun[] = [];
+  for (let run = 0; run < runs; run++) {
+    viaLb.push(await pubSubRate(twin, lbUrl(twin), lbUrl(twin)));
+    direct.push(await pubSubRate(twin, nodeUrl(twin, 0), nodeUrl(twin, 1)));
+  }
+  const [lb, node] = [median(viaLb.map((r) => r.rate)), median(direct.map((r) => r.rate))];
+  const crossNode = viaLb.filter((r) => r.crossNode).length;
+  return [
+    {
+      name: "twin pub→sub msg/s, 16-byte messages: via LB ÷ direct across nodes",
+      result: `${ratio(lb, node)} (${Math.round(lb)} / ${Math.round(node)} msg/s; LB put pub and sub on different nodes in ${crossNode} of ${runs} runs)`,
+      goal: "≥ 0.9",
+      pass: lb / node >= 0.9,
+    },
+  ];
+}
+
+/** One pub→sub run: messages per second, and whether the two connections reached different servers. */
+interface PubSubRun {
+  readonly rate: number;
+  readonly crossNode: boolean;
+}
+
+/** Publishes PUBSUB_MESSAGES from one connection to a subscriber on another. */
+async function pubSubRate(twin: Twin, subUrl: string, pubUrl: string): Promise<PubSubRun> {
+  const [sub, pub] = [await open(twin, subUrl), await open(twin, pubUrl)];
+  try {
+    const subject = `bench.${process.pid}.${Date.now()}`;
+    let received = 0;
+    let interest = false;
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    sub.subscribe(`${subject}.>`, {
+      callback: (_error: unknown, msg: Msg) => {
+        if (msg.subject.endsWith(".probe")) interest = true;
+        else if (++received === PUBSUB_MESSAGES) finish();
+      },
+    });
+    await sub.flush();
+    await waitUntil(() => interest, 5_000, () => pub.publish(`${subject}.probe`));
+    const payload = new Uint8Array(16);
+    const started = performance.now();
+    for (let i = 1; i <= PUBSUB_MESSAGES; i++) {
+      pub.publish(`${subject}.data`, payload);
+      if (i % 10_000 === 0) await pub.flush();
+    }
+    await withTimeout(finished, 30_000, `only ${received} of ${PUBSUB_MESSAGES} messages arrived`);
+    const rate = PUBSUB_MESSAGES / ((performance.now() - started) / 1000);
+    return { rate, crossNode: sub.info?.server_name !== pub.info?.server_name };
+  } finally {
+    await Promise.all([sub.close(), pub.close()]);
+  }
+}
+
+async function latencyFigures(twin: Twin, runs: number): Promise<Figure[]> {
+  const viaLb: number[][] = [];
+  const direct: number[][] = [];
+  for (let run = 0; run < runs; run++) {
+    viaLb.push(await requestLatencies(twin, lbUrl(twin), lbUrl(twin)));
+    direct.push(await requestLatencies(twin, nodeUrl(twin, 0), nodeUrl(twin, 1)));
+  }
+  const at = (samples: number[][], p: number): number => median(samples.map((run) => percentile(run, p)));
+  return [50, 99].map((p) => ({
+    name: `twin request latency p${p} via LB (direct across nodes)`,
+    result: `${at(viaLb, p).toFixed(3)} ms (${at(direct, p).toFixed(3)} ms)`,
+    goal: "none set: reported",
+  }));
+}
+
+/** Round-trip times in ms of REQUESTS_PER_RUN sequential requests to a responder on another connection. */
+async function requestLatencies(twin: Twin, responderUrl: string, requesterUrl: string): Promise<number[]> {
+  const [responder, requester] = [await open(twin, responderUrl), await open(twin, requesterUrl)];
+  try {
+    const subject = `bench.rpc.${process.pid}.${Date.now()}`;
+    responder.subscribe(subject, { callback: (_error: unknown, msg: Msg) => void msg.respond(msg.data) });
+    await responder.flush();
+    await waitUntil(() => requester.request(subject, "ping", { timeout: 200 }).then(() => true, () => false));
+    const samples: number[] = [];
+    for (let i = 0; i < REQUESTS_PER_RUN; i++) {
+      const started = performance.now();
+      await requester.request(subject, "ping", { timeout: 2_000 });
+      samples.push(performance.now() - started);
+    }
+    return samples;
+  } finally {
+    await Promise.all([responder.close(), requester.close()]);
+  }
+}
+
+/** Kills each node in turn and times until HAProxy marks it DOWN, against the health-check budget. */
+async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
+  const { intervalMs, timeoutMs, fall } = twin.healthCheck;
+  const budget = failoverBudget(intervalMs, timeoutMs, fall);
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const index = run % twin.nodes.length;
+    const name = twin.nodes[index].name;
+    const started = performance.now();
+    await twin.kill(index);
+    await waitUntil(async () => (await twin.serverState())[name]?.startsWith("DOWN") === true, 5 * budget);
+    times.push(performance.now() - started);
+    await twin.restart(index);
+    await waitUntil(async () => (await twin.serverState())[name] === "UP", 5 * budget);
+  }
+  const took = median(times);
+  return {
+    name: `twin failover: killed node marked DOWN ÷ health-check budget (×${TWIN_TIME_SCALE} timers)`,
+    result: `${ratio(took, budget)} (${ms(took)} / ${ms(budget)})`,
+    goal: "≤ 1.0",
+    pass: took / budget <= 1.0,
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** Polls `done` every 10 ms, calling `step` (if any) before each poll, until it holds or `timeoutMs` passes. */
+async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs = 5_000, step?: () => void): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    step?.();
+    if (await done()) return;
+    if (performance.now() > deadline) throw new Error(`condition not met within ${Math.round(timeoutMs)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function ratio(a: number, b: number): string {
+  return (a / b).toFixed(2);
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
+
+function verdict(figure: Figure): string {
+  return figure.pass === undefined ? "-" : figure.pass ? "PASS" : "MISS";
+}
+
+function formatLine(figure: Figure): string {
+  return `${verdict(figure).padEnd(5)} ${figure.name}: ${figure.result}   [goal ${figure.goal}]`;
+}
+
+// ---------------------------------------------------------------- RESULTS.md
+
+function machine(): string {
+  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown CPU";
+  const gib = (totalmem() / 2 ** 30).toFixed(1);
+  const load = loadavg()[0].toFixed(2);
+  return `${cpus().length} CPUs (nproc), ${model}, ${gib} GiB memory, Node ${process.version}, ${process.platform} ${process.arch}; 1-minute load average ${load} when the results were written`;
+}
+
+function renderResults(figures: readonly Figure[], runs: number): string {
+  const rows = figures.map((f) => `| ${f.name} | ${f.result} | ${f.goal} | ${verdict(f)} |`);
+  return [
+    "# Benchmark results",
+    "",
+    `Written by \`npm run bench\` (bench/bench.ts) on ${new Date().toISOString()}; each figure is the median of ${runs} runs.`,
+    "",
+    `Machine: ${machine()}.`,
+    "",
+    "| figure | result | goal | verdict |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "## What is measured",
+    "",
+    "- **Synthesis** is the wall time of one app process writing both stacks to a temporary `CDKTF_OUTDIR`",
+    "  (no cdktf CLI, which adds its own start-up). Ours is cdktf.json's app command, `node --import tsx main.ts`,",
+    "  with deep provider imports. The baseline is what `cdktf init` sets up: `ts-node` (type-checking,",
+    "  `node_modules/.bin/ts-node --project tsconfig.json`) running a generated entry file that `require`s the",
+    "  `@cdktf/provider-digitalocean`, `@cdktf/provider-null` and `@cdktf/provider-random` barrels and then this",
+    "  project's `main.ts`: the same stacks, with every provider resource loaded. One warm-up round is not counted;",
+    "  the variants are interleaved round by round, the order alternating forward and reversed.",
+    "- **25 ÷ 3 nodes**: our app with `NATS_NODE_COUNT=25` against `NATS_NODE_COUNT=3`.",
+    "- **Deploy critical path**: plan/graph.ts on the synthesized `nats` stack; edges are `${type.name...}`",
+    "  references and `depends_on`; depth counts resources created one after another.",
+    `- **Twin**: the \`nats\` stack booted by twin/twin.ts on ${TWIN_ADDRESS_BASE} and up (loopback), health-check`,
+    `  timers ×${TWIN_TIME_SCALE}. pub→sub: ${PUBSUB_MESSAGES} 16-byte messages from one connection to a subscriber on`,
+    "  another, via the load balancer (HAProxy round-robin puts them on different nodes) and directly node 1 → node 2.",
+    `  Latency: ${REQUESTS_PER_RUN} sequential requests per run, the same two paths. Failover: SIGKILL one node (each in`,
+    "  turn) until HAProxy reports it DOWN, against interval × fall + timeout; the node is restarted between runs.",
+    "",
+  ].join("\n");
+}
+
+main().catch((error: Error) => {
+  console.error(`bench: ${error.message}`);
+  process.exitCode = 1;
+});

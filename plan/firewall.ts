@@ -1,0 +1,52 @@
+import { labelOf } from "./references";
+import { Plan, blocks, resourcesOfType, strings, text } from "./tf-json";
+
+/** Source addresses that mean "anyone on the internet". */
+const WORLD = ["0.0.0.0/0", "::/0"] as const;
+
+/** The attributes of an inbound rule that name its sources. */
+const SOURCE_KEYS = [
+  "source_addresses",
+  "source_tags",
+  "source_droplet_ids",
+  "source_load_balancer_uids",
+  "source_kubernetes_ids",
+] as const;
+
+/** One inbound opening of a firewall. */
+export interface InboundOpening {
+  /** Firewall name. */
+  readonly firewall: string;
+  /** Port or range, e.g. `4222`, `1-65535`, `all`. */
+  readonly port: string;
+  readonly protocol: string;
+  /** Readable sources: CIDRs as written, references as `tag nats`, `load balancer nats-lb`. */
+  readonly sources: readonly string[];
+  /** True when a source is 0.0.0.0/0 or ::/0. */
+  readonly worldOpen: boolean;
+}
+
+/** What the firewalls of a plan let in. */
+export interface FirewallReport {
+  /** Number of `digitalocean_firewall` resources: 0 means every port of every droplet is open. */
+  readonly firewalls: number;
+  readonly inbound: readonly InboundOpening[];
+}
+
+/** Lists every inbound rule of every firewall, marking those open to the world. */
+export function firewallReport(plan: Plan): FirewallReport {
+  const firewalls = resourcesOfType(plan, "digitalocean_firewall");
+  const inbound = firewalls.flatMap((firewall) =>
+    blocks(firewall.body, "inbound_rule").map((rule) => {
+      const sources = SOURCE_KEYS.flatMap((key) => strings(rule, key).map((source) => labelOf(source, plan)));
+      return {
+        firewall: text(firewall.body, "name") ?? firewall.name,
+        port: text(rule, "port_range") ?? (text(rule, "protocol") === "icmp" ? "-" : "all"),
+        protocol: text(rule, "protocol") ?? "?",
+        sources,
+        worldOpen: strings(rule, "source_addresses").some((source) => (WORLD as readonly string[]).includes(source)),
+      };
+    }),
+  );
+  return { firewalls: firewalls.length, inbound };
+}

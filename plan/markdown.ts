@@ -1,0 +1,165 @@
+import { CostEstimate, PriceTable, estimateCost } from "./cost";
+import { PlanDiff, ResourceChange } from "./diff";
+import { FirewallReport, firewallReport } from "./firewall";
+import { deployFacts } from "./graph";
+import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
+import { NodeInfo, describeNodes } from "./nodes";
+import { Plan } from "./tf-json";
+
+/** Marker on every inbound opening reachable from the whole internet. */
+export const WORLD_OPEN_MARKER = "🌍 **open to the world**";
+
+/** Sentence shown when a stack has no firewall. */
+export const NO_FIREWALL = "**No firewall: every port is open** on every droplet, to the whole internet.";
+
+/** Renders the review summary of one synthesized stack. */
+export function renderSummary(plan: Plan, prices: PriceTable): string {
+  return [
+    `## Plan: \`${plan.stackName}\``,
+    resourcesSection(plan),
+    nodesSection(describeNodes(plan)),
+    ...describeLoadBalancers(plan).map(loadBalancerSection),
+    firewallSection(firewallReport(plan)),
+    outputsSection(plan),
+    costSection(estimateCost(plan, prices)),
+    deploySection(plan),
+  ].join("\n\n") + "\n";
+}
+
+/** Renders what changes between two syntheses, replacements first. */
+export function renderDiff(diff: PlanDiff, oldLabel: string): string {
+  const count = (action: ResourceChange["action"]): number => diff.changes.filter((c) => c.action === action).length;
+  const lines = [
+    `## Changes against \`${oldLabel}\``,
+    `**${count("add")} to add, ${count("update")} to change in place, ${count("replace")} to replace, ${count("remove")} to destroy.**`,
+  ];
+  if (diff.seedReplaced !== undefined) {
+    const { name, followers } = diff.seedReplaced;
+    lines.push(
+      `> ⚠️ **The seed \`${name}\` is replaced. Every node routes to it: all nodes are replaced** (${followers.map(code).join(", ")} follow it).`,
+    );
+  }
+  lines.push(
+    diff.replacedDroplets.length > 0
+      ? `Droplets replaced (destroyed and re-created, new IP addresses): ${diff.replacedDroplets.map(code).join(", ")}.`
+      : "No droplet is replaced.",
+  );
+  if (diff.changes.length > 0) {
+    lines.push(table(["action", "resource", "name", "why"], diff.changes.map(changeRow)));
+  }
+  return lines.join("\n\n") + "\n";
+}
+
+function changeRow(change: ResourceChange): string[] {
+  return [change.action, code(change.address), change.label, change.reasons.join("<br>") || "-"];
+}
+
+function resourcesSection(plan: Plan): string {
+  const counts = new Map<string, number>();
+  for (const resource of plan.resources) {
+    counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
+  }
+  const rows = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => [code(type), String(n)]);
+  return `### Resources (${plan.resources.length})\n\n${table(["type", "count"], rows)}`;
+}
+
+function nodesSection(nodes: readonly NodeInfo[]): string {
+  const names = new Map(nodes.map((node) => [node.address, node.name]));
+  const role = (node: NodeInfo): string =>
+    node.isSeed ? "seed" : node.routesTo.length > 0 ? `routes to ${node.routesTo.map((a) => names.get(a)).join(", ")}` : "-";
+  const rows = nodes.map((node) => [
+    node.name,
+    node.size ?? "?",
+    node.region ?? "?",
+    node.image ?? "?",
+    node.natsVersion ?? "unknown",
+    role(node),
+  ]);
+  return `### Nodes (${nodes.length})\n\n${table(["name", "size", "region", "image", "nats-server", "role"], rows)}`;
+}
+
+function loadBalancerSection(lb: LoadBalancerInfo): string {
+  const rules = lb.rules.map((rule) => [rule.entry, rule.target, rule.tlsPassthrough ? "yes" : "no"]);
+  return [
+    `### Load balancer \`${lb.name}\` (${lb.region ?? "no region"})`,
+    `Targets: ${lb.targets.join(", ") || "none"}. Sticky sessions: ${lb.stickySessions ?? "provider default"}.`,
+    table(["entry", "target", "TLS passthrough"], rules),
+    `Health check: ${healthCheckText(lb.healthCheck)}`,
+  ].join("\n\n");
+}
+
+function healthCheckText(check: HealthCheck | undefined): string {
+  if (check === undefined) {
+    return "provider default (tcp on the first target port).";
+  }
+  const { protocol, port, path, intervalSeconds: every, timeoutSeconds: timeout } = check;
+  const { healthyThreshold: rise, unhealthyThreshold: fall } = check;
+  const target = `${protocol} :${port ?? "?"}${path ?? ""}`;
+  const budget = every !== undefined && timeout !== undefined && fall !== undefined ? failoverBudget(every, timeout, fall) : undefined;
+  return (
+    `${target} every ${every ?? "?"} s, timeout ${timeout ?? "?"} s, healthy after ${rise ?? "?"}, unhealthy after ${fall ?? "?"}` +
+    (budget === undefined ? "." : `: a dead node leaves rotation within ${budget} s.`)
+  );
+}
+
+function firewallSection(report: FirewallReport): string {
+  if (report.firewalls === 0) {
+    return `### Firewall\n\n${NO_FIREWALL}`;
+  }
+  const rows = report.inbound.map((opening) => [
+    opening.firewall,
+    opening.port,
+    opening.protocol,
+    opening.sources.join(", ") || "none",
+    opening.worldOpen ? WORLD_OPEN_MARKER : "",
+  ]);
+  const open = report.inbound.filter((opening) => opening.worldOpen).length;
+  const verdict = open === 0 ? "Nothing is open to the world." : `${open} inbound rule(s) open to the world.`;
+  return `### Firewall inbound\n\n${verdict}\n\n${table(["firewall", "port", "protocol", "sources", ""], rows)}`;
+}
+
+function outputsSection(plan: Plan): string {
+  const rows = plan.outputs.map((output) => [code(output.name), output.sensitive ? "🔒 sensitive" : "", output.description ?? ""]);
+  return `### Outputs (${plan.outputs.length})\n\n${table(["name", "sensitive", "description"], rows)}`;
+}
+
+function costSection(cost: CostEstimate): string {
+  const money = (value: number | undefined): string => (value === undefined ? "unknown" : `$${value.toFixed(2)}`);
+  const rows = cost.lines.map((line) => [line.item, String(line.quantity), money(line.unitPrice), money(line.monthly)]);
+  const total =
+    cost.total !== undefined
+      ? `**${money(cost.total)}**`
+      : `**unknown** (at least ${money(cost.knownTotal)}: some sizes have no price)`;
+  rows.push(["**total**", "", "", total]);
+  return [
+    `### Monthly cost estimate (${cost.currency})`,
+    table(["item", "quantity", "unit price / month", "month"], rows),
+    `List prices as of ${cost.asOf}, check digitalocean.com/pricing. Bandwidth, backups and taxes are not included.`,
+  ].join("\n\n");
+}
+
+function deploySection(plan: Plan): string {
+  const facts = deployFacts(plan);
+  const waiting =
+    facts.waitingForDroplets.length === 0
+      ? "The load balancer and firewall do not wait for any droplet."
+      : `Waiting for droplets: ${facts.waitingForDroplets.map(code).join(", ")}.`;
+  return [
+    "### Deploy order",
+    `Critical path: ${facts.depth} resources one after another (${facts.criticalPath.map(code).join(" → ")}).`,
+    `Droplets are created in ${facts.dropletWaves} wave(s). ${waiting}`,
+  ].join("\n\n");
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function escapeCell(cell: string): string {
+  return cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function code(value: string): string {
+  return `\`${value}\``;
+}

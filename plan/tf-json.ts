@@ -1,0 +1,143 @@
+import { readFileSync } from "node:fs";
+
+/** A Terraform JSON value as cdktf writes it. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** An object in Terraform JSON. */
+export type JsonObject = { [key: string]: Json };
+
+/** One `resource.<type>.<name>` block of a synthesized stack. */
+export interface Resource {
+  /** Terraform resource type, e.g. `digitalocean_droplet`. */
+  readonly type: string;
+  /** Logical name (cdktf's unique id), e.g. `cluster_nodes_node-1_9627E290`. */
+  readonly name: string;
+  /** `<type>.<name>`: the identity of a resource across two syntheses. */
+  readonly address: string;
+  /** The block's arguments, without cdktf's `//` metadata. */
+  readonly body: JsonObject;
+}
+
+/** One `output.<name>` block. */
+export interface Output {
+  readonly name: string;
+  readonly sensitive: boolean;
+  readonly description?: string;
+}
+
+/** A synthesized stack (`cdktf.out/stacks/<stack>/cdk.tf.json`), read-only. */
+export interface Plan {
+  readonly stackName: string;
+  readonly resources: readonly Resource[];
+  readonly outputs: readonly Output[];
+}
+
+/** Arguments that are Terraform meta-arguments, not resource attributes kept in state. */
+export const META_ARGUMENTS: ReadonlySet<string> = new Set([
+  "//",
+  "count",
+  "for_each",
+  "provider",
+  "lifecycle",
+  "depends_on",
+  "provisioner",
+  "connection",
+]);
+
+/** Reads and parses a synthesized stack file. */
+export function loadPlan(file: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read synthesized stack ${file}: ${(error as Error).message}`);
+  }
+  return parsePlan(raw, file);
+}
+
+/** Builds a {@link Plan} from a parsed `cdk.tf.json` document; `source` names it in errors. */
+export function parsePlan(raw: unknown, source: string): Plan {
+  if (!isObject(raw)) {
+    throw new Error(`synthesized stack ${source} is not a JSON object`);
+  }
+  const metadata = pick(pick(raw, "//"), "metadata");
+  const stackName = typeof metadata?.stackName === "string" ? metadata.stackName : source;
+  return { stackName, resources: readResources(raw.resource, source), outputs: readOutputs(raw.output) };
+}
+
+function readResources(block: Json | undefined, source: string): Resource[] {
+  if (block === undefined) {
+    return [];
+  }
+  if (!isObject(block)) {
+    throw new Error(`synthesized stack ${source}: "resource" is not an object of resource types`);
+  }
+  const resources: Resource[] = [];
+  for (const [type, byName] of Object.entries(block)) {
+    if (!isObject(byName)) {
+      throw new Error(`synthesized stack ${source}: resource type ${type} is not an object of named resources`);
+    }
+    for (const [name, body] of Object.entries(byName)) {
+      if (!isObject(body)) {
+        throw new Error(`synthesized stack ${source}: resource ${type}.${name} is not an object`);
+      }
+      const { "//": _metadata, ...rest } = body;
+      resources.push({ type, name, address: `${type}.${name}`, body: rest });
+    }
+  }
+  return resources;
+}
+
+function readOutputs(block: Json | undefined): Output[] {
+  if (!isObject(block)) {
+    return [];
+  }
+  return Object.entries(block).map(([name, body]) => ({
+    name,
+    sensitive: isObject(body) && body.sensitive === true,
+    description: isObject(body) && typeof body.description === "string" ? body.description : undefined,
+  }));
+}
+
+/** Resources of one type, in synthesis order. */
+export function resourcesOfType(plan: Plan, type: string): Resource[] {
+  return plan.resources.filter((resource) => resource.type === type);
+}
+
+/** True for a JSON object (not an array, not null). */
+export function isObject(value: Json | unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `value[key]` when `value` is an object whose `key` is an object. */
+export function pick(value: Json | undefined, key: string): JsonObject | undefined {
+  const child = isObject(value) ? value[key] : undefined;
+  return isObject(child) ? child : undefined;
+}
+
+/** A string attribute, or undefined. */
+export function text(body: JsonObject | undefined, key: string): string | undefined {
+  const value = body?.[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A numeric attribute, or undefined. */
+export function num(body: JsonObject | undefined, key: string): number | undefined {
+  const value = body?.[key];
+  return typeof value === "number" ? value : undefined;
+}
+
+/** A list attribute's object items (cdktf writes nested blocks as lists; a single block may be an object). */
+export function blocks(body: JsonObject | undefined, key: string): JsonObject[] {
+  const value = body?.[key];
+  if (Array.isArray(value)) {
+    return value.filter(isObject);
+  }
+  return isObject(value) ? [value] : [];
+}
+
+/** A list attribute's string items. */
+export function strings(body: JsonObject | undefined, key: string): string[] {
+  const value = body?.[key];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
