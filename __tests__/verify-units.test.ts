@@ -1,0 +1,150 @@
+import { routeProblem } from "../verify/checks/mesh";
+import { formatCheck, parseVerifyArgs } from "../verify/cli";
+import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
+import { percentile, plural } from "../verify/stats";
+import { contextOf, verify } from "../verify/verify";
+
+describe("percentile", () => {
+  const samples = Array.from({ length: 50 }, (_unused, i) => 50 - i);
+
+  test("nearest rank: median and p99 of 1..50", () => {
+    expect(percentile(samples, 50)).toBe(25);
+    expect(percentile(samples, 99)).toBe(50);
+  });
+
+  test("NaN without samples", () => {
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  test("plural", () => {
+    expect([plural(1, "route"), plural(2, "route"), plural(0, "route")]).toEqual(["1 route", "2 routes", "0 routes"]);
+  });
+});
+
+describe("routeProblem", () => {
+  const routez = (...remotes: string[]) => ({ status: 200, json: { routes: remotes.map((remote_id) => ({ remote_id })) } });
+
+  test("accepts N-1 distinct routes, counting a duplicate route once", () => {
+    expect(routeProblem("n1", routez("a", "b"), 3)).toBeUndefined();
+    expect(routeProblem("n1", routez("a", "a"), 3)).toBe("n1 has 1 route, expected 2");
+  });
+
+  test("names a non-200 answer", () => {
+    expect(routeProblem("n1", { status: 503 }, 3)).toBe("n1 answered HTTP 503");
+  });
+});
+
+describe("credentialsFromEnv", () => {
+  test("token, user with password, or nothing", () => {
+    expect(credentialsFromEnv({ NATS_TOKEN: "t" })).toEqual({ token: "t" });
+    expect(credentialsFromEnv({ NATS_USER: "u", NATS_PASSWORD: "p" })).toEqual({ user: "u", password: "p" });
+    expect(credentialsFromEnv({})).toEqual({});
+  });
+
+  test.each([
+    [{ NATS_USER: "u" }, /NATS_USER is set but NATS_PASSWORD is not/],
+    [{ NATS_PASSWORD: "p" }, /NATS_PASSWORD is set but NATS_USER is not/],
+    [{ NATS_TOKEN: "t", NATS_USER: "u", NATS_PASSWORD: "p" }, /either NATS_TOKEN or NATS_USER with NATS_PASSWORD, not both/],
+  ])("refuses %j", (env, message) => {
+    expect(() => credentialsFromEnv(env)).toThrow(message);
+  });
+
+  test("never puts a secret in its messages", () => {
+    expect(() => credentialsFromEnv({ NATS_PASSWORD: "s3cret" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("s3cret") }));
+  });
+});
+
+describe("pub/sub app settings", () => {
+  test("NATS_SERVER defaults to the twin's load balancer", () => {
+    expect(serverFromEnv({})).toBe("nats://127.0.0.10:4222");
+    expect(serverFromEnv({ NATS_SERVER: "nats://127.0.10.10:4222" })).toBe("nats://127.0.10.10:4222");
+  });
+
+  test("refuses a NATS_SERVER that is not a server URL", () => {
+    expect(() => serverFromEnv({ NATS_SERVER: "http://x/y" })).toThrow('NATS_SERVER "http://x/y" is not a server URL: expected e.g. nats://203.0.113.7:4222');
+  });
+
+  test("PUBLISH_INTERVAL_MS", () => {
+    expect(intervalFromEnv({}, "PUBLISH_INTERVAL_MS", 5000)).toBe(5000);
+    expect(intervalFromEnv({ PUBLISH_INTERVAL_MS: "100" }, "PUBLISH_INTERVAL_MS", 5000)).toBe(100);
+    expect(() => intervalFromEnv({ PUBLISH_INTERVAL_MS: "0" }, "PUBLISH_INTERVAL_MS", 5000)).toThrow('PUBLISH_INTERVAL_MS "0" is not an integer from 1 to 3600000');
+  });
+});
+
+describe("parseVerifyArgs", () => {
+  const parse = (argv: string[], env: Record<string, string> = {}) => parseVerifyArgs(argv, env);
+
+  test("the readiness gate's command line", () => {
+    expect(parse(["--lb", "203.0.113.7", "--expect-nodes", "3", "--client-port", "4222", "--timeout", "900"], { NATS_TOKEN: "t" })).toEqual({
+      help: false,
+      options: { lb: "203.0.113.7", expectNodes: 3, clientPort: 4222, timeoutSeconds: 900, credentials: { token: "t" } },
+    });
+  });
+
+  test("--nodes: hosts get the monitor port, URLs stay, and they set the expected count", () => {
+    const command = parse(["--lb", "lb.example.com", "--monitor-port", "9222", "--nodes", "10.0.0.1,10.0.0.2:8222,http://n3.example.com:8222/"]);
+    expect(command).toMatchObject({
+      options: { expectNodes: 3, monitorPort: 9222, nodeMonitors: ["http://10.0.0.1:9222", "http://10.0.0.2:8222", "http://n3.example.com:8222"] },
+    });
+  });
+
+  test("defaults: 3 nodes, no credentials", () => {
+    expect(parse(["--lb", "127.0.0.10"])).toEqual({ help: false, options: { lb: "127.0.0.10", expectNodes: 3, credentials: {} } });
+  });
+
+  test("--help", () => {
+    expect(parse(["--help"])).toEqual({ help: true });
+  });
+
+  test.each([
+    [["--lb", "x", "--expect-nodes", "x"], '--expect-nodes "x" is not an integer from 1 to 25'],
+    [["--lb", "x", "--expect-nodes", "26"], '--expect-nodes "26" is not an integer from 1 to 25'],
+    [["--lb", "x", "--expect-nodes", "2.5"], '--expect-nodes "2.5" is not an integer from 1 to 25'],
+    [["--lb", "x", "--client-port", "0"], '--client-port "0" is not an integer from 1 to 65535'],
+    [["--lb", "x", "--monitor-port", "70000"], '--monitor-port "70000" is not an integer from 1 to 65535'],
+    [["--lb", "x", "--timeout=-5"], '--timeout "-5" is not an integer from 1 to 3600'],
+    [["--lb", "x", "--timeout", "-5"], '--timeout needs a value (write --timeout=<value> for one that starts with "-")'],
+    [["--lb", "a b"], '--lb "a b" is not a host name or IP address'],
+    [["--lb", "nats://x"], '--lb "nats://x" is not a host name or IP address'],
+    [["--lb", "x", "--nodes", "a/b"], '--nodes entry "a/b" is not a host, host:port or http:// URL'],
+    [["--lb", "x", "--nodes", "a:99999"], '--nodes port of a "99999" is not an integer from 1 to 65535'],
+    [["--lb", "x", "--expect-nodes", "3", "--nodes", "a,b"], "--nodes lists 2 nodes but --expect-nodes is 3: list every node or none"],
+    [["--lb", "x", "--health-path", "healthz"], '--health-path "healthz" is not a path starting with "/"'],
+    [[], "--lb is required: the load balancer's host name or IP address"],
+    [["--lb"], "--lb needs a value"],
+    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --help'],
+    [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option, e.g. --lb 203.0.113.7'],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parse(argv)).toThrow(message);
+  });
+
+  test("refuses a user without a password from the environment", () => {
+    expect(() => parse(["--lb", "x"], { NATS_USER: "u" })).toThrow(/NATS_PASSWORD is not/);
+  });
+});
+
+describe("formatCheck", () => {
+  test("one aligned line per check", () => {
+    expect(formatCheck({ name: "round robin", ok: true, detail: "3/3 servers in 3 connections" })).toBe("ok   round robin: 3/3 servers in 3 connections");
+    expect(formatCheck({ name: "mesh", ok: false, detail: "n1 has 1 route, expected 2" })).toBe("FAIL mesh: n1 has 1 route, expected 2");
+  });
+});
+
+describe("contextOf", () => {
+  test("URLs for the load balancer; IPv6 in brackets; node URLs without trailing slash", () => {
+    const ctx = contextOf({ lb: "::1", expectNodes: 2, monitorPort: 8222, nodeMonitors: ["http://[::1]:8222/"] });
+    expect(ctx).toMatchObject({ natsUrl: "nats://[::1]:4222", lbMonitorUrl: "http://[::1]:8222", nodeMonitors: ["http://[::1]:8222"], healthPath: "/healthz" });
+  });
+});
+
+describe("verify with nothing listening", () => {
+  test("fails every network check within the budget, and says health is left to the load balancer", async () => {
+    const started = Date.now();
+    const result = await verify({ lb: "127.0.10.99", expectNodes: 2, timeoutSeconds: 2 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.ok).toBe(false);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true]]);
+    expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
+    expect(result.checks[3].detail).toBe("not reachable from here: the load balancer's own health check covers it");
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * `npm run publisher`: publishes "Hello World <date>" to subject foo every 5 s (PUBLISH_INTERVAL_MS)
+ * through NATS_SERVER, the load balancer. Replaces the seed tutorial's Java publisher.
+ */
+import { intervalFromEnv } from "../verify/env";
+import { SUBJECT, connectApp, drainOnSignals, runApp, untilClosed } from "../verify/pubsub-app";
+
+const NAME = "publisher";
+const DEFAULT_INTERVAL_MS = 5000;
+
+runApp(NAME, async () => {
+  const intervalMs = intervalFromEnv(process.env, "PUBLISH_INTERVAL_MS", DEFAULT_INTERVAL_MS);
+  const nc = await connectApp(NAME, process.env);
+  const publish = (): void => {
+    const text = `Hello World ${new Date().toISOString()}`;
+    nc.publish(SUBJECT, text);
+    console.log(`${NAME}: published to ${SUBJECT}: ${text}`);
+  };
+  publish();
+  const timer = setInterval(publish, intervalMs);
+  drainOnSignals(NAME, nc, () => clearInterval(timer));
+  await untilClosed(nc);
+});

@@ -1,0 +1,98 @@
+// Types come from nats-core: under this project's CommonJS resolution the transport package's
+// re-exports of "@nats-io/nats-core/internal" do not resolve and would type as `any`.
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import { errorMessage, lastErrorSuffix } from "./errors";
+import { plural } from "./stats";
+import type { Credentials } from "./types";
+
+export type { NatsConnection };
+
+/** Connection options carrying `credentials` (token, or user and password). */
+export function credentialOptions(credentials: Credentials = {}): Partial<Pick<ConnectionOptions, "token" | "user" | "pass">> {
+  if (credentials.token !== undefined) return { token: credentials.token };
+  if (credentials.user !== undefined) return { user: credentials.user, pass: credentials.password };
+  return {};
+}
+
+/**
+ * Opens one connection to `server` that never reconnects and ignores the servers the
+ * cluster gossips, so that it reaches exactly the server the load balancer picked.
+ */
+function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
+  return connect({
+    servers: server,
+    ...credentialOptions(credentials),
+    name: "nats-verify",
+    timeout: timeoutMs,
+    reconnect: false,
+    ignoreClusterUpdates: true,
+  });
+}
+
+/** Closes every connection, ignoring the ones already closed. */
+export async function closeAll(connections: Iterable<NatsConnection>): Promise<void> {
+  await Promise.allSettled([...connections].map((nc) => nc.close()));
+}
+
+/** The server a connection landed on: its ID, and its name when it has one. */
+export function serverLabel(nc: NatsConnection): string {
+  const info = nc.info;
+  if (info === undefined) return "unknown server";
+  return info.server_name && info.server_name !== info.server_id ? info.server_name : info.server_id.slice(0, 8);
+}
+
+/** One open connection per distinct server, and how it went getting them. */
+export interface DistinctServers {
+  /** server_id → the connection that reached it. */
+  readonly byServer: Map<string, NatsConnection>;
+  /** Connections attempted, successful or not. */
+  readonly attempts: number;
+  /** The last connection error, if any. */
+  readonly lastError?: string;
+}
+
+/** "2/3 servers in 16 connections (last error: …)": how far {@link connectDistinct} got. */
+export function describeReach(reached: DistinctServers, wanted: number): string {
+  const error = reached.byServer.size < wanted ? lastErrorSuffix(reached.lastError) : "";
+  return `${reached.byServer.size}/${wanted} servers in ${plural(reached.attempts, "connection")}${error}`;
+}
+
+/** How to reach servers through the load balancer for {@link connectDistinct}. */
+export interface DistinctRequest {
+  readonly server: string;
+  readonly credentials?: Credentials;
+  /** How many distinct servers to collect. */
+  readonly wanted: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Makes new connections through the load balancer until `wanted` distinct servers (by the
+ * server_id in their INFO) have answered, or 4 × wanted + 4 attempts are spent. Keeps one
+ * connection per server open (the caller closes them) and closes the rest; duplicates stay
+ * open until the end so that a least-connections balancer moves on to other servers.
+ */
+export async function connectDistinct(request: DistinctRequest): Promise<DistinctServers> {
+  const byServer = new Map<string, NatsConnection>();
+  const duplicates: NatsConnection[] = [];
+  const maxAttempts = 4 * request.wanted + 4;
+  let attempts = 0;
+  let lastError: string | undefined;
+  try {
+    while (byServer.size < request.wanted && attempts < maxAttempts) {
+      attempts++;
+      try {
+        const nc = await openDirect(request.server, request.credentials, request.timeoutMs);
+        const id = nc.info?.server_id ?? "";
+        if (byServer.has(id)) duplicates.push(nc);
+        else byServer.set(id, nc);
+      } catch (error) {
+        lastError = errorMessage(error);
+      }
+    }
+  } finally {
+    await closeAll(duplicates);
+  }
+  return { byServer, attempts, lastError };
+}

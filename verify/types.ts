@@ -1,0 +1,41 @@
+/** Credentials passed to every NATS connection: a token, or a user and password. */
+export interface Credentials {
+  readonly token?: string;
+  readonly user?: string;
+  readonly password?: string;
+}
+
+/** What `verify` checks and where. */
+export interface VerifyOptions {
+  /** Address (host name or IP) of the load balancer. */
+  lb: string;
+  /** How many NATS servers must answer behind the load balancer. */
+  expectNodes: number;
+  /** Client port the load balancer forwards. @default 4222 */
+  clientPort?: number;
+  /** Monitor port published through the load balancer, if any. @default - not published */
+  monitorPort?: number;
+  /**
+   * Per-node monitor base URLs (e.g. "http://127.0.0.11:8222"), when the nodes are reachable directly.
+   * @default - none: the mesh is checked through the load balancer or with messages
+   */
+  nodeMonitors?: string[];
+  /** Health path every node answers 200 on. @default "/healthz" */
+  healthPath?: string;
+  /** Overall retry budget in seconds. @default 60 */
+  timeoutSeconds?: number;
+  /** Credentials for every NATS connection. @default - none */
+  credentials?: Credentials;
+  /** Receives progress lines (failed attempts while retrying). @default - discarded */
+  log?: (line: string) => void;
+}
+
+/** The outcome of one check. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What one check found, before `verify` names it. */
+export type Verdict = Omit<CheckResult, "name">;
