@@ -31,3 +31,14 @@ export function onlyResource(json: TerraformJson, type: string): Record<string, 
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   return found[0];
 }
+
+/** The load balancer's default health check, as synthesized: GET /healthz on 8222, 10 s, 5 s, 3 up, 3 down. */
+export const DEFAULT_HEALTH_CHECK_JSON = {
+  protocol: "http",
+  port: 8222,
+  path: "/healthz",
+  check_interval_seconds: 10,
+  response_timeout_seconds: 5,
+  healthy_threshold: 3,
+  unhealthy_threshold: 3,
+};

@@ -1,7 +1,7 @@
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing, TerraformStack } from "cdktf";
 import { NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
-import { onlyResource, synthJson, testStack } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, onlyResource, synthJson, testStack } from "./helpers";
 
 const PROPS: NatsLoadBalancerProps = {
   region: "fra1",
@@ -28,15 +28,7 @@ describe("NatsLoadBalancer", () => {
       Loadbalancer,
       {
         forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
-        healthcheck: {
-          protocol: "http",
-          port: 8222,
-          path: "/healthz",
-          check_interval_seconds: 10,
-          response_timeout_seconds: 5,
-          healthy_threshold: 3,
-          unhealthy_threshold: 3,
-        },
+        healthcheck: DEFAULT_HEALTH_CHECK_JSON,
       },
     );
   });

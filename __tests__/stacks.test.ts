@@ -3,7 +3,7 @@ import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing } from "cdktf";
 import { NatsStack } from "../constructs/nats-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
-import { onlyResource, resourcesOf, synthJson } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, onlyResource, resourcesOf, synthJson } from "./helpers";
 
 /** Droplets and load balancer name the tag through the tag resource, which is named "nats". */
 const TAG_REF = "${digitalocean_tag.cluster_nodes_tag_96D8DAC5.name}";
@@ -83,15 +83,7 @@ describe("nats stack (the careful default)", () => {
   test("forwards only the client port and checks /healthz", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(Loadbalancer, {
       forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
-      healthcheck: {
-        protocol: "http",
-        port: 8222,
-        path: "/healthz",
-        check_interval_seconds: 10,
-        response_timeout_seconds: 5,
-        healthy_threshold: 3,
-        unhealthy_threshold: 3,
-      },
+      healthcheck: DEFAULT_HEALTH_CHECK_JSON,
       sticky_sessions: { type: "none" },
     });
   });
