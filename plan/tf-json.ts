@@ -141,3 +141,14 @@ export function strings(body: JsonObject | undefined, key: string): string[] {
   const value = body?.[key];
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
+
+/**
+ * A tag as a name: a literal tag as it is; `${digitalocean_tag.<id>.name}` (or `.id`, which
+ * DigitalOcean sets to the name) through `names` (tag resource id → name). Undefined for a
+ * reference to no known tag resource or any other expression.
+ */
+export function resolveTagName(value: string, names: ReadonlyMap<string, string>): string | undefined {
+  if (!value.includes("${")) return value;
+  const id = /^\$\{digitalocean_tag\.([\w-]+)\.(?:name|id)\}$/.exec(value)?.[1];
+  return id === undefined ? undefined : names.get(id);
+}

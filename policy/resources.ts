@@ -4,6 +4,7 @@ import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
+import { resolveTagName } from "../plan/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
 const NATS_DEFAULT_CLIENT_PORT = 4222;
@@ -150,15 +151,10 @@ export function isReference(value: unknown): boolean {
   return typeof value === "string" && value.includes("${");
 }
 
-/**
- * A tag as a literal name: `${digitalocean_tag.<id>.name}` (or `.id`, which DigitalOcean
- * sets to the name) becomes the name of that tag resource.
- */
+/** A tag as a literal name; a reference to a tag resource becomes that tag's name. */
 export function tagName(resources: StackResources, tag: string): string {
-  const ref = /^\$\{digitalocean_tag\.([^.}]+)\.(?:name|id)\}$/.exec(tag);
-  if (ref === null) return tag;
-  const resource = resources.tags.find((t) => t.address === `digitalocean_tag.${ref[1]}`);
-  return resource?.config.name ?? tag;
+  const names = new Map(resources.tags.map((t) => [t.address.slice("digitalocean_tag.".length), t.config.name ?? ""]));
+  return resolveTagName(tag, names) ?? tag;
 }
 
 /** True when a firewall's `port_range` ("22", "8000-9000", "all" or absent) includes `port`. */

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { resolveTagName } from "../plan/tf-json";
 
 /** The project root: main.ts, constructs/, policy/ and templates/ live here. */
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -161,13 +162,8 @@ function tagNames(resources: Resources): Map<string, string> {
 
 /** Resolves a literal tag or a `${digitalocean_tag.<id>.name}` reference. */
 function resolveTag(value: string, tags: Map<string, string>): string {
-  const reference = /^\$\{digitalocean_tag\.([\w-]+)\.name\}$/.exec(value);
-  if (reference === null) {
-    if (value.includes("${")) throw new Error(`unsupported tag reference ${value}: expected a literal or \${digitalocean_tag.<id>.name}`);
-    return value;
-  }
-  const name = tags.get(reference[1]);
-  if (name === undefined) throw new Error(`tag reference ${value} names no digitalocean_tag resource`);
+  const name = resolveTagName(value, tags);
+  if (name === undefined) throw new Error(`tag ${value} is not a literal or a reference to a digitalocean_tag resource of this plan`);
   return name;
 }
 
