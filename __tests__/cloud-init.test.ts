@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,20 @@ describe.each([
       for (const expr of interpolations) {
         expect(expr).toMatch(/^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|random_password\.[\w-]+\.result)\}$/);
       }
+    }
+  });
+
+  test("its systemd unit passes systemd-analyze verify without a warning", () => {
+    const dir = mkdtempSync(join(tmpdir(), "unit-"));
+    try {
+      for (const d of droplets) {
+        const file = join(dir, "nats-server.service");
+        writeFileSync(file, unitOf(String(d.user_data)));
+        const result = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+        expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({ status: 0, output: "" });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
