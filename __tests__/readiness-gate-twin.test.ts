@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { childPids } from "../twin/probe";
 import { isAlive } from "../twin/process";
-import { stackPlanFile } from "../twin/plan";
+import { freshStackFile } from "../plan/synth";
 import { Twin, bootTwin } from "../twin/twin";
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
@@ -17,7 +17,7 @@ interface LocalExec {
 
 /** The readiness gate's local-exec provisioner, exactly as synthesized. */
 function gateOf(stack: string): { exec: LocalExec; stackDir: string } {
-  const file = stackPlanFile(stack);
+  const file = freshStackFile(stack);
   const plan = JSON.parse(readFileSync(file, "utf8")) as { resource: { null_resource: Record<string, { provisioner: { "local-exec": LocalExec }[] }> } };
   const [gate] = Object.values(plan.resource.null_resource);
   return { exec: gate.provisioner[0]["local-exec"], stackDir: dirname(file) };

@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { synthesize } from "../plan/synth";
 
-const ROOT = join(__dirname, "..");
 const SNAPSHOTS = join(__dirname, "__snapshots__");
 
 /** Fake secrets, fresh per run so that no file can contain them by accident. */
@@ -29,15 +28,8 @@ const DESCRIPTION = /"description":\s*"(?:[^"\\]|\\.)*"/g;
 const RANDOM_PASSWORD_USE = /(\$\{)?random_password\.[\w-]+\.(\w+)/g;
 
 /** Runs main.ts into a fresh outdir with `env` added; returns the outdir. */
-function synthesize(env: Record<string, string>): string {
-  const outdir = mkdtempSync(join(tmpdir(), "secret-scan-"));
-  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`main.ts failed (${result.status}): ${result.stderr}`);
-  return outdir;
+function synthesizeWith(env: Record<string, string>): string {
+  return synthesize({ outdir: mkdtempSync(join(tmpdir(), "secret-scan-")), env }).outdir;
 }
 
 function filesUnder(dir: string): string[] {
@@ -77,8 +69,8 @@ describe("secret scan", () => {
   let withoutSecrets: string;
 
   beforeAll(() => {
-    withSecrets = synthesize(FAKE_SECRETS);
-    withoutSecrets = synthesize({});
+    withSecrets = synthesizeWith(FAKE_SECRETS);
+    withoutSecrets = synthesizeWith({});
   });
 
   afterAll(() => {

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
 import { Varz, fetchJson, routeCount } from "../twin/monitor";
-import { readPlan, stackPlanFile } from "../twin/plan";
+import { freshStackFile } from "../plan/synth";
+import { readPlan } from "../twin/plan";
 import { childPids, collect, connectNats, awaitInterest } from "../twin/probe";
-import { SERVICE_PATH, isAlive, sleep, startProcess, stopProcess } from "../twin/process";
+import { SERVICE_PATH, isAlive, startProcess, stopProcess } from "../twin/process";
+import { sleep } from "../verify/retry";
 import { Twin, bootTwin } from "../twin/twin";
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
@@ -55,7 +57,7 @@ describe("twin of the tutorial stack", () => {
 });
 
 describe("twin of the default stack", () => {
-  const plan = readPlan(stackPlanFile("nats"));
+  const plan = readPlan(freshStackFile("nats"));
   const routeSecret = plan.passwords.find((id) => id.includes("route")) as string;
   const secrets = Object.fromEntries(plan.passwords.map((id) => [id, `twin${id.replace(/[^A-Za-z0-9]/g, "")}`]));
   let twin: Twin | undefined;

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientCredentials, readNodeConfig, secretEnvName, secretFor, splitExecStart, substituteReferences } from "../twin/cloud-config";
 import { renderHaproxyConfig, scaledCheck } from "../twin/haproxy";
-import { readPlan, stackPlanFile } from "../twin/plan";
+import { freshStackFile } from "../plan/synth";
+import { readPlan } from "../twin/plan";
 import { childPids } from "../twin/probe";
 import { findExecutable } from "../twin/process";
 import { assignAddresses, bootTwin } from "../twin/twin";
@@ -84,7 +85,7 @@ describe("clientCredentials", () => {
 });
 
 describe("the tutorial plan", () => {
-  const plan = readPlan(stackPlanFile("nats-tutorial"));
+  const plan = readPlan(freshStackFile("nats-tutorial"));
 
   test("orders droplets by node number and resolves their tag", () => {
     expect(plan.droplets.map((droplet) => [droplet.name, droplet.tags])).toEqual([
@@ -119,7 +120,7 @@ describe("the tutorial plan", () => {
 
 describe("bootTwin refuses", () => {
   const dir = mkdtempSync(join(tmpdir(), "twin-plan-test-"));
-  const original = JSON.parse(readFileSync(stackPlanFile("nats-tutorial"), "utf8")) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const original = JSON.parse(readFileSync(freshStackFile("nats-tutorial"), "utf8")) as { resource: Record<string, Record<string, Record<string, unknown>>> };
   let blocker: Server | undefined;
 
   /** Writes a copy of the tutorial plan changed by `edit` and returns its path. */

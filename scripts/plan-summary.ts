@@ -3,17 +3,16 @@
  *
  *   npm run plan:summary -- [--stack nats] [--diff OLD_CDK_TF_JSON] [--out FILE]
  *
- * Reads only cdktf.out/stacks/<stack>/cdk.tf.json (synthesizing first when it is missing;
+ * Reads only cdktf.out/stacks/<stack>/cdk.tf.json (synthesizing first when it is missing or stale;
  * CDKTF_OUTDIR moves cdktf.out, as it does for cdktf itself).
  * With --diff, starts with what changes against an older synthesis of the same stack.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
-import { PROJECT_ROOT, stackFile, synthesize } from "../plan/synth";
+import { freshStackFile } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 
 const USAGE = "usage: npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON] [--out FILE]";
@@ -41,7 +40,7 @@ function main(): void {
 }
 
 function review(stack: string, diffAgainst: string | undefined): string {
-  const file = currentStackFile(stack);
+  const file = freshStackFile(stack);
   const plan = loadPlan(file);
   const summary = renderSummary(plan, loadPrices());
   if (diffAgainst === undefined) {
@@ -51,19 +50,6 @@ function review(stack: string, diffAgainst: string | undefined): string {
     throw new Error(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
   return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst)}\n${summary}`;
-}
-
-function currentStackFile(stack: string): string {
-  // Like cdktf's App, CDKTF_OUTDIR moves the output directory.
-  const outdir = resolve(PROJECT_ROOT, process.env.CDKTF_OUTDIR ?? "cdktf.out");
-  if (!existsSync(stackFile(outdir, stack))) {
-    synthesize({ outdir });
-  }
-  const file = stackFile(outdir, stack);
-  if (!existsSync(file)) {
-    throw new Error(`stack ${JSON.stringify(stack)} was not synthesized: expected ${file}; is it one of the stacks in main.ts?`);
-  }
-  return file;
 }
 
 try {

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
 import { Varz, fetchJson, routeCount } from "../twin/monitor";
-import { STACKS } from "../twin/plan";
+import { STACKS } from "../plan/synth";
 import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
 import { verify } from "../verify/verify";
 

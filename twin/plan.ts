@@ -1,14 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { resolveTagName } from "../plan/tf-json";
-
-/** The project root: main.ts, constructs/, policy/ and templates/ live here. */
-export const PROJECT_ROOT = resolve(__dirname, "..");
-
-/** Stacks that main.ts synthesizes. */
-export const STACKS = ["nats", "nats-tutorial"] as const;
 
 /** One droplet of the plan, in node order. */
 export interface PlanDroplet {
@@ -58,88 +49,6 @@ export interface Plan {
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
-
-/** The synthesized JSON of `stack`, synthesizing first when it is missing or stale. */
-export function stackPlanFile(stack: string): string {
-  if (!(STACKS as readonly string[]).includes(stack)) {
-    throw new Error(`unknown stack ${JSON.stringify(stack)}: expected one of ${STACKS.join(", ")}`);
-  }
-  const file = join(PROJECT_ROOT, "cdktf.out", "stacks", stack, "cdk.tf.json");
-  if (isStale(file)) synthesize(file);
-  return file;
-}
-
-/**
- * Stack settings also come from NATS_* environment variables (README, Configuration): the plan
- * is stale when they differ from the synthesis that wrote it. Only a hash is kept on disk.
- */
-function settingsStamp(): string {
-  const entries = Object.entries(process.env)
-    .filter(([name]) => name.startsWith("NATS_"))
-    .sort(([a], [b]) => a.localeCompare(b));
-  return createHash("sha256").update(JSON.stringify(entries)).digest("hex");
-}
-
-function stampFile(file: string): string {
-  return `${file}.settings`;
-}
-
-function isStale(file: string): boolean {
-  if (!existsSync(file)) return true;
-  if (!existsSync(stampFile(file)) || readFileSync(stampFile(file), "utf8") !== settingsStamp()) return true;
-  const built = statSync(file).mtimeMs;
-  const sources = [join(PROJECT_ROOT, "main.ts"), ...listFiles(join(PROJECT_ROOT, "constructs")), ...listFiles(join(PROJECT_ROOT, "templates")), ...listFiles(join(PROJECT_ROOT, "policy"))];
-  return sources.some((source) => statSync(source).mtimeMs > built);
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(dir, entry.name));
-}
-
-/** Runs main.ts once; concurrent twins (parallel test files) wait on a lock file. */
-function synthesize(file: string): void {
-  const lock = join(PROJECT_ROOT, "cdktf.out", ".twin-synth.lock");
-  const fd = tryLock(lock);
-  if (fd === undefined) {
-    waitForUnlock(lock);
-    if (!isStale(file)) return;
-    synthesize(file);
-    return;
-  }
-  try {
-    execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    for (const stack of STACKS) writeFileSync(stampFile(join(dirname(dirname(file)), stack, "cdk.tf.json")), settingsStamp());
-  } catch (error) {
-    throw new Error(`synthesizing the stacks with main.ts failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
-  } finally {
-    closeSync(fd);
-    unlinkSync(lock);
-  }
-}
-
-function tryLock(lock: string): number | undefined {
-  mkdirSync(dirname(lock), { recursive: true });
-  try {
-    return openSync(lock, "wx");
-  } catch {
-    if (Date.now() - statSync(lock).mtimeMs > 60_000) {
-      unlinkSync(lock);
-      return tryLock(lock);
-    }
-    return undefined;
-  }
-}
-
-function waitForUnlock(lock: string): void {
-  const deadline = Date.now() + 60_000;
-  while (existsSync(lock) && Date.now() < deadline) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-  }
-}
 
 /** Reads the droplets, the one load balancer and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {

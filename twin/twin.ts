@@ -4,7 +4,9 @@ import { dirname, join } from "node:path";
 import { clientCredentials, readNodeConfig, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
 import { isHealthy, routeCount } from "./monitor";
-import { Plan, PlanDroplet, readPlan, stackPlanFile } from "./plan";
+import { freshStackFile } from "../plan/synth";
+import type { Credentials } from "../verify/types";
+import { Plan, PlanDroplet, readPlan } from "./plan";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
@@ -46,7 +48,7 @@ export interface Twin {
   /** The health check HAProxy runs, timers scaled. */
   healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
   /** Client credentials from the nodes' nats-server.conf, as substituted. */
-  credentials: { token?: string; user?: string; password?: string };
+  credentials: Credentials;
   /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts killed node `index` again with its original command line and waits until healthy. */
@@ -85,7 +87,7 @@ interface Tools {
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   const log = options.log ?? ((): void => undefined);
   const tools = requireTools();
-  const plan = readPlan(options.planFile ?? stackPlanFile(options.stack ?? "nats-tutorial"));
+  const plan = readPlan(options.planFile ?? freshStackFile(options.stack ?? "nats-tutorial"));
   const twin = new LocalTwin(plan, options, tools, log);
   try {
     await twin.boot();
@@ -139,7 +141,7 @@ class LocalTwin implements Twin {
   public clientPort = 0;
   public publishedMonitorPort?: number;
   public readonly healthCheck: HaproxyCheck;
-  public credentials: { token?: string; user?: string; password?: string } = {};
+  public credentials: Credentials = {};
 
   private readonly runtimes: NodeRuntime[] = [];
   private readonly workDir: string;

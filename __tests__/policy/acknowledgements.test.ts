@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,21 +5,16 @@ import { Aspects, TerraformStack, Testing } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { NatsStack } from "../../constructs/nats-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../../constructs/stacks";
+import { runApp } from "../../plan/synth";
 import { NATS_RULES, NatsPolicyChecks } from "../../policy";
 import { annotations, natsStack, ruleAnnotations } from "./annotations";
 
-const ROOT = join(__dirname, "..", "..");
 
 /** Runs main.ts like `cdktf synth` does, into a temporary outdir. */
 function runMain(env: Record<string, string>): { status: number | null; stderr: string } {
   const outdir = mkdtempSync(join(tmpdir(), "policy-main-"));
   try {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...env },
-      encoding: "utf8",
-    });
-    return { status: result.status, stderr: result.stderr };
+    return runApp({ outdir, env });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
