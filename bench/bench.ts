@@ -16,13 +16,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Msg, NatsConnection } from "@nats-io/nats-core/lib/mod";
+// Types from nats-core: transport-node re-exports them from a path CommonJS resolution cannot follow.
+import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
+import { poll } from "../twin/process";
 import { bootTwin, Twin } from "../twin/twin";
 import { deployFacts } from "../plan/graph";
 import { failoverBudget } from "../plan/load-balancer";
 import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
+import { credentialOptions } from "../verify/connection";
 
 /** One line of the results table. */
 interface Figure {
@@ -32,12 +35,6 @@ interface Figure {
   /** undefined for figures reported without a goal. */
   readonly pass?: boolean;
 }
-
-/**
- * The client's connection type. Imported type-only from nats-core's file: under this
- * project's CommonJS module resolution, transport-node's re-export of it does not resolve.
- */
-type Connection = NatsConnection;
 
 const MIN_RUNS = 5;
 const TWIN_ADDRESS_BASE = "127.0.20.10";
@@ -186,9 +183,8 @@ function nodeUrl(twin: Twin, index: number): string {
   return `nats://${node.address}:${node.clientPort}`;
 }
 
-async function open(twin: Twin, url: string): Promise<Connection> {
-  const { token, user, password } = twin.credentials;
-  return connect({ servers: url, token, user, pass: password, reconnect: false });
+async function open(twin: Twin, url: string): Promise<NatsConnection> {
+  return connect({ servers: url, ...credentialOptions(twin.credentials), reconnect: false });
 }
 
 async function throughputFigures(twin: Twin, runs: number): Promise<Figure[]> {
@@ -232,7 +228,10 @@ async function pubSubRate(twin: Twin, subUrl: string, pubUrl: string): Promise<P
       },
     });
     await sub.flush();
-    await waitUntil(() => interest, 5_000, () => pub.publish(`${subject}.probe`));
+    await poll(() => {
+      pub.publish(`${subject}.probe`);
+      return interest;
+    }, 5_000, 10, "subscription interest");
     const payload = new Uint8Array(16);
     const started = performance.now();
     for (let i = 1; i <= PUBSUB_MESSAGES; i++) {
@@ -269,7 +268,7 @@ async function requestLatencies(twin: Twin, responderUrl: string, requesterUrl: 
     const subject = `bench.rpc.${process.pid}.${Date.now()}`;
     responder.subscribe(subject, { callback: (_error: unknown, msg: Msg) => void msg.respond(msg.data) });
     await responder.flush();
-    await waitUntil(() => requester.request(subject, "ping", { timeout: 200 }).then(() => true, () => false));
+    await poll(() => requester.request(subject, "ping", { timeout: 200 }).then(() => true, () => false), 5_000, 10, "a reply across the route");
     const samples: number[] = [];
     for (let i = 0; i < REQUESTS_PER_RUN; i++) {
       const started = performance.now();
@@ -292,10 +291,10 @@ async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
     const name = twin.nodes[index].name;
     const started = performance.now();
     await twin.kill(index);
-    await waitUntil(async () => (await twin.serverState())[name]?.startsWith("DOWN") === true, 5 * budget);
+    await poll(async () => (await twin.serverState())[name]?.startsWith("DOWN") === true, 5 * budget, 10, `${name} DOWN`);
     times.push(performance.now() - started);
     await twin.restart(index);
-    await waitUntil(async () => (await twin.serverState())[name] === "UP", 5 * budget);
+    await poll(async () => (await twin.serverState())[name] === "UP", 5 * budget, 10, `${name} UP`);
   }
   const took = median(times);
   return {
@@ -307,17 +306,6 @@ async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** Polls `done` every 10 ms, calling `step` (if any) before each poll, until it holds or `timeoutMs` passes. */
-async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs = 5_000, step?: () => void): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    step?.();
-    if (await done()) return;
-    if (performance.now() > deadline) throw new Error(`condition not met within ${Math.round(timeoutMs)} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import type { Credentials } from "../verify/types";
 
 /** The unit the cloud-config installs and the twin runs. */
 export const UNIT_PATH = "/etc/systemd/system/nats-server.service";
@@ -174,7 +175,7 @@ export function splitExecStart(execStart: string, droplet = "the unit"): string[
 }
 
 /** Client credentials from the top-level `authorization { ... }` block of a nats-server.conf. */
-export function clientCredentials(conf: string): { token?: string; user?: string; password?: string } {
+export function clientCredentials(conf: string): Credentials {
   const block = /^authorization\s*\{([\s\S]*?)^\}/m.exec(conf)?.[1];
   if (block === undefined) return {};
   const value = (key: string): string | undefined => new RegExp(`^\\s*${key}\\s*[:=]\\s*"([^"]*)"`, "m").exec(block)?.[1];

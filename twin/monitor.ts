@@ -1,10 +1,12 @@
 import { connect as tcpConnect } from "node:net";
+import { httpGet } from "../verify/http";
 
-/** GETs `url` and parses the JSON body; fails on a non-2xx status or after `timeoutMs`. */
+/** GETs `url` and returns its JSON object; fails on a non-2xx status, a non-JSON body or after `timeoutMs`. */
 export async function fetchJson<T = Record<string, unknown>>(url: string, timeoutMs = 2000): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  return (await response.json()) as T;
+  const answer = await httpGet(url, timeoutMs);
+  if (answer.status < 200 || answer.status > 299) throw new Error(`GET ${url} answered ${answer.status}`);
+  if (answer.json === undefined) throw new Error(`GET ${url} answered without a JSON object`);
+  return answer.json as T;
 }
 
 /** nats-server's /varz fields the twin reads. */
@@ -22,8 +24,7 @@ export async function routeCount(monitorUrl: string): Promise<number> {
 /** True when `/healthz` answers 200 (with a monitor port) or the client port accepts (without). */
 export async function isHealthy(address: string, clientPort: number, monitorPort?: number): Promise<boolean> {
   if (monitorPort !== undefined) {
-    const response = await fetch(`http://${address}:${monitorPort}/healthz`, { signal: AbortSignal.timeout(1000) });
-    return response.status === 200;
+    return (await httpGet(`http://${address}:${monitorPort}/healthz`, 1000)).status === 200;
   }
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: address, port: clientPort }, () => {

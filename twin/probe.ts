@@ -3,22 +3,15 @@
 import type { ConnectionOptions, Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { readFileSync, readdirSync } from "node:fs";
+import { credentialOptions } from "../verify/connection";
+import type { Credentials } from "../verify/types";
 import { poll } from "./process";
 
-/** Client credentials as the twin reports them. */
-export interface ClientCredentials {
-  readonly token?: string;
-  readonly user?: string;
-  readonly password?: string;
-}
-
 /** Connects to `server` (host:port) with the twin's credentials, failing fast. */
-export function connectNats(server: string, credentials: ClientCredentials = {}, options: ConnectionOptions = {}): Promise<NatsConnection> {
+export function connectNats(server: string, credentials: Credentials = {}, options: ConnectionOptions = {}): Promise<NatsConnection> {
   return connect({
     servers: server,
-    token: credentials.token,
-    user: credentials.user,
-    pass: credentials.password,
+    ...credentialOptions(credentials),
     timeout: 2000,
     maxReconnectAttempts: 0,
     ...options,

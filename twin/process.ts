@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { accessSync, closeSync, constants, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import { sleep } from "../verify/retry";
 
 /** The PATH systemd gives services, followed by the caller's own PATH. */
 export const SERVICE_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", process.env.PATH ?? ""]
@@ -99,11 +100,6 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
       resolve(true);
     });
   });
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

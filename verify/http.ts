@@ -8,7 +8,7 @@ export interface HttpAnswer {
 }
 
 /** GETs `url` within `timeoutMs`; rejects on network errors and timeouts. */
-async function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer> {
+export async function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`no answer from ${url} within ${timeoutMs} ms`)), timeoutMs);
   try {
