@@ -7,6 +7,7 @@ export const TEMPLATE_DIR = join(__dirname, "..", "templates");
 
 /** How a node gets its nats-server binary. */
 export type NatsInstallMethod = "release" | "apt";
+export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release", "apt"];
 
 /**
  * Which node addresses nats-server tells clients about (INFO connect_urls):

@@ -7,7 +7,7 @@ import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
 import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
 import { NatsOutputs } from "./nats-outputs";
-import { ReadinessGate } from "./readiness-gate";
+import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
 import { ValidationErrors, integerInRange, matches } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
@@ -89,7 +89,7 @@ export class NatsCluster extends Construct {
     validateHealthCheck(healthCheck, errors);
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
     errors.add(matches("loadBalancerName", props.loadBalancerName, /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/, "lowercase letters, digits, dots and inner dashes, at most 64 characters"));
-    errors.add(integerInRange("readinessTimeoutSeconds", props.readinessTimeoutSeconds, 10, 3600));
+    errors.add(readinessTimeoutProblem("readinessTimeoutSeconds", props.readinessTimeoutSeconds));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
     errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");

@@ -1,7 +1,7 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
-import { ADVERTISE_MODES, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
+import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
 import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
@@ -162,7 +162,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
   errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
-  errors.add(oneOf("installMethod", props.installMethod, ["release", "apt"]));
+  errors.add(oneOf("installMethod", props.installMethod, INSTALL_METHODS));
   (props.sshKeys ?? []).forEach((key, i) =>
     errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
   );

@@ -29,6 +29,11 @@ export interface ReadinessGateProps {
   readonly environment?: Record<string, string>;
 }
 
+/** The problem with a readiness timeout named `name`, if any: 10 s to 1 hour. */
+export function readinessTimeoutProblem(name: string, seconds: number | undefined): string | undefined {
+  return integerInRange(name, seconds, 10, 3600);
+}
+
 /**
  * A null_resource that runs `npm run verify` against the new load balancer, so that
  * `cdktf deploy` ends only when every node answers through it and the mesh carries messages.
@@ -40,7 +45,7 @@ export class ReadinessGate extends Construct {
   constructor(scope: Construct, id: string, props: ReadinessGateProps) {
     super(scope, id);
     const errors = new ValidationErrors();
-    errors.add(integerInRange("timeoutSeconds", props.timeoutSeconds, 10, 3600));
+    errors.add(readinessTimeoutProblem("timeoutSeconds", props.timeoutSeconds));
     errors.throwIfAny(this.node.path);
 
     const args = [
