@@ -2,6 +2,7 @@ import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
+import type { NodeCertificate } from "./nats-tls";
 import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
@@ -85,6 +86,25 @@ export interface NatsNodesProps {
    * @default - routes are not authenticated
    */
   readonly routeCredentials?: RouteCredentials;
+  /**
+   * The CA and one certificate per node (see NatsTls): clients must use TLS, routes use
+   * mutual TLS.
+   * @default - no TLS
+   */
+  readonly certificates?: NodesTls;
+}
+
+/** TLS material for the nodes: references to PEM values, certificates in node order. */
+export interface NodesTls {
+  readonly caCertPem: string;
+  readonly nodes: readonly NodeCertificate[];
+  /** The host name routes verify each other's certificates by. */
+  readonly routeName: string;
+}
+
+/** Droplet names, which are also the NATS server names: `<namePrefix>-1` … `<namePrefix>-<nodeCount>`. */
+export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount">): string[] {
+  return Array.from({ length: props.nodeCount ?? 3 }, (_unused, i) => `${props.namePrefix ?? "nats"}-${i + 1}`);
 }
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
@@ -103,10 +123,13 @@ export class NatsNodes extends Construct {
   constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
     super(scope, id);
     validateNodesProps(props).throwIfAny(this.node.path);
+    if (props.certificates !== undefined && props.certificates.nodes.length !== (props.nodeCount ?? 3)) {
+      throw new Error(`${this.node.path}: certificates has ${props.certificates.nodes.length} node certificates for ${props.nodeCount ?? 3} nodes`);
+    }
 
-    const nodeCount = props.nodeCount ?? 3;
+    const names = nodeNames(props);
     const namePrefix = props.namePrefix ?? "nats";
-    this.nodeCount = nodeCount;
+    this.nodeCount = names.length;
     this.region = props.region ?? "nyc3";
     this.clientPort = props.clientPort ?? 4222;
     this.monitorPort = props.monitorPort ?? 8222;
@@ -114,9 +137,10 @@ export class NatsNodes extends Construct {
 
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
     this.droplets = [];
-    for (let i = 1; i <= nodeCount; i++) {
-      const name = `${namePrefix}-${i}`;
+    names.forEach((name, index) => {
+      const i = index + 1;
       const seed = this.droplets[0];
+      const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,
@@ -129,6 +153,7 @@ export class NatsNodes extends Construct {
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
+        tls: props.certificates === undefined || cert === undefined ? undefined : { caCertPem: props.certificates.caCertPem, ...cert, routeName: props.certificates.routeName },
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.
@@ -146,7 +171,7 @@ export class NatsNodes extends Construct {
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
-    }
+    });
     this.seed = this.droplets[0];
   }
 }
