@@ -18,6 +18,8 @@ export interface References {
   readonly addresses: ReadonlyMap<string, string>;
   /** random_password resource id → secret value. */
   readonly secrets: ReadonlyMap<string, string>;
+  /** `tls_private_key.<id>.private_key_pem` and `<certificate type>.<id>.cert_pem` → PEM. @default - none */
+  readonly pems?: ReadonlyMap<string, string>;
 }
 
 /** One file cloud-init writes. */
@@ -39,8 +41,9 @@ export interface NodeConfig {
 
 /**
  * Replaces the Terraform references the twin owns in a droplet's user_data: droplet
- * private addresses and random_password results; un-escapes `$${` and `%%{`. Any other
- * interpolation or template directive is an error naming it.
+ * private addresses, random_password results and TLS keys and certificates (also inside
+ * `base64encode(...)`); un-escapes `$${` and `%%{`. Any other interpolation or template
+ * directive is an error naming it.
  */
 export function substituteReferences(userData: string, refs: References, droplet: string): string {
   return userData.replace(/\$\$\{|%%\{|%\{[^}]*\}|\$\{([^}]*)\}/g, (match: string, expression: string | undefined) => {
@@ -52,14 +55,19 @@ export function substituteReferences(userData: string, refs: References, droplet
 }
 
 function resolveReference(expression: string, refs: References, droplet: string): string {
+  const encoded = /^base64encode\((.+)\)$/.exec(expression);
+  if (encoded !== null) return Buffer.from(resolveReference(encoded[1], refs, droplet)).toString("base64");
   const address = /^digitalocean_droplet\.([\w-]+)\.ipv4_address_private$/.exec(expression);
   const password = /^random_password\.([\w-]+)\.result$/.exec(expression);
-  const value = address !== null ? refs.addresses.get(address[1]) : password !== null ? refs.secrets.get(password[1]) : undefined;
+  const pem = /^(tls_private_key\.[\w-]+\.private_key_pem|(?:tls_self_signed_cert|tls_locally_signed_cert)\.[\w-]+\.cert_pem)$/.exec(expression);
+  const value =
+    address !== null ? refs.addresses.get(address[1]) : password !== null ? refs.secrets.get(password[1]) : pem !== null ? refs.pems?.get(pem[1]) : undefined;
   if (value !== undefined) return value;
-  if (address !== null || password !== null) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
+  if (address !== null || password !== null || pem !== null) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
   throw new Error(
     `unsupported terraform reference \${${expression}} in user_data of ${droplet}: ` +
-      "only ${digitalocean_droplet.<id>.ipv4_address_private} and ${random_password.<id>.result} are allowed",
+      "only ${digitalocean_droplet.<id>.ipv4_address_private}, ${random_password.<id>.result}, TLS keys and certificates " +
+      "and base64encode() of them are allowed",
   );
 }
 
@@ -118,10 +126,16 @@ function writeFiles(config: unknown, droplet: string): CloudFile[] {
   const entries = (config as { write_files?: unknown } | null)?.write_files;
   if (!Array.isArray(entries)) throw new Error(`user_data of ${droplet} has no write_files list`);
   return entries.map((entry: Record<string, unknown>) => {
-    if (entry.encoding !== undefined && entry.encoding !== "text/plain") {
-      throw new Error(`write_files entry ${String(entry.path)} of ${droplet} has encoding ${String(entry.encoding)}: the twin reads plain text only`);
+    const content = String(entry.content ?? "");
+    const base64 = entry.encoding === "b64" || entry.encoding === "base64";
+    if (entry.encoding !== undefined && entry.encoding !== "text/plain" && !base64) {
+      throw new Error(`write_files entry ${String(entry.path)} of ${droplet} has encoding ${String(entry.encoding)}: the twin reads plain text and base64 only`);
     }
-    return { path: String(entry.path), content: String(entry.content ?? ""), permissions: entry.permissions === undefined ? undefined : String(entry.permissions) };
+    return {
+      path: String(entry.path),
+      content: base64 ? Buffer.from(content, "base64").toString("utf8") : content,
+      permissions: entry.permissions === undefined ? undefined : String(entry.permissions),
+    };
   });
 }
 

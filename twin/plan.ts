@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolveTagName } from "../plan/tf-json";
+import { PlanTls, readPlanTls } from "./tls";
 
 /** One droplet of the plan, in node order. */
 export interface PlanDroplet {
@@ -46,13 +47,18 @@ export interface Plan {
   readonly loadBalancer: PlanLoadBalancer;
   /** IDs of the random_password resources. */
   readonly passwords: readonly string[];
+  /** The tls resources: the CA and the node certificates the twin issues. */
+  readonly tls: PlanTls;
+  /** The `tls_server_name` output: the name clients verify the nodes by. @default - none */
+  readonly tlsServerName?: string;
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** Reads the droplets, the one load balancer and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {
-  const resources = (JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources }).resource ?? {};
+  const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources; output?: Record<string, { value?: unknown }> };
+  const resources = json.resource ?? {};
   const tags = tagNames(resources);
   const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
   if (droplets.length === 0) throw new Error(`${file} has no digitalocean_droplet resources: nothing to boot`);
@@ -62,7 +68,15 @@ export function readPlan(file: string): Plan {
     throw new Error(`${file} has ${balancers.length} digitalocean_loadbalancer resources: the twin needs exactly one`);
   }
   const [lbId, lbBody] = balancers[0];
-  return { file, droplets, loadBalancer: toLoadBalancer(lbId, lbBody, tags), passwords: Object.keys(resources.random_password ?? {}) };
+  const serverName = json.output?.tls_server_name?.value;
+  return {
+    file,
+    droplets,
+    loadBalancer: toLoadBalancer(lbId, lbBody, tags),
+    passwords: Object.keys(resources.random_password ?? {}),
+    tls: readPlanTls(resources),
+    tlsServerName: typeof serverName === "string" ? serverName : undefined,
+  };
 }
 
 function tagNames(resources: Resources): Map<string, string> {

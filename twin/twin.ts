@@ -7,6 +7,7 @@ import { isHealthy, routeCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
 import type { Credentials } from "../verify/types";
 import { Plan, PlanDroplet, readPlan } from "./plan";
+import { issueTls } from "./tls";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
@@ -76,6 +77,7 @@ interface NodeRuntime {
 interface Tools {
   readonly haproxy: string;
   readonly cloudInit: string;
+  readonly openssl: string;
 }
 
 /**
@@ -105,6 +107,7 @@ function requireTools(): Tools {
   return {
     haproxy: findExecutable("haproxy", hint("haproxy", "brew install haproxy")),
     cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
+    openssl: findExecutable("openssl", hint("openssl", "brew install openssl")),
   };
 }
 
@@ -182,9 +185,11 @@ class LocalTwin implements Twin {
   private async prepareNodes(): Promise<void> {
     const secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
     const addresses = new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]]));
+    const pems = await issueTls(this.plan.tls, this.tools.openssl, join(this.workDir, "tls"));
+    if (pems.size > 0) this.log(`tls: issued ${this.plan.tls.keys.size} keys and ${this.plan.tls.selfSigned.size + this.plan.tls.signed.size} certificates with openssl`);
     await Promise.all(
       this.plan.droplets.map(async (droplet, i) => {
-        const userData = substituteReferences(droplet.userData, { addresses, secrets }, droplet.name);
+        const userData = substituteReferences(droplet.userData, { addresses, secrets, pems }, droplet.name);
         const dir = join(this.workDir, droplet.name);
         mkdirSync(dir, { mode: 0o700 });
         await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
@@ -194,7 +199,18 @@ class LocalTwin implements Twin {
       }),
     );
     const config = this.runtimes[0].config;
-    this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
+    this.credentials = {
+      ...(config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"))),
+      ...this.clientTls(pems),
+    };
+  }
+
+  /** What clients trust when the plan has a CA: its certificate, and the server name the plan outputs. */
+  private clientTls(pems: ReadonlyMap<string, string>): Pick<Credentials, "tls"> {
+    const cas = [...this.plan.tls.selfSigned.keys()];
+    if (cas.length === 0) return {};
+    if (cas.length > 1) throw new Error(`${this.plan.file} has ${cas.length} tls_self_signed_cert resources: the twin needs one CA`);
+    return { tls: { ca: pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string, serverName: this.plan.tlsServerName } };
   }
 
   /** Writes the node's working-directory files and derives how to run and reach it. */

@@ -1,18 +1,29 @@
 // Types come from nats-core: under this project's CommonJS resolution the transport package's
 // re-exports of "@nats-io/nats-core/internal" do not resolve and would type as `any`.
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection, TlsOptions } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { errorMessage, lastErrorSuffix } from "./errors";
 import { plural } from "./stats";
-import type { Credentials } from "./types";
+import type { ClientTls, Credentials } from "./types";
 
 export type { NatsConnection };
 
-/** Connection options carrying `credentials` (token, or user and password). */
-export function credentialOptions(credentials: Credentials = {}): Partial<Pick<ConnectionOptions, "token" | "user" | "pass">> {
-  if (credentials.token !== undefined) return { token: credentials.token };
-  if (credentials.user !== undefined) return { user: credentials.user, pass: credentials.password };
-  return {};
+/** Connection options carrying `credentials`: token, or user and password, and the CA to verify servers with. */
+export function credentialOptions(credentials: Credentials = {}): Partial<Pick<ConnectionOptions, "token" | "user" | "pass" | "tls">> {
+  const tls = credentials.tls === undefined ? {} : { tls: tlsOptions(credentials.tls) };
+  if (credentials.token !== undefined) return { token: credentials.token, ...tls };
+  if (credentials.user !== undefined) return { user: credentials.user, pass: credentials.password, ...tls };
+  return tls;
+}
+
+/**
+ * nats.js TLS options: the CA, and the server name node:tls verifies the certificate by (nats.js
+ * passes its `tls` options through to tls.connect, so `servername` replaces the URL's host).
+ */
+function tlsOptions(tls: ClientTls): TlsOptions {
+  const options: TlsOptions & { servername?: string } = { ca: tls.ca };
+  if (tls.serverName !== undefined) options.servername = tls.serverName;
+  return options;
 }
 
 /**
