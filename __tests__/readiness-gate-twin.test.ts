@@ -34,16 +34,17 @@ function runGate(exec: LocalExec, stackDir: string, lbAddress: string, env: Reco
 }
 
 /**
- * The gate's environment with its secret references filled as Terraform would, from the
- * values the twin substituted for the same random_password resources.
+ * The gate's environment with its references filled as Terraform would, from the values the
+ * twin substituted for the same random_password and tls resources.
  */
 function gateEnvironment(exec: LocalExec, twin: Twin): Record<string, string> {
   const values: Record<string, string | undefined> = {
     NATS_TOKEN: twin.credentials.token,
     NATS_USER: twin.credentials.user,
     NATS_PASSWORD: twin.credentials.password,
+    NATS_CA: twin.credentials.tls?.ca,
   };
-  return Object.fromEntries(Object.keys(exec.environment ?? {}).map((name) => [name, values[name] ?? ""]));
+  return Object.fromEntries(Object.entries(exec.environment ?? {}).map(([name, value]) => [name, values[name] ?? value]));
 }
 
 describe.each(["nats", "nats-tutorial"])("readiness gate of %s against the twin", (stack) => {
@@ -63,7 +64,10 @@ describe.each(["nats", "nats-tutorial"])("readiness gate of %s against the twin"
   test("the synthesized command passes once the cluster answers", async () => {
     const { exec, stackDir } = gateOf(stack);
     expect(exec.command).toContain(`--expect-nodes ${twin!.nodes.length}`);
-    for (const value of Object.values(exec.environment ?? {})) expect(value).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
+    for (const [name, value] of Object.entries(exec.environment ?? {})) {
+      if (name === "NATS_TLS_SERVER_NAME") expect(value).toBe("nats.internal");
+      else expect(value).toMatch(/^\$\{(random_password\.[\w-]+\.result|tls_self_signed_cert\.[\w-]+\.cert_pem)\}$/);
+    }
     const result = await runGate(exec, stackDir, twin!.lbAddress, gateEnvironment(exec, twin!));
     expect(result.output).not.toMatch(/FAIL/);
     expect(result.code).toBe(0);

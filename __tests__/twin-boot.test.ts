@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
 import { Varz, fetchJson, routeCount } from "../twin/monitor";
 import { freshStackFile } from "../plan/synth";
@@ -90,7 +90,7 @@ describe("twin of the default stack", () => {
   test("rejects clients without credentials and accepts the twin's", async () => {
     const lb = twin as Twin;
     const server = `${lb.lbAddress}:${lb.clientPort}`;
-    await expect(connectNats(server)).rejects.toThrow(/authorization/i);
+    await expect(connectNats(server, { tls: lb.credentials.tls })).rejects.toThrow(/authorization/i);
     expect(lb.credentials.token).toBe(secrets[plan.passwords.find((id) => id.includes("client")) as string]);
     const nc = await connectNats(server, lb.credentials);
     try {
@@ -110,9 +110,12 @@ describe("twin of the default stack", () => {
     intruderDir = mkdtempSync(join(tmpdir(), "twin-intruder-"));
     const droplet = plan.droplets[1];
     const addresses = new Map(plan.droplets.map((d, i) => [d.id, lb.nodes[i].address]));
-    const userData = substituteReferences(droplet.userData, { addresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })) }, "intruder");
+    const userData = substituteReferences(droplet.userData, { addresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })), pems: lb.pems }, "intruder");
     const config = readNodeConfig(userData, "intruder");
-    config.workingFiles.forEach((file) => writeFileSync(join(intruderDir as string, file.path), file.content));
+    config.workingFiles.forEach((file) => {
+      mkdirSync(dirname(join(intruderDir as string, file.path)), { recursive: true });
+      writeFileSync(join(intruderDir as string, file.path), file.content);
+    });
     const [command, ...args] = config.argv;
     const env = { PATH: SERVICE_PATH, PRIVATE_IP: INTRUDER, PUBLIC_IP: INTRUDER };
     const intruder = await startProcess({ command, args, cwd: intruderDir, env, logFile: join(intruderDir, "log") });

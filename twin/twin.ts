@@ -48,8 +48,12 @@ export interface Twin {
   publishedMonitorPort?: number;
   /** The health check HAProxy runs, timers scaled. */
   healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
-  /** Client credentials from the nodes' nats-server.conf, as substituted. */
+  /** Client credentials from the nodes' nats-server.conf, as substituted, and the CA when the plan has one. */
   credentials: Credentials;
+  /** The CA certificate's file while the twin runs, when the plan has TLS. */
+  caFile?: string;
+  /** The keys and certificates issued for the plan's tls resources, by the Terraform attribute they stand for. */
+  pems: ReadonlyMap<string, string>;
   /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts killed node `index` again with its original command line and waits until healthy. */
@@ -145,6 +149,8 @@ class LocalTwin implements Twin {
   public publishedMonitorPort?: number;
   public readonly healthCheck: HaproxyCheck;
   public credentials: Credentials = {};
+  public caFile?: string;
+  public pems: ReadonlyMap<string, string> = new Map();
 
   private readonly runtimes: NodeRuntime[] = [];
   private readonly workDir: string;
@@ -186,6 +192,7 @@ class LocalTwin implements Twin {
     const secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
     const addresses = new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]]));
     const pems = await issueTls(this.plan.tls, this.tools.openssl, join(this.workDir, "tls"));
+    this.pems = pems;
     if (pems.size > 0) this.log(`tls: issued ${this.plan.tls.keys.size} keys and ${this.plan.tls.selfSigned.size + this.plan.tls.signed.size} certificates with openssl`);
     await Promise.all(
       this.plan.droplets.map(async (droplet, i) => {
@@ -210,7 +217,10 @@ class LocalTwin implements Twin {
     const cas = [...this.plan.tls.selfSigned.keys()];
     if (cas.length === 0) return {};
     if (cas.length > 1) throw new Error(`${this.plan.file} has ${cas.length} tls_self_signed_cert resources: the twin needs one CA`);
-    return { tls: { ca: pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string, serverName: this.plan.tlsServerName } };
+    const ca = pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string;
+    this.caFile = join(this.workDir, "ca.pem");
+    writeFileSync(this.caFile, ca);
+    return { tls: { ca, serverName: this.plan.tlsServerName } };
   }
 
   /** Writes the node's working-directory files and derives how to run and reach it. */

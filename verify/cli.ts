@@ -26,7 +26,8 @@ export const USAGE = `usage: npm run verify -- --lb <host> [--expect-nodes N] [-
                   (default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})
   --health-path   path every node answers 200 on (default /healthz)
 
-Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD.
+Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD; with TLS, NATS_CA is the
+cluster's CA certificate (a file or the PEM) and NATS_TLS_SERVER_NAME the name to verify.
 Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.`;
 
 const OPTIONS = {

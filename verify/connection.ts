@@ -30,7 +30,7 @@ function tlsOptions(tls: ClientTls): TlsOptions {
  * Opens one connection to `server` that never reconnects and ignores the servers the
  * cluster gossips, so that it reaches exactly the server the load balancer picked.
  */
-function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
+async function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
   return connect({
     servers: server,
     ...credentialOptions(credentials),
@@ -38,7 +38,27 @@ function openDirect(server: string, credentials: Credentials | undefined, timeou
     timeout: timeoutMs,
     reconnect: false,
     ignoreClusterUpdates: true,
+  }).catch((error: unknown) => {
+    throw explainTlsFailure(error, credentials);
   });
+}
+
+/**
+ * A certificate the client cannot verify, explained with the variable that fixes it: NATS_CA
+ * when no CA is configured (the server requires TLS and its certificate chains to the
+ * cluster's private CA), else NATS_TLS_SERVER_NAME. Other errors are returned unchanged.
+ */
+export function explainTlsFailure(error: unknown, credentials: Credentials | undefined): unknown {
+  const code = [error, (error as { cause?: unknown } | undefined)?.cause]
+    .map((e) => (typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined))
+    .find((c): c is string => typeof c === "string" && /CERT|SIGNATURE|ALTNAME|ISSUER/.test(c));
+  if (code === undefined) return error;
+  const fix = credentials?.tls === undefined
+    ? "the server requires TLS with a certificate from the cluster's CA, and NATS_CA is not set: set NATS_CA to the CA certificate file or PEM (terraform output -raw ca_certificate)"
+    : code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? "the server's certificate does not carry the name asked for: set NATS_TLS_SERVER_NAME to the cluster's server name (terraform output -raw tls_server_name)"
+      : "the server's certificate does not chain to the CA in NATS_CA: use the cluster's CA (terraform output -raw ca_certificate)";
+  return new Error(`${fix} (${errorMessage(error)})`);
 }
 
 /** Closes every connection, ignoring the ones already closed. */

@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { credentialOptions, type NatsConnection } from "./connection";
+import { credentialOptions, explainTlsFailure, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
 import { UsageError } from "./args";
@@ -13,7 +13,10 @@ export const SUBJECT = "foo";
  */
 export async function connectApp(name: string, env: Env): Promise<NatsConnection> {
   const server = serverFromEnv(env);
-  const nc = await connect({ servers: server, name, maxReconnectAttempts: -1, ...credentialOptions(credentialsFromEnv(env)) });
+  const credentials = credentialsFromEnv(env);
+  const nc = await connect({ servers: server, name, maxReconnectAttempts: -1, ...credentialOptions(credentials) }).catch((error: unknown) => {
+    throw explainTlsFailure(error, credentials);
+  });
   console.log(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
   return nc;
 }
