@@ -45,5 +45,6 @@ export const TUTORIAL_STACK: NatsStackProps = {
     "NATS-002": "faithful to the tutorial: it creates no firewall, so every droplet port is reachable",
     "NATS-003": "faithful to the tutorial: its load balancer forwards http 8222 to show /varz and /routez",
     "NATS-004": "faithful to the tutorial: it runs 2 droplets",
+    "NATS-007": "faithful to the tutorial: its clients connect without TLS",
   },
 };

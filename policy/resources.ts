@@ -4,6 +4,7 @@ import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
+import { parse } from "yaml";
 import { resolveTagName } from "../plan/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
@@ -74,6 +75,8 @@ export interface NatsServerPorts {
   readonly monitor?: number;
   /** @default - not clustered (no `--cluster` or `--cluster_advertise`) */
   readonly cluster?: number;
+  /** Clients must use TLS: a top-level `tls {}` block in nats-server.conf, or `--tls` flags. */
+  readonly clientTls: boolean;
 }
 
 export interface DropletResource extends PolicyResource<DropletJson> {
@@ -133,7 +136,21 @@ export function natsServerPorts(userData: string | undefined): NatsServerPorts |
     client: client === undefined ? NATS_DEFAULT_CLIENT_PORT : Number(client),
     monitor: monitor === undefined ? undefined : Number(monitor),
     cluster: cluster === undefined ? undefined : Number(cluster),
+    clientTls: args.some((arg) => /^--tls/.test(arg)) || /^tls\s*\{/m.test(serverConfig(userData ?? "")),
   };
+}
+
+/** The content of the nats-server.conf a droplet's cloud-config writes, or "". */
+function serverConfig(userData: string): string {
+  let config: unknown;
+  try {
+    config = parse(userData);
+  } catch {
+    return "";
+  }
+  const files = (config as { write_files?: { path?: unknown; content?: unknown }[] } | null)?.write_files;
+  const file = Array.isArray(files) ? files.find((f) => typeof f.path === "string" && f.path.endsWith("/nats-server.conf")) : undefined;
+  return typeof file?.content === "string" ? file.content : "";
 }
 
 /** The droplets that run nats-server, with their ports. */
