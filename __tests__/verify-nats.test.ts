@@ -51,7 +51,7 @@ test.each([
   ["no credentials", {}],
   ["a wrong token", { token: "wrong" }],
 ])("fails every NATS check with %s, and never shows the token", async (_name, credentials) => {
-  const result = await verify(optionsFor(booted(), { credentials, timeoutSeconds: 2 }));
+  const result = await verify(optionsFor(booted(), { credentials: { ...credentials, tls: booted().credentials.tls }, timeoutSeconds: 2 }));
   expect(result.ok).toBe(false);
   const checks = byName(result.checks);
   expect(checks["round robin"]).toMatchObject({ ok: false, detail: expect.stringMatching(/^0\/3 servers in \d+ connections \(last error: .*authorization/i) });
