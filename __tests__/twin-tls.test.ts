@@ -39,9 +39,10 @@ describe("TLS through the default stack's twin", () => {
   const work = mkdtempSync(join(tmpdir(), "twin-tls-"));
   let twin: Twin | undefined;
   const started: number[] = [];
+  const log: string[] = [];
 
   beforeAll(async () => {
-    twin = await bootTwin({ stack: "nats", addressBase: BASE, timeScale: 0.2, secrets });
+    twin = await bootTwin({ stack: "nats", addressBase: BASE, timeScale: 0.2, secrets, log: (line) => log.push(line) });
     started.push(...childPids());
   });
 
@@ -65,6 +66,8 @@ describe("TLS through the default stack's twin", () => {
     const text = execFileSync("openssl", ["x509", "-noout", "-text"], { input: twin.credentials.tls?.ca }).toString();
     expect(text).toMatch(/Public Key Algorithm: id-ecPublicKey[\s\S]*NIST CURVE: P-256/);
     expect(text).toMatch(/CA:TRUE/);
+    expect(log.join("\n")).toMatch(/tls: issued 4 keys and 4 certificates with openssl/);
+    expect(log.join("\n")).not.toMatch(/PRIVATE KEY/);
   });
 
   test("a plaintext client is told TLS is required and dropped before its CONNECT is answered", async () => {
