@@ -4,7 +4,7 @@ import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
-import { parse } from "yaml";
+import { listenerTls } from "../plan/nodes";
 import { resolveTagName } from "../plan/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
@@ -136,21 +136,8 @@ export function natsServerPorts(userData: string | undefined): NatsServerPorts |
     client: client === undefined ? NATS_DEFAULT_CLIENT_PORT : Number(client),
     monitor: monitor === undefined ? undefined : Number(monitor),
     cluster: cluster === undefined ? undefined : Number(cluster),
-    clientTls: args.some((arg) => /^--tls/.test(arg)) || /^tls\s*\{/m.test(serverConfig(userData ?? "")),
+    clientTls: listenerTls(userData ?? "").client === "on",
   };
-}
-
-/** The content of the nats-server.conf a droplet's cloud-config writes, or "". */
-function serverConfig(userData: string): string {
-  let config: unknown;
-  try {
-    config = parse(userData);
-  } catch {
-    return "";
-  }
-  const files = (config as { write_files?: { path?: unknown; content?: unknown }[] } | null)?.write_files;
-  const file = Array.isArray(files) ? files.find((f) => typeof f.path === "string" && f.path.endsWith("/nats-server.conf")) : undefined;
-  return typeof file?.content === "string" ? file.content : "";
 }
 
 /** The droplets that run nats-server, with their ports. */
