@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
@@ -51,6 +54,31 @@ describe("credentialsFromEnv", () => {
 
   test("never puts a secret in its messages", () => {
     expect(() => credentialsFromEnv({ NATS_PASSWORD: "s3cret" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("s3cret") }));
+  });
+
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+  test("NATS_CA: the PEM itself (as the readiness gate passes it) or a file; NATS_TLS_SERVER_NAME with it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nats-ca-"));
+    try {
+      writeFileSync(join(dir, "ca.pem"), CA);
+      expect(credentialsFromEnv({ NATS_TOKEN: "t", NATS_CA: CA, NATS_TLS_SERVER_NAME: "nats.internal" })).toEqual({ token: "t", tls: { ca: CA, serverName: "nats.internal" } });
+      expect(credentialsFromEnv({ NATS_CA: join(dir, "ca.pem") })).toEqual({ tls: { ca: CA } });
+      writeFileSync(join(dir, "key.pem"), "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n");
+      expect(() => credentialsFromEnv({ NATS_CA: join(dir, "key.pem") })).toThrow("NATS_CA holds a private key: give the CA certificate (terraform output -raw ca_certificate)");
+      writeFileSync(join(dir, "empty.pem"), "");
+      expect(() => credentialsFromEnv({ NATS_CA: join(dir, "empty.pem") })).toThrow(`NATS_CA file "${join(dir, "empty.pem")}" holds no PEM certificate`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [{ NATS_CA: "/nonexistent/ca.pem" }, /NATS_CA "\/nonexistent\/ca\.pem" is neither a PEM certificate nor a readable file: ENOENT/],
+    [{ NATS_TLS_SERVER_NAME: "nats.internal" }, /NATS_TLS_SERVER_NAME is set but NATS_CA is not/],
+    [{ NATS_CA: CA, NATS_TLS_SERVER_NAME: "bad name" }, /NATS_TLS_SERVER_NAME "bad name" is not a DNS name/],
+  ])("refuses %j", (env, message) => {
+    expect(() => credentialsFromEnv(env)).toThrow(message);
   });
 });
 
