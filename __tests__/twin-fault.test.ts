@@ -6,7 +6,7 @@ import { Twin, TwinNode, bootTwin } from "../twin/twin";
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.2.10";
-// The default stack checks every 10 s with a 5 s timeout: 1 s and 500 ms here.
+// The default stack checks every 3 s with a 3 s timeout: 300 ms and 300 ms here.
 const TIME_SCALE = 0.1;
 // Allowance for polling, scheduling and process start on top of HAProxy's own budget.
 const SLACK_MS = 1000;
@@ -128,8 +128,8 @@ describe("a restarted seed", () => {
 describe("stop", () => {
   test("leaves no process the twin started alive", async () => {
     remember();
-    // Every node, HAProxy, and the two nodes restarted above.
-    expect(started.size).toBe(twin.nodes.length + 1 + 2);
+    // Every node, HAProxy for the load balancer and for the seed load balancer, and the two nodes restarted above.
+    expect(started.size).toBe(twin.nodes.length + 2 + 2);
     await twin.stop();
     expect([...started].filter(isAlive)).toEqual([]);
     expect(twin.nodes.map((node) => node.pid)).toEqual(twin.nodes.map(() => undefined));
