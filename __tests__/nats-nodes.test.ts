@@ -27,6 +27,8 @@ describe("NatsNodes", () => {
     const direct = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false })).resource.digitalocean_droplet;
     const [seedId, ...rest] = Object.keys(direct);
     for (const id of rest) expect(references(direct[id])).toEqual([`digitalocean_droplet.${seedId}`]);
+    // A deploy replaces them together, so they must not defer user_data to a roll that cannot run.
+    for (const d of Object.values(direct)) expect(d).not.toHaveProperty("lifecycle");
   });
 
   test("cdktf deploy leaves user_data, image and ssh keys of an existing droplet to the roll, and shuts droplets down gracefully", () => {

@@ -101,8 +101,9 @@ export interface NatsNodesProps {
 
 /**
  * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
- * (`npm run roll`) applies one node at a time: `cdktf deploy` leaves them alone on existing
- * droplets (a new droplet gets the new value). Terraform attribute names.
+ * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
+ * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
+ * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
  */
 export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
 
@@ -164,7 +165,8 @@ export class NatsNodes extends Construct {
           userData,
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
-          lifecycle: { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // Only when no droplet refers to another can each be replaced alone (npm run roll).
+          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
