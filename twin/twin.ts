@@ -5,6 +5,7 @@ import { clientCredentials, readNodeConfig, secretFor, substituteReferences, val
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
 import { isHealthy, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
+import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
 import { NatsServerBinary, ensureNatsServer } from "./nats-binary";
 import { Plan, PlanDroplet, readPlan } from "./plan";
@@ -284,9 +285,9 @@ class LocalTwin implements Twin {
       async () => (await Promise.all(monitored.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)))).every((count) => count === expected),
       BOOT_TIMEOUT_MS,
       50,
-      `every node to report routes to ${expected} other servers`,
+      `every node to report routes to ${plural(expected, "other server")}`,
     );
-    this.log(`mesh complete: every node routes to ${expected} other servers${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
+    this.log(`mesh complete: every node routes to ${plural(expected, "other server")}${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
   }
 
   private async startLoadBalancer(): Promise<void> {
