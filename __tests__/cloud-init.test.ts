@@ -14,7 +14,7 @@ const BASE: CloudInitProps = {
   clientPort: 4222,
   monitorPort: 8222,
   clusterPort: 6222,
-  natsVersion: "2.10.24",
+  natsVersion: "2.15.1",
 };
 
 interface CloudConfig {
@@ -88,10 +88,10 @@ describe("rendered cloud-init", () => {
 
   test("release install is checked against the release's SHA256SUMS", () => {
     const script = (parse(seed) as CloudConfig).write_files[0].content;
-    expect(script).toContain('version="2.10.24"');
+    expect(script).toContain('version="2.15.1"');
     expect(script).toContain("SHA256SUMS");
     expect(script).toContain("sha256sum --check --strict");
-    expect(renderCloudInit({ ...BASE, installMethod: "apt" })).toContain('method="apt"');
+    expect(script).not.toContain("apt-get");
   });
 
   test("secrets go to a 0600 file owned by nats, never to the command line", () => {
@@ -109,7 +109,8 @@ describe("rendered cloud-init", () => {
     const conf = (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!.content;
     expect(execStart(doc)).not.toMatch(/--cluster |--routes|random_password/);
     expect(execStart(doc)).toContain("--cluster_name nats --cluster_advertise $PRIVATE_IP:6222");
-    expect(conf).toContain("cluster {\n  host: $PRIVATE_IP\n  port: 6222\n  authorization {\n    user: \"route\"\n    password: \"${random_password.r.result}\"\n  }");
+    expect(conf).toContain("cluster {\n  host: $PRIVATE_IP\n  port: 6222\n");
+    expect(conf).toContain("  connect_retries: 60\n  authorization {\n    user: \"route\"\n    password: \"${random_password.r.result}\"\n  }");
     expect(conf).toContain(`routes: ["nats://route:\${random_password.r.result}@${SEED_REF}:6222"]`);
     const seedConf = renderCloudInit({ ...BASE, routeCredentials });
     expect(seedConf).toContain("host: $PRIVATE_IP");
@@ -137,12 +138,12 @@ describe.each([
 ])("%s user_data", (name, props) => {
   const droplets = resourcesOf(synthJson(testStack(props, name)), "digitalocean_droplet");
 
-  test("has no ${ except Terraform references to droplet attributes, generated secrets and TLS material", () => {
+  test("has no ${ except Terraform references to private addresses of droplets, the seed load balancer's address, generated secrets and TLS material", () => {
     for (const d of droplets) {
       const interpolations = String(d.user_data).match(/\$\{[^}]*\}/g) ?? [];
       for (const expr of interpolations) {
         expect(expr).toMatch(
-          /^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|random_password\.[\w-]+\.result|base64encode\((tls_self_signed_cert|tls_locally_signed_cert)\.[\w-]+\.cert_pem\)|base64encode\(tls_private_key\.[\w-]+\.private_key_pem\))\}$/,
+          /^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip|random_password\.[\w-]+\.result|base64encode\((tls_self_signed_cert|tls_locally_signed_cert)\.[\w-]+\.cert_pem\)|base64encode\(tls_private_key\.[\w-]+\.private_key_pem\))\}$/,
         );
       }
     }

@@ -33,16 +33,17 @@ describe("splitExecStart", () => {
 });
 
 describe("substituteReferences", () => {
-  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), secrets: new Map([["pw", "s3cret"]]) };
+  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), loadBalancers: new Map([["seed-lb", "127.0.0.14"]]), secrets: new Map([["pw", "s3cret"]]) };
 
-  test("replaces droplet addresses and passwords and unescapes $${ and %%{", () => {
-    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 ${random_password.pw.result} $${HOME} %%{x}";
-    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 s3cret ${HOME} %{x}");
+  test("replaces droplet and load balancer addresses and passwords and unescapes $${ and %%{", () => {
+    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 nats://${digitalocean_loadbalancer.seed-lb.ip}:6222 ${random_password.pw.result} $${HOME} %%{x}";
+    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 nats://127.0.0.14:6222 s3cret ${HOME} %{x}");
   });
 
   test.each([
     ["${var.region}", /unsupported terraform reference \$\{var\.region\} in user_data of nats-2: only/],
     ["${digitalocean_droplet.other.ipv4_address_private}", /names a resource the plan does not have/],
+    ["${digitalocean_loadbalancer.other.ip}", /names a resource the plan does not have/],
     ["${digitalocean_droplet.seed.ipv4_address}", /unsupported terraform reference/],
     ["%{ if true }x%{ endif }", /unsupported terraform template directive %\{ if true \}/],
   ])("rejects %s", (text, message) => {
@@ -145,7 +146,7 @@ describe("bootTwin refuses", () => {
 
   test("a plan without a load balancer", async () => {
     const file = planWith("no-lb", (resource) => delete resource.digitalocean_loadbalancer);
-    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 digitalocean_loadbalancer resources: the twin needs exactly one/);
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 public digitalocean_loadbalancer resources: the twin needs exactly one/);
   });
 
   test("user_data that cloud-init rejects, with cloud-init's message", async () => {
@@ -160,6 +161,35 @@ describe("bootTwin refuses", () => {
     blocker = createServer();
     await new Promise<void>((resolve) => (blocker as Server).listen(4222, BASE, resolve));
     await expect(bootTwin({ stack: "nats-tutorial", addressBase: BASE, timeScale: 0.2 })).rejects.toThrow(/port 4222 on 127\.0\.3\.10 \(load balancer nats-lb\) is not free: EADDRINUSE/);
+  });
+
+  test("a droplet whose user_data pins no nats-server release", async () => {
+    const file = planWith("no-version", (resource) => {
+      const droplet = Object.values(resource.digitalocean_droplet)[1];
+      droplet.user_data = String(droplet.user_data).replace(/^\s*version=.*$/m, "");
+    });
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/droplet nats-droplet-2 pins no nats-server release in its user_data \(found none\)/);
+  });
+
+  test("a unit that runs nats-server from a fixed path, which the twin could not replace", async () => {
+    const file = planWith("fixed-path", (resource) => {
+      const droplet = Object.values(resource.digitalocean_droplet)[0];
+      droplet.user_data = String(droplet.user_data).replace("exec nats-server ", "exec /usr/local/bin/nats-server ");
+    });
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/the unit of nats-droplet-1 runs \/usr\/local\/bin\/nats-server: the twin supplies nats-server through PATH/);
+  });
+
+  test("a NATS_TWIN_SERVER of another major.minor, naming both versions and the override", async () => {
+    const fake = join(dir, "nats-server-2.10");
+    writeFileSync(fake, '#!/bin/sh\necho "nats-server: v2.10.27"\n', { mode: 0o755 });
+    process.env.NATS_TWIN_SERVER = fake;
+    try {
+      await expect(bootTwin({ stack: "nats-tutorial", addressBase: BASE })).rejects.toThrow(
+        /NATS_TWIN_SERVER=.*nats-server-2\.10 is nats-server 2\.10\.27 but the plan installs 2\.15\.1: .*--allow-version-mismatch/,
+      );
+    } finally {
+      delete process.env.NATS_TWIN_SERVER;
+    }
   });
 
   test("a missing executable, with the install command", () => {

@@ -4,11 +4,11 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
-import { routeCount } from "../twin/monitor";
+import { peerCount } from "../twin/monitor";
 import { freshStackFile } from "../plan/synth";
 import { readPlan } from "../twin/plan";
 import { childPids, connectNats } from "../twin/probe";
-import { SERVICE_PATH, findExecutable, isAlive, poll, startProcess, stopProcess } from "../twin/process";
+import { findExecutable, isAlive, pathWith, poll, startProcess, stopProcess } from "../twin/process";
 import { issueTls } from "../twin/tls";
 import { connectDistinct } from "../verify/connection";
 import { Twin, bootTwin } from "../twin/twin";
@@ -130,7 +130,7 @@ describe("TLS through the default stack's twin", () => {
     const pems = new Map([...foreign, [caKey, twin.pems.get(caKey) as string]]);
     const droplet = plan.droplets[1];
     const addresses = new Map(plan.droplets.map((d, i) => [d.id, twin.nodes[i].address]));
-    const userData = substituteReferences(droplet.userData, { addresses, secrets: new Map(Object.entries(secrets)), pems }, "rogue");
+    const userData = substituteReferences(droplet.userData, { addresses, loadBalancers: twin.loadBalancerAddresses, secrets: new Map(Object.entries(secrets)), pems }, "rogue");
     const config = readNodeConfig(userData, "rogue");
     for (const file of config.workingFiles) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
@@ -138,7 +138,7 @@ describe("TLS through the default stack's twin", () => {
     }
     const [command, ...args] = config.argv;
     const logFile = join(dir, "nats-server.log");
-    const rogue = await startProcess({ command, args, cwd: dir, env: { PATH: SERVICE_PATH, PRIVATE_IP: ROGUE, PUBLIC_IP: ROGUE }, logFile });
+    const rogue = await startProcess({ command, args, cwd: dir, env: { PATH: pathWith(dir, "nats-server", twin.nodes[1].server.path), PRIVATE_IP: ROGUE, PUBLIC_IP: ROGUE }, logFile });
     started.push(rogue.pid);
     // Evidence that it tried: the seed dropped its route twice (with TLS 1.3 the dialler finishes
     // its side of the handshake first, so the seed's refusal shows as a closed connection).
@@ -146,8 +146,8 @@ describe("TLS through the default stack's twin", () => {
     await poll(() => refusals() >= 2, 15_000, 100, "the seed to drop the rogue's route twice").catch((error: Error) => {
       throw new Error(`${error.message}; the rogue's log:\n${readFileSync(logFile, "utf8")}`);
     });
-    expect(await routeCount(`http://${ROGUE}:8222`)).toBe(0);
+    expect(await peerCount(`http://${ROGUE}:8222`)).toBe(0);
     const seed = twin.nodes[0];
-    expect(await routeCount(`http://${seed.address}:${seed.monitorPort}`)).toBe(twin.nodes.length - 1);
+    expect(await peerCount(`http://${seed.address}:${seed.monitorPort}`)).toBe(twin.nodes.length - 1);
   });
 });

@@ -6,9 +6,9 @@ import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
 
-/** How a node gets its nats-server binary. */
-export type NatsInstallMethod = "release" | "apt";
-export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release", "apt"];
+/** How a node gets its nats-server binary: the pinned nats-io release (the only method). */
+export type NatsInstallMethod = "release";
+export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release"];
 
 /**
  * Which node addresses nats-server tells clients about (INFO connect_urls):
@@ -59,9 +59,7 @@ export interface CloudInitProps {
   readonly seedAddress?: string;
   /** @default "none" */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" */
-  readonly installMethod?: NatsInstallMethod;
-  /** nats-server release installed by the `release` method, e.g. "2.10.24". */
+  /** nats-server release installed by the `release` method, e.g. "2.15.1". */
   readonly natsVersion: string;
   /**
    * The clients' authorization block for nats-server.conf (NATS config syntax); may hold
@@ -95,6 +93,9 @@ function clusterInConfig(props: CloudInitProps): boolean {
   return props.routeCredentials !== undefined || props.tls !== undefined;
 }
 
+/** How many times a node re-dials a route it learned by gossip (explicit routes retry forever). */
+export const GOSSIPED_ROUTE_RETRIES = 60;
+
 /** The nats-server flags for one node, exactly as they appear in the systemd unit. */
 export function natsServerFlags(props: CloudInitProps): string[] {
   const advertise = props.advertise ?? "none";
@@ -125,7 +126,6 @@ export function renderCloudInit(props: CloudInitProps): string {
     serverName: props.serverName,
     clusterName: props.clusterName,
     flags: natsServerFlags(props).join(" "),
-    installMethod: props.installMethod ?? "release",
     natsVersion: props.natsVersion,
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),
@@ -188,6 +188,9 @@ function clusterBlock(props: CloudInitProps): string | undefined {
     "cluster {",
     "  host: $PRIVATE_IP",
     `  port: ${props.clusterPort}`,
+    "  # Routes learned by gossip are retried this often (1 s apart) before they are forgotten,",
+    "  # so the mesh between the other nodes rides out a blip while the seed is being replaced.",
+    `  connect_retries: ${GOSSIPED_ROUTE_RETRIES}`,
   ];
   if (credentials !== undefined) {
     lines.push("  authorization {", `    user: "${credentials.user}"`, `    password: "${credentials.password}"`, "  }");

@@ -3,17 +3,21 @@ import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
+import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
 
-/** nats-server release installed on droplets by default (it has every flag the unit uses). */
-export const DEFAULT_NATS_VERSION = "2.10.24";
+/**
+ * nats-server release installed on droplets by default: the newest release of a line nats-io
+ * supports that the twin can also run (Debian sid packages it).
+ */
+export const DEFAULT_NATS_VERSION = "2.15.1";
 
 export interface NatsNodesProps {
   /**
-   * How many droplets. Node 1 is the seed: every other node routes to it.
+   * How many droplets. Node 1 is the seed: every other node routes to it (through
+   * `seedAddress` when set).
    * @default 3
    */
   readonly nodeCount?: number;
@@ -72,9 +76,16 @@ export interface NatsNodesProps {
   readonly monitoring?: boolean;
   /** @default "none" - clients are told no node addresses and always come through the load balancer */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" - the pinned GitHub release, checked against its SHA256SUMS */
+  /**
+   * The only method is `release`: Ubuntu 24.04's own package ("apt") is nats-server 2.10.7,
+   * older than the supported range, and is rejected.
+   * @default "release" - the pinned nats-io release, checked against its SHA256SUMS
+   */
   readonly installMethod?: NatsInstallMethod;
-  /** @default DEFAULT_NATS_VERSION */
+  /**
+   * nats-server release to install, from 2.11.0 up to (not including) 3.0.0.
+   * @default DEFAULT_NATS_VERSION
+   */
   readonly natsVersion?: string;
   /**
    * The clients' authorization block for nats-server.conf; Terraform references only.
@@ -92,6 +103,17 @@ export interface NatsNodesProps {
    * @default - no TLS
    */
   readonly certificates?: NodesTls;
+  /**
+   * Host that nodes 2…n route to, a reference to something that is not a droplet (the
+   * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
+   * @default - node 1's private address: replacing node 1 changes every other node's user_data
+   */
+  readonly seedAddress?: string;
+  /**
+   * A second tag that only node 1 carries (the seed load balancer targets it).
+   * @default - none
+   */
+  readonly seedTag?: string;
 }
 
 /** TLS material for the nodes: references to PEM values, certificates in node order. */
@@ -106,6 +128,14 @@ export interface NodesTls {
 export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount">): string[] {
   return Array.from({ length: props.nodeCount ?? 3 }, (_unused, i) => `${props.namePrefix ?? "nats"}-${i + 1}`);
 }
+
+/**
+ * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
+ * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
+ * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
+ * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
+ */
+export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
@@ -139,7 +169,7 @@ export class NatsNodes extends Construct {
     this.droplets = [];
     names.forEach((name, index) => {
       const i = index + 1;
-      const seed = this.droplets[0];
+      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({
         serverName: name,
@@ -147,9 +177,8 @@ export class NatsNodes extends Construct {
         clientPort: this.clientPort,
         monitorPort: (props.monitoring ?? true) ? this.monitorPort : undefined,
         clusterPort: this.clusterPort,
-        seedAddress: seed?.ipv4AddressPrivate,
+        seedAddress: seed,
         advertise: props.advertise,
-        installMethod: props.installMethod,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
@@ -164,10 +193,14 @@ export class NatsNodes extends Construct {
           image: props.image ?? "ubuntu-24-04-x64",
           ipv6: props.ipv6 ?? false,
           monitoring: props.monitoringAgent ?? true,
-          tags: [this.tag.name],
+          tags: i === 1 && props.seedTag !== undefined ? [this.tag.name, props.seedTag] : [this.tag.name],
           sshKeys: props.sshKeys,
           vpcUuid: props.vpcUuid,
           userData,
+          // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
+          gracefulShutdown: true,
+          // Only when no droplet refers to another can each be replaced alone (npm run roll).
+          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
@@ -185,9 +218,9 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("image", props.image, "image"));
   errors.add(pattern("tag", props.tag, "tag"));
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
-  errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
+  errors.add(natsVersion("natsVersion", props.natsVersion));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
-  errors.add(oneOf("installMethod", props.installMethod, INSTALL_METHODS));
+  errors.add(installMethod(props.installMethod));
   (props.sshKeys ?? []).forEach((key, i) =>
     errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
   );
@@ -204,4 +237,10 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
     errors.add(problem);
   }
   return errors;
+}
+
+function installMethod(value: string | undefined): string | undefined {
+  if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
+  const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
+  return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
 }

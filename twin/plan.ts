@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { natsVersionOf } from "../plan/nodes";
 import { resolveTagName } from "../plan/tf-json";
 import { PlanTls, readPlanTls } from "./tls";
 
@@ -9,6 +10,8 @@ export interface PlanDroplet {
   /** Node number: the trailing number of the droplet name. */
   readonly number: number;
   readonly userData: string;
+  /** The nats-server release its install script pins, e.g. "2.15.1". */
+  readonly natsVersion: string;
   /** Tag names, Terraform tag references already resolved. */
   readonly tags: readonly string[];
 }
@@ -31,10 +34,12 @@ export interface PlanHealthCheck {
   readonly unhealthyThreshold: number;
 }
 
-/** The load balancer of the plan. */
+/** A load balancer of the plan. */
 export interface PlanLoadBalancer {
   readonly id: string;
   readonly name: string;
+  /** Only reachable inside the VPC (`network = "INTERNAL"`), e.g. the seed load balancer. */
+  readonly internal: boolean;
   readonly dropletTag: string;
   readonly forwardingRules: readonly PlanForwardingRule[];
   readonly healthCheck: PlanHealthCheck;
@@ -44,7 +49,10 @@ export interface PlanLoadBalancer {
 export interface Plan {
   readonly file: string;
   readonly droplets: readonly PlanDroplet[];
+  /** The one public load balancer: the clients' entry. */
   readonly loadBalancer: PlanLoadBalancer;
+  /** Internal load balancers, such as the one nodes 2…n route to node 1 through. */
+  readonly internalLoadBalancers: readonly PlanLoadBalancer[];
   /** IDs of the random_password resources. */
   readonly passwords: readonly string[];
   /** The tls resources: the CA and the node certificates the twin issues. */
@@ -55,7 +63,7 @@ export interface Plan {
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-/** Reads the droplets, the one load balancer and the passwords of a synthesized stack. */
+/** Reads the droplets, the load balancers and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {
   const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources; output?: Record<string, { value?: unknown }> };
   const resources = json.resource ?? {};
@@ -63,16 +71,17 @@ export function readPlan(file: string): Plan {
   const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
   if (droplets.length === 0) throw new Error(`${file} has no digitalocean_droplet resources: nothing to boot`);
   droplets.sort((a, b) => a.number - b.number);
-  const balancers = Object.entries(resources.digitalocean_loadbalancer ?? {});
-  if (balancers.length !== 1) {
-    throw new Error(`${file} has ${balancers.length} digitalocean_loadbalancer resources: the twin needs exactly one`);
+  const balancers = Object.entries(resources.digitalocean_loadbalancer ?? {}).map(([id, body]) => toLoadBalancer(id, body, tags));
+  const external = balancers.filter((lb) => !lb.internal);
+  if (external.length !== 1) {
+    throw new Error(`${file} has ${external.length} public digitalocean_loadbalancer resources: the twin needs exactly one`);
   }
-  const [lbId, lbBody] = balancers[0];
   const serverName = json.output?.tls_server_name?.value;
   return {
     file,
     droplets,
-    loadBalancer: toLoadBalancer(lbId, lbBody, tags),
+    loadBalancer: external[0],
+    internalLoadBalancers: balancers.filter((lb) => lb.internal),
     passwords: Object.keys(resources.random_password ?? {}),
     tls: readPlanTls(resources),
     tlsServerName: typeof serverName === "string" ? serverName : undefined,
@@ -95,8 +104,12 @@ function toDroplet(id: string, body: Record<string, unknown>, tags: Map<string, 
   const match = /(\d+)$/.exec(name);
   if (match === null) throw new Error(`droplet name ${JSON.stringify(name)} has no trailing node number: expected e.g. "nats-1"`);
   if (typeof body.user_data !== "string") throw new Error(`droplet ${name} has no user_data: expected a #cloud-config document`);
+  const natsVersion = natsVersionOf(body.user_data);
+  if (natsVersion === undefined || !/^\d+\.\d+\.\d+$/.test(natsVersion)) {
+    throw new Error(`droplet ${name} pins no nats-server release in its user_data (found ${natsVersion ?? "none"}): the twin runs the version the droplet installs, so it must be X.Y.Z`);
+  }
   const tagList = Array.isArray(body.tags) ? body.tags.map((tag) => resolveTag(String(tag), tags)) : [];
-  return { id, name, number: Number(match[1]), userData: body.user_data, tags: tagList };
+  return { id, name, number: Number(match[1]), userData: body.user_data, natsVersion, tags: tagList };
 }
 
 function toLoadBalancer(id: string, body: Record<string, unknown>, tags: Map<string, string>): PlanLoadBalancer {
@@ -108,6 +121,7 @@ function toLoadBalancer(id: string, body: Record<string, unknown>, tags: Map<str
   return {
     id,
     name: String(body.name),
+    internal: body.network === "INTERNAL",
     dropletTag: resolveTag(body.droplet_tag, tags),
     forwardingRules: rules.map((rule) => ({
       entryPort: Number(rule.entry_port),
