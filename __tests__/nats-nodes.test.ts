@@ -17,9 +17,13 @@ describe("NatsNodes", () => {
   test("no droplet references another: nodes 2…n route to the seed load balancer, so any node is replaced alone", () => {
     for (const body of Object.values(droplets)) expect(references(body)).toEqual([]);
     const [seed, ...rest] = Object.values(droplets);
-    expect(String(seed.user_data)).not.toContain("routes:");
+    // Besides the seed route, every node lists itself as localhost: the name routes verify TLS by (nats-tls.ts).
+    const self = '"nats://route:\\$\\{random_password\\.[\\w-]+\\.result\\}@localhost:6222"';
+    expect(String(seed.user_data)).toMatch(new RegExp(`routes: \\[${self}\\]`));
     for (const body of rest) {
-      expect(String(body.user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip\}:6222"\]/);
+      expect(String(body.user_data)).toMatch(
+        new RegExp(`routes: \\[${self}, "nats:\\/\\/route:\\$\\{random_password\\.[\\w-]+\\.result\\}@\\$\\{digitalocean_loadbalancer\\.cluster_seed-load-balancer_lb_\\w+\\.ip\\}:6222"\\]`),
+      );
     }
   });
 

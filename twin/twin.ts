@@ -254,10 +254,14 @@ class LocalTwin implements Twin {
     const pems = await issueTls(this.plan.tls, this.tools.openssl, join(this.workDir, "tls"));
     this.pems = pems;
     if (pems.size > 0) this.log(`tls: issued ${this.plan.tls.keys.size} keys and ${this.plan.tls.selfSigned.size + this.plan.tls.signed.size} certificates with openssl`);
-    await Promise.all(this.plan.droplets.map(async (droplet, i) => {
+    // Settled, not all: when one node's cloud-init check fails, the others' checks (child
+    // processes) must have ended before the twin stops and reports.
+    const prepared = await Promise.allSettled(this.plan.droplets.map(async (droplet, i) => {
       this.runtimes[i] = await this.prepareNode(droplet, i);
       this.nodes[i] = this.runtimes[i].node;
     }));
+    const failed = prepared.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const config = this.runtimes[0].config;
     this.credentials = {
       ...(config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"))),
