@@ -7,7 +7,7 @@ import { isHealthy, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
 import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
-import { NatsServerBinary, ensureNatsServer } from "./nats-binary";
+import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, readPlan } from "./plan";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
@@ -194,7 +194,8 @@ class LocalTwin implements Twin {
     for (const version of new Set(this.plan.droplets.map((droplet) => droplet.natsVersion))) {
       const server = await ensureNatsServer(version, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
       const users = this.plan.droplets.filter((droplet) => droplet.natsVersion === version).map((droplet) => droplet.name);
-      this.log(`${users.join(", ")}: the plan installs nats-server ${version}; running ${server.version} (${server.path})`);
+      const mismatch = minorOf(server.version) === minorOf(version) ? "" : " (mismatch allowed: this twin proves nothing about the droplets' version)";
+      this.log(`${users.join(", ")}: the plan installs nats-server ${version}; running ${server.version} (${server.path})${mismatch}`);
       servers.set(version, server);
     }
     return servers;
