@@ -56,7 +56,7 @@ describe("policy checks and acknowledgements", () => {
   test("an acknowledged stack synthesizes; the same stack unacknowledged fails with the rule id", () => {
     expect(() => Testing.fullSynth(natsStack({ publishMonitor: true, acknowledge: { "NATS-003": "demo" } }))).not.toThrow();
     expect(() => Testing.fullSynth(natsStack({ publishMonitor: true }))).toThrow(
-      /\[test\/cluster\/load-balancer\/lb\] \[NATS-003\] .*; or acknowledge it: acknowledge: \{ "NATS-003": "<reason>" \}/,
+      /\[nats\/cluster\/load-balancer\/lb\] \[NATS-003\] .*; or acknowledge it: acknowledge: \{ "NATS-003": "<reason>" \}/,
     );
   });
 
