@@ -79,6 +79,7 @@ const PROPS: Case[] = [
   ["admin ipv6 cidr with host bits set", () => stackWith({ adminCidrs: ["2001:db8::1/32"] }), /adminCidrs\[0\] "2001:db8::1\/32" has host bits set: write the network 2001:db8::\/32 or the single address 2001:db8::1\/128/],
   ["admin cidr with a zone id", () => stackWith({ adminCidrs: ["fe80::1%eth0/128"] }), /adminCidrs\[0\] "fe80::1%eth0\/128" has a zone id \(%eth0\), which means nothing to a cloud firewall: remove it/],
   ["admin address in short ipv4 form", () => stackWith({ adminCidrs: ["127.1/32"] }), /adminCidrs\[0\] "127\.1\/32" is not valid: expected an IPv4 or IPv6 address or CIDR block/],
+  ["admin prefix with a leading zero", () => stackWith({ adminCidrs: ["10.0.0.0/08"] }), /adminCidrs\[0\] "10\.0\.0\.0\/08" is not valid/],
   ["admin address in hex", () => stackWith({ adminCidrs: ["0xcb.0.113.7"] }), /adminCidrs\[0\] "0xcb\.0\.113\.7" is not valid/],
   ["admin cidr listed twice in two spellings", () => stackWith({ adminCidrs: ["2001:db8::/32", "2001:0db8:0::/32"] }), /adminCidrs\[1\] "2001:0db8:0::\/32" repeats adminCidrs\[0\]: list each one once/],
   ["client cidr listed twice", () => stackWith({ clientCidrs: ["10.0.0.0/8", "10.0.0.0/8"] }), /clientCidrs\[1\] "10\.0\.0\.0\/8" repeats clientCidrs\[0\]: list each one once/],

@@ -25,6 +25,7 @@ describe("parseCidr", () => {
     expect(parseCidr("fe80::1%eth0/64")?.zoneId).toBe("eth0");
     expect(parseCidr("127.1/8")?.unusualSpelling).toBe(true);
     expect(parseCidr("127.0.0.1/8")?.unusualSpelling).toBe(false);
+    expect(parseCidr("10.0.0.0/08")?.unusualSpelling).toBe(true);
   });
 });
 

@@ -17,7 +17,7 @@ export interface CidrBlock {
   readonly hostBitsSet: boolean;
   /** The IPv6 zone id (`fe80::1%eth0`), which has no meaning in a firewall. */
   readonly zoneId?: string;
-  /** True when the address is not written the one usual way (`127.1`, `0x7f.0.0.1`). */
+  /** True when the block is not written the usual way: `127.1`, `0x7f.0.0.1`, a prefix `/024`. */
   readonly unusualSpelling: boolean;
 }
 
@@ -33,7 +33,7 @@ export function parseCidr(text: string): CidrBlock | undefined {
   let prefix = prefixText === undefined ? bits : Number(prefixText);
   if (prefix > bits) return undefined;
   const zoneId = ip.kind() === "ipv6" ? (ip as ipaddr.IPv6).zoneId : undefined;
-  const unusualSpelling = ip.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(address);
+  const unusualSpelling = (ip.kind() === "ipv4" && !ipaddr.IPv4.isValidFourPartDecimal(address)) || /^0\d/.test(prefixText ?? "");
   if (ip.kind() === "ipv6" && (ip as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
     ip = (ip as ipaddr.IPv6).toIPv4Address();
     prefix -= 96;

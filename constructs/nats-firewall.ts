@@ -79,7 +79,7 @@ export function validateFirewallProps(
   for (const name of ["adminCidrs", "clientCidrs"] as const) {
     const values = props[name] ?? [];
     values.forEach((value, i) => errors.add(cidr(`${name}[${i}]`, value)));
-    // The same block in two spellings (203.0.113.0/24, 203.0.113.0/024) is still a repeat.
+    // The same block in two spellings (2001:db8::/32, 2001:0db8::/32) is still a repeat.
     duplicates(name, values, (value) => parseCidr(value)?.network ?? value).forEach((problem) => errors.add(problem));
   }
   return errors;

@@ -188,7 +188,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
 const APT_IMAGE = /^(?:ubuntu|debian)-/;
 
 /** The problem with an image the install script cannot handle, if any. */
-export function imageProblem(name: string, image: string | undefined): string | undefined {
+function imageProblem(name: string, image: string | undefined): string | undefined {
   if (!isKnown(image) || /^\d+$/.test(image as string) || APT_IMAGE.test(image as string)) return undefined;
   if (pattern(name, image, "image") !== undefined) return undefined; // reported as malformed
   return (
@@ -198,7 +198,7 @@ export function imageProblem(name: string, image: string | undefined): string | 
 }
 
 /** The problem with one SSH key as DigitalOcean wants it (a key id or an MD5 fingerprint), if any. */
-export function sshKeyProblem(name: string, key: string | undefined): string | undefined {
+function sshKeyProblem(name: string, key: string | undefined): string | undefined {
   if (!isKnown(key)) return undefined;
   const text = key as string;
   if (/^SHA256:/i.test(text)) {
