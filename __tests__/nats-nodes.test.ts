@@ -37,7 +37,7 @@ describe("NatsNodes", () => {
   });
 
   test("tags every droplet through one digitalocean_tag resource", () => {
-    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats" });
+    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats-cluster" });
     for (const d of Object.values(droplets)) expect(d.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
   });
 

@@ -2,7 +2,7 @@ import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
-import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
+import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -172,9 +172,9 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(natsVersion("natsVersion", props.natsVersion));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
   errors.add(installMethod(props.installMethod));
-  (props.sshKeys ?? []).forEach((key, i) =>
-    errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
-  );
+  errors.add(imageProblem("image", props.image));
+  (props.sshKeys ?? []).forEach((key, i) => errors.add(sshKeyProblem(`sshKeys[${i}]`, key)));
+  duplicates("sshKeys", props.sshKeys).forEach((problem) => errors.add(problem));
   errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
   errors.add(port("clientPort", props.clientPort));
   errors.add(port("monitorPort", props.monitorPort));
@@ -194,4 +194,34 @@ function installMethod(value: string | undefined): string | undefined {
   if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
   const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
   return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
+}
+
+/**
+ * Image slugs of the distributions the install script supports: it runs apt-get and dpkg.
+ * A numeric id (a snapshot or custom image) cannot be judged here; it must be Debian-based.
+ */
+const APT_IMAGE = /^(?:ubuntu|debian)-/;
+
+/** The problem with an image the install script cannot handle, if any. */
+function imageProblem(name: string, image: string | undefined): string | undefined {
+  if (!isKnown(image) || /^\d+$/.test(image as string) || APT_IMAGE.test(image as string)) return undefined;
+  if (pattern(name, image, "image") !== undefined) return undefined; // reported as malformed
+  return (
+    `${name} ${JSON.stringify(image)} is not an ubuntu or debian image: the install script uses apt and dpkg; ` +
+    "expected e.g. ubuntu-24-04-x64 or debian-12-x64, or the numeric id of a debian-based snapshot"
+  );
+}
+
+/** The problem with one SSH key as DigitalOcean wants it (a key id or an MD5 fingerprint), if any. */
+function sshKeyProblem(name: string, key: string | undefined): string | undefined {
+  if (!isKnown(key)) return undefined;
+  const text = key as string;
+  if (/^SHA256:/i.test(text)) {
+    return (
+      `${name} ${JSON.stringify(text)} is a SHA256 fingerprint, but DigitalOcean wants the MD5 fingerprint or the key id: ` +
+      "print it with `ssh-keygen -E md5 -lf key.pub` (without the MD5: prefix)"
+    );
+  }
+  if (/^MD5:/i.test(text)) return `${name} ${JSON.stringify(text)} starts with MD5: as ssh-keygen prints it: remove the prefix`;
+  return matches(name, text, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f");
 }
