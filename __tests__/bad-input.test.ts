@@ -159,6 +159,7 @@ const ENVIRONMENT: ReportCase[] = [
   // Misspelled settings and context shapes (item 5).
   ["NATS_NODECOUNT", () => mainReport({ NATS_NODECOUNT: "5" }), /- nats: NATS_NODECOUNT is not a setting: did you mean NATS_NODE_COUNT\?/],
   ["NATS_TUTORIAL_REGON", () => mainReport({ NATS_TUTORIAL_REGON: "blr1" }), /- nats-tutorial: NATS_TUTORIAL_REGON is not a setting: did you mean NATS_TUTORIAL_REGION\?/],
+  ["a variable name of 300 characters", () => mainReport({ [`NATS_${"X".repeat(295)}`]: "1" }), /- nats: NATS_X{74}… \(300 characters\) is not a setting: expected one of NATS_NODE_COUNT/],
   ["NATS_ADMIN_CIDR (singular)", () => mainReport({ NATS_ADMIN_CIDR: "203.0.113.0/24" }), /- nats: NATS_ADMIN_CIDR is not a setting: did you mean NATS_ADMIN_CIDRS\?/],
   ["context nats: 5", () => mainReport({}, 5), /- nats: context nats 5 is not an object of settings/],
   ["context nats: a list", () => mainReport({}, ["nodeCount"]), /- nats: context nats \["nodeCount"\] is not an object of settings/],
@@ -183,6 +184,8 @@ const ACCEPTED: [description: string, env: NodeJS.ProcessEnv, context: unknown][
   ["images: debian and a numeric snapshot id", { NATS_IMAGE: "debian-12-x64", NATS_TUTORIAL_IMAGE: "123456789" }, undefined],
   ["own names for the default stack", { NATS_NAME_PREFIX: "edge", NATS_TAG: "edge", NATS_LOAD_BALANCER_NAME: "edge-lb" }, undefined],
   ["a tag of 255 characters", { NATS_TAG: "t".repeat(255) }, undefined],
+  ["a name prefix of 52 characters and a load balancer name of 64", { NATS_NAME_PREFIX: `n${"-a".repeat(25)}b`, NATS_LOAD_BALANCER_NAME: `l${"b".repeat(62)}c` }, undefined],
+  ["context nodeCount 25, the upper bound", {}, { nodeCount: 25 }],
   ["empty and blank variables: not set", { NATS_REGION: "", NATS_NODE_COUNT: "  ", NATS_READINESS_GATE: "", NATS_SSH_KEYS: " , " }, undefined],
   ["client, nats CLI and twin variables", { NATS_URL: "nats://127.0.0.1:4222", NATS_CREDS: "/x.creds", NATS_CONTEXT: "local", NATS_TWIN_SECRET_ROUTE: "x" }, undefined],
   ["an empty context object", {}, {}],
