@@ -158,14 +158,15 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The problem with text a user typed that must stay plain data, if any: Terraform template
- * syntax, a cdktf token, or a control character.
+ * syntax, a cdktf token, or a control or invisible formatting character.
  */
 export function plainDataProblem(source: string, text: string): string | undefined {
   if (/\$\{|%\{|#\{|TfToken\[/.test(text) || Token.isUnresolved(text)) {
     return `${source} ${JSON.stringify(text)} contains Terraform syntax (\${…} or %{…}) or a cdktf token: a setting is plain data`;
   }
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) {
-    return `${source} ${JSON.stringify(text)} contains a control character: a setting is one line of plain text`;
+  // Control and invisible formatting characters (bidi overrides, zero-width spaces) alike.
+  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(text)) {
+    return `${source} ${JSON.stringify(text)} contains a control or formatting character: a setting is one line of plain text`;
   }
   return undefined;
 }
