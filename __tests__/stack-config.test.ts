@@ -116,10 +116,10 @@ describe("readStackSettings", () => {
     const read = readStackSettings("nats", { image: "ubuntu-24-04-x64\u001b[2J", adminCidrs: ["203.0.113.0/24", "${var.x}"] }, env, STACKS);
     expect(read.settings).toEqual({});
     expect(read.problems).toEqual([
-      expect.stringMatching(/^NATS_NODE_COUNT "3\\n" contains a control character/),
+      expect.stringMatching(/^NATS_NODE_COUNT "3\\n" contains a control or formatting character/),
       expect.stringMatching(/^NATS_REGION "nyc3 \$\{file\(.*contains Terraform syntax .* a setting is plain data$/),
       expect.stringMatching(/^NATS_SIZE ".*" contains Terraform syntax/),
-      expect.stringMatching(/^context nats\.image ".*" contains a control character/),
+      expect.stringMatching(/^context nats\.image ".*" contains a control or formatting character/),
       expect.stringMatching(/^NATS_SSH_KEYS ".*" contains Terraform syntax/),
       expect.stringMatching(/^NATS_VERSION ".*TfToken.*" contains Terraform syntax/),
       expect.stringMatching(/^context nats\.adminCidrs\[1\] "\$\{var\.x\}" contains Terraform syntax/),

@@ -118,7 +118,7 @@ export function problemReport(problems: readonly AppProblem[]): string {
 }
 
 function shortValues(message: string): string {
-  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const escaped = message.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
   return escaped.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => {
     if (quoted.length <= MAX_VALUE_CHARS + 2) return quoted;
     return `${quoted.slice(0, MAX_VALUE_CHARS - 1)}…" (${quoted.length - 2} characters)`;

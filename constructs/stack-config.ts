@@ -83,7 +83,7 @@ export function readStackSettings(
   const contextObject = contextSettings(stackName, context, problems);
   for (const key of Object.keys(contextObject)) {
     if (!(names as string[]).includes(key)) {
-      problems.push(`context ${stackName}.${key} is not a setting: ${suggestion(key, names)}`);
+      problems.push(`context ${stackName}.${shortName(key)} is not a setting: ${suggestion(key, names)}`);
     }
   }
   problems.push(...unknownVariables(prefix, env, [stackName, ...otherStacks]));
@@ -123,7 +123,12 @@ function unknownVariables(prefix: string, env: NodeJS.ProcessEnv, stacks: readon
     .filter((name) => !prefixes.some((other) => other.length > prefix.length && name.startsWith(other)))
     .filter((name) => !CLIENT_VARIABLES.includes(name) && !TOOL_PREFIXES.some((tool) => name.startsWith(tool)))
     .sort()
-    .map((name) => `${name} is not a setting: ${suggestion(name, settingVariables, own)}`);
+    .map((name) => `${shortName(name)} is not a setting: ${suggestion(name, settingVariables, own)}`);
+}
+
+/** A name the user typed, cut to 80 characters: messages quote values, not names, so they are cut here. */
+function shortName(name: string): string {
+  return name.length <= 80 ? name : `${name.slice(0, 79)}… (${name.length} characters)`;
 }
 
 /** `did you mean X?` for the closest candidate when one is close, else `expected one of …` (`expected`). */
@@ -153,14 +158,15 @@ function editDistance(a: string, b: string): number {
 
 /**
  * The problem with text a user typed that must stay plain data, if any: Terraform template
- * syntax, a cdktf token, or a control character.
+ * syntax, a cdktf token, or a control or invisible formatting character.
  */
 export function plainDataProblem(source: string, text: string): string | undefined {
   if (/\$\{|%\{|#\{|TfToken\[/.test(text) || Token.isUnresolved(text)) {
     return `${source} ${JSON.stringify(text)} contains Terraform syntax (\${…} or %{…}) or a cdktf token: a setting is plain data`;
   }
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) {
-    return `${source} ${JSON.stringify(text)} contains a control character: a setting is one line of plain text`;
+  // Control and invisible formatting characters (bidi overrides, zero-width spaces) alike.
+  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(text)) {
+    return `${source} ${JSON.stringify(text)} contains a control or formatting character: a setting is one line of plain text`;
   }
   return undefined;
 }
