@@ -221,7 +221,8 @@ export function debianArchive(root: string): NatsArchive {
 async function debianReleases(root: string, log: (line: string) => void): Promise<ArchiveRelease[]> {
   const options = prepareApt(root);
   log(`updating the package lists of ${DEBIAN_SUITES.join(" and ")} in ${root}`);
-  await run("apt-get", [...options, "update"], root, log);
+  // Without --error-on=any apt-get update exits 0 when it could not download a list.
+  await run("apt-get", [...options, "update", "--error-on=any"], root, log);
   const madison = await run("apt-cache", [...options, "madison", "nats-server"], root, () => undefined);
   return parseMadison(madison).map((entry) => debianRelease(entry, root, options));
 }
