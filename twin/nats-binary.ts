@@ -98,7 +98,8 @@ export async function ensureNatsServer(version: string, options: EnsureOptions =
 /** Runs `action` holding the cache's lock, shared with other processes; waits for a holder to finish. */
 async function withLock<T>(root: string, log: (line: string) => void, action: () => Promise<T>): Promise<T> {
   mkdirSync(root, { recursive: true });
-  const options = { realpath: false };
+  // A holder refreshes the lock every 30 s; one silent for 60 s (crashed) is taken over.
+  const options = { realpath: false, stale: 60_000 };
   const release = await lock(root, options).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== "ELOCKED") throw error;
     log(`another process is fetching into ${root}: waiting for it`);
