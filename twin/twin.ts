@@ -91,7 +91,8 @@ interface Tools {
 /**
  * Boots the synthesized plan on loopback: validates every droplet's cloud-config, runs each
  * droplet's systemd command line with a nats-server of the major.minor the droplet installs
- * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy as the load balancer and waits until it reports every server UP.
+ * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy as the load
+ * balancer and waits until it reports every server UP.
  * On any failure it stops what it started before rethrowing.
  */
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
