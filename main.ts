@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { NatsStack } from "./constructs/nats-stack";
+import { removeOtherFormat } from "./constructs/stack-files";
 import { readStackSettings } from "./constructs/stack-config";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "./constructs/stacks";
 
@@ -12,3 +13,4 @@ for (const [name, defaults] of [
   new NatsStack(app, name, { ...defaults, ...settings });
 }
 app.synth();
+removeOtherFormat(app);
