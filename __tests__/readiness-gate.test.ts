@@ -27,7 +27,7 @@ describe("ReadinessGate", () => {
     expect(stepsOf(stack)).toEqual([
       {
         "local-exec": {
-          command: "umask 077 && printf 'NATS_USER=%s\\nNATS_PASSWORD=%s\\n' \"$NATS_USER\" \"$NATS_PASSWORD\" > .readiness-gate-credentials",
+          command: "umask 077 && printf '%s=%s\\n' NATS_USER \"$NATS_USER\" NATS_PASSWORD \"$NATS_PASSWORD\" > .readiness-gate-credentials",
           environment: { NATS_USER: "nats", NATS_PASSWORD: "${random_password.p.result}" },
         },
       },

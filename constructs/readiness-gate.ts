@@ -80,7 +80,7 @@ export class ReadinessGate extends Construct {
     this.command = `node ${script.path} ${args.join(" ")}`;
     const writeCredentials = {
       type: "local-exec" as const,
-      command: `umask 077 && printf '${names.map((name) => `${name}=%s\\n`).join("")}' ${names.map((name) => `"$${name}"`).join(" ")} > ${GATE_CREDENTIALS_FILE}`,
+      command: `umask 077 && printf '%s=%s\\n' ${names.map((name) => `${name} "$${name}"`).join(" ")} > ${GATE_CREDENTIALS_FILE}`,
       environment: credentials,
     };
     const runVerify = {
