@@ -1,10 +1,15 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "node:fs";
-import { join, relative } from "node:path";
-import { buildSync } from "esbuild";
+import { dirname, join, relative } from "node:path";
 
 /** The project root: scripts/verify.ts and verify/ live here. */
 const ROOT = join(__dirname, "..");
+/**
+ * esbuild's own command line: synchronous and gone when done (its JS buildSync keeps a service
+ * process alive in a worker thread, a child a construct must not leave behind).
+ */
+const ESBUILD = join(dirname(require.resolve("esbuild/package.json")), "bin", "esbuild");
 /** Where bundles are kept, one directory per hash of their sources. */
 const CACHE_DIR = join(ROOT, "node_modules", ".cache", "nats-verify");
 
@@ -32,16 +37,12 @@ export function verifyBundle(): string {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
-    buildSync({
-      entryPoints: [join(ROOT, "scripts", "verify.ts")],
-      absWorkingDir: ROOT,
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      outfile: partial,
-      logLevel: "error",
-    });
+    const run = spawnSync(
+      ESBUILD,
+      ["scripts/verify.ts", "--bundle", "--platform=node", "--target=node20", "--format=cjs", `--outfile=${partial}`, "--log-level=error"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    if (run.status !== 0) throw new Error(`bundling verify with esbuild failed (exit ${run.status}): ${run.stderr || run.error?.message}`);
     renameSync(partial, file);
   }
   bundled = file;
