@@ -1,5 +1,10 @@
 import { Testing, TerraformStack } from "cdktf";
-import { ReadinessGate } from "../constructs/readiness-gate";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GATE_CREDENTIALS_FILE, ReadinessGate } from "../constructs/readiness-gate";
+import { parseVerifyArgs } from "../verify/cli";
 import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 describe("ReadinessGate", () => {
@@ -33,6 +38,22 @@ describe("ReadinessGate", () => {
       },
       { "local-exec": { command: `${gate.command}; status=$?; rm -f .readiness-gate-credentials; exit $status` } },
     ]);
+  });
+
+  test("the credentials step writes a 0600 file that verify reads, and prints nothing", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new ReadinessGate(stack, "gate", { ...gateProps, credentials: { NATS_TOKEN: "${random_password.t.result}" } });
+    const [write] = stepsOf(stack);
+    const dir = mkdtempSync(join(tmpdir(), "gate-credentials-"));
+    try {
+      const run = spawnSync("/bin/sh", ["-c", write["local-exec"].command], { cwd: dir, env: { PATH: process.env.PATH, NATS_TOKEN: "Zq9x8Wv7" }, encoding: "utf8" });
+      expect([run.status, run.stdout, run.stderr]).toEqual([0, "", ""]);
+      const file = join(dir, GATE_CREDENTIALS_FILE);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(parseVerifyArgs(["--lb", "x", "--credentials-file", file], {})).toMatchObject({ options: { credentials: { token: "Zq9x8Wv7" } } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("rejects a credential name that is not an environment variable name", () => {
