@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { buildStacks, problemReport } from "./constructs/nats-app";
+import { removeOtherFormat } from "./constructs/stack-files";
 
 const app = new App();
 const problems = buildStacks(app, process.env);
@@ -9,4 +10,5 @@ if (problems.length > 0) {
   process.exitCode = 1;
 } else {
   app.synth();
+  removeOtherFormat(app);
 }

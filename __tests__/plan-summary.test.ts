@@ -151,15 +151,16 @@ describe("npm run plan:summary", () => {
     expect(markdown).toContain("all nodes are replaced");
   });
 
-  test("rejects an unknown stack, naming it", () => {
+  test("rejects an unknown stack, naming it and the stacks, with the usage and exit 2", () => {
     const run = cli(["--stack", "nope"]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/stack "nope" was not synthesized/);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('plan-summary: --stack "nope" is not a stack: expected nats or nats-tutorial\n\nusage: npm run plan:summary');
   });
 
-  test("rejects a missing --diff file, naming it", () => {
+  test("rejects a missing --diff file, naming it, with the usage and exit 2", () => {
     const run = cli(["--diff", "/nonexistent/cdk.tf.json"]);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--diff \/nonexistent\/cdk.tf.json does not exist/);
+    expect(run.stderr).toContain("usage: npm run plan:summary");
   });
 });

@@ -63,6 +63,21 @@ describe("against the default stack's twin", () => {
     expect(run.output()).toContain("ok   health: 3/3 nodes answer 200 on /healthz");
   });
 
+  test("a wrong token fails at once, not after --timeout, with a hint where the token comes from", async () => {
+    // With --timeout 3600 a retrying verify would outlive this test.
+    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "3600"], { NATS_TOKEN: "not-the-token" });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/^FAIL round robin: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN to the stack's client_secret output/m);
+    expect(run.output()).not.toMatch(/still failing after/);
+    expect(run.output()).not.toContain("not-the-token");
+  });
+
+  test("the subscriber without a token stops at once with the same hint", async () => {
+    const run = runScript("subscriber", [], { NATS_SERVER: `nats://${BASE}:4222` });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/^subscriber: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN/m);
+  });
+
   test("exits 1 with FAIL lines when a node is missing, after reporting what it waits for", async () => {
     const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "4", "--timeout", "3"], env());
     expect(await run.exited).toBe(1);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { remoteIds, routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
@@ -123,12 +126,26 @@ describe("parseVerifyArgs", () => {
     [["--lb", "x", "--nodes", "a:99999"], '--nodes port of a "99999" is not an integer from 1 to 65535'],
     [["--lb", "x", "--expect-nodes", "3", "--nodes", "a,b"], "--nodes lists 2 nodes but --expect-nodes is 3: list every node or none"],
     [["--lb", "x", "--health-path", "healthz"], '--health-path "healthz" is not a path starting with "/"'],
+    [["--lb", "x", "--credentials-file", "/nonexistent/gate"], '--credentials-file "/nonexistent/gate" cannot be read: ENOENT'],
     [[], "--lb is required: the load balancer's host name or IP address"],
     [["--lb"], "--lb needs a value"],
-    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --help'],
-    [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option, e.g. --lb 203.0.113.7'],
+    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --credentials-file, --help'],
+    [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option'],
   ])("refuses %j", (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
+  });
+
+  test("--credentials-file: NAME=value lines instead of the environment, as the readiness gate writes them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "verify-credentials-"));
+    try {
+      const file = join(dir, "gate");
+      writeFileSync(file, "NATS_USER=nats\nNATS_PASSWORD=Ab3xYz\nOTHER=1\n", { mode: 0o600 });
+      expect(parse(["--lb", "x", "--credentials-file", file], { NATS_TOKEN: "from-env" })).toMatchObject({ options: { credentials: { user: "nats", password: "Ab3xYz" } } });
+      writeFileSync(file, "NATS_USER=nats\n");
+      expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow("NATS_USER is set but NATS_PASSWORD is not");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("refuses a user without a password from the environment", () => {

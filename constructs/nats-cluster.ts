@@ -159,7 +159,7 @@ export class NatsCluster extends Construct {
         clientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
-        environment: clientCredentials(this.auth),
+        credentials: clientCredentials(this.auth),
       });
     }
   }

@@ -80,7 +80,7 @@ export function stackFile(outdir: string, stack: string): string {
 
 /**
  * The synthesized JSON of `stack` in `outdir`, synthesizing first when it is missing or stale:
- * older than main.ts, constructs/, policy/ or templates/, or written with other NATS_*
+ * older than main.ts, constructs/, policy/, templates/ or verify/ (bundled into the stack), or written with other NATS_*
  * settings. Concurrent callers (parallel test files) wait on a lock file instead of
  * synthesizing twice.
  */
@@ -112,7 +112,7 @@ function isStale(file: string, outdir: string): boolean {
   if (!existsSync(file) || !existsSync(stampFile(outdir))) return true;
   if (readFileSync(stampFile(outdir), "utf8") !== settingsStamp()) return true;
   const built = statSync(file).mtimeMs;
-  const sources = [join(PROJECT_ROOT, "main.ts"), ...["constructs", "policy", "templates"].flatMap((dir) => listFiles(join(PROJECT_ROOT, dir)))];
+  const sources = [join(PROJECT_ROOT, "main.ts"), ...["constructs", "policy", "templates", "verify", "verify/checks"].flatMap((dir) => listFiles(join(PROJECT_ROOT, dir)))];
   return sources.some((source) => statSync(source).mtimeMs > built);
 }
 

@@ -104,8 +104,9 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
     await twin.boot();
     return twin;
   } catch (error) {
-    await twin.stop();
-    throw error;
+    // Keep every node's log (and rendered files) for the post-mortem.
+    await twin.stop({ keepFiles: true });
+    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`);
   }
 }
 
@@ -153,8 +154,9 @@ class LocalTwin implements Twin {
   public readonly healthCheck: HaproxyCheck;
   public credentials: Credentials = {};
 
+  /** Where the nodes' files and logs are: removed by stop(), kept when the boot fails. */
+  public readonly workDir: string;
   private readonly runtimes: NodeRuntime[] = [];
-  private readonly workDir: string;
   private readonly nodeAddresses: string[];
   private readonly statsSocket: string;
   private haproxyPid?: number;
@@ -276,7 +278,7 @@ class LocalTwin implements Twin {
     const logFile = join(runtime.dir, "nats-server.log");
     const child = await startProcess({ command, args, cwd: runtime.dir, env: runtime.env, logFile });
     node.pid = child.pid;
-    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort), BOOT_TIMEOUT_MS, `${node.name} to become healthy`);
+    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort), BOOT_TIMEOUT_MS, `node ${node.name} (nats-server on ${node.address}) to become healthy`);
     this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
   }
 
@@ -333,16 +335,16 @@ class LocalTwin implements Twin {
     return queryServerStates(this.statsSocket);
   }
 
-  public stop(): Promise<void> {
-    this.stopping ??= this.stopAll();
+  public stop(options: { keepFiles?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.stopAll(options.keepFiles ?? false);
     return this.stopping;
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(keepFiles: boolean): Promise<void> {
     const pids = [this.haproxyPid, ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
     await Promise.all(pids.map((pid) => stopProcess(pid)));
     this.haproxyPid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
-    rmSync(this.workDir, { recursive: true, force: true });
+    if (!keepFiles) rmSync(this.workDir, { recursive: true, force: true });
   }
 }

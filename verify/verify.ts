@@ -3,7 +3,7 @@ import { checkMesh } from "./checks/mesh";
 import { checkPubSub } from "./checks/pubsub";
 import { checkRoundRobin } from "./checks/round-robin";
 import type { CheckContext } from "./context";
-import { errorMessage } from "./errors";
+import { describeFailure, isAuthorizationError } from "./errors";
 import { Deadline, sleep } from "./retry";
 import { plural } from "./stats";
 import type { CheckResult, Verdict, VerifyOptions } from "./types";
@@ -57,15 +57,22 @@ export function contextOf(options: VerifyOptions): CheckContext {
   };
 }
 
-/** Runs `check` until it passes or the deadline leaves no room for another attempt. */
+/**
+ * Runs `check` until it passes or the deadline leaves no room for another attempt; an
+ * authorization error ends it at once, with a hint (no retry fixes credentials).
+ */
 async function untilPass(name: string, check: Check, ctx: CheckContext, log: (line: string) => void): Promise<CheckResult> {
   let attempts = 0;
   let lastDetail: string | undefined;
   for (;;) {
     attempts++;
-    const verdict = await check(ctx).catch((error: unknown): Verdict => ({ ok: false, detail: errorMessage(error) }));
+    let unauthorized = false;
+    const verdict = await check(ctx).catch((error: unknown): Verdict => {
+      unauthorized = isAuthorizationError(error);
+      return { ok: false, detail: describeFailure(error) };
+    });
     const result = { name, ...verdict };
-    if (result.ok) return result;
+    if (result.ok || unauthorized) return result;
     if (result.detail !== lastDetail) log(`waiting for ${name}: ${result.detail}`);
     lastDetail = result.detail;
     if (ctx.deadline.remainingMs() <= RETRY_MS) {
