@@ -10,6 +10,9 @@ import { SERVICE_PATH, isAlive, startProcess, stopProcess } from "../twin/proces
 import { sleep } from "../verify/retry";
 import { Twin, bootTwin } from "../twin/twin";
 
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.1.10";
 const INTRUDER = "127.0.1.20";
