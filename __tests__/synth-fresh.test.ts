@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshStackFile, synthesize } from "../plan/synth";
+import { appContextJson, freshStackFile, runApp, synthesize } from "../plan/synth";
 
 // Integration test: synthesizes the app in child processes.
 jest.setTimeout(120_000);
@@ -20,5 +20,20 @@ describe("freshStackFile", () => {
     expect(dropletCount(file)).toBe(5);
     expect(freshStackFile("nats", outdir)).toBe(file);
     expect(dropletCount(file)).toBe(3);
+  });
+});
+
+describe("runApp", () => {
+  test("hands the app cdktf.json's context and no Terraform variables, as cdktf synth does", () => {
+    process.env.TF_VAR_region = "fra1";
+    try {
+      const printEnv = "console.error(JSON.stringify({ context: process.env.CDKTF_CONTEXT_JSON, tfVar: process.env.TF_VAR_region ?? null }))";
+      const run = runApp({ command: [process.execPath, "-e", printEnv], outdir: tmpdir() });
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stderr)).toEqual({ context: appContextJson(), tfVar: null });
+      expect(JSON.parse(appContextJson())).toEqual({ ...(require("../cdktf.json") as { context: object }).context, cdktfRelativeModules: [] });
+    } finally {
+      delete process.env.TF_VAR_region;
+    }
   });
 });
