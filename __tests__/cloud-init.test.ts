@@ -71,6 +71,15 @@ describe("rendered cloud-init", () => {
     expect(unit).toContain("WantedBy=multi-user.target");
   });
 
+  test("systemd stop: lame duck first, killed 30 s after the lame-duck duration", () => {
+    const confOf = (doc: string): string => (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!.content;
+    expect(unitOf(seed)).toMatch(/^KillSignal=SIGUSR2\nTimeoutStopSec=60$/m);
+    expect(confOf(seed)).toContain('lame_duck_duration: "30s"');
+    const slow = renderCloudInit({ ...BASE, lameDuckSeconds: 45 });
+    expect(unitOf(slow)).toMatch(/^TimeoutStopSec=75$/m);
+    expect(confOf(slow)).toContain('lame_duck_duration: "45s"');
+  });
+
   test("own address comes from the metadata service at boot", () => {
     const boot = (parse(seed) as CloudConfig).bootcmd.flat().join(" ");
     expect(boot).toContain("http://169.254.169.254/metadata/v1/interfaces/private/0/ipv4/address");
