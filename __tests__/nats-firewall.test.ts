@@ -26,6 +26,7 @@ describe("NatsFirewall", () => {
     ]);
     for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
     expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+    expect((fw as unknown as { name: string }).name).toBe("nats-fw");
   });
 
   test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster only", () => {
