@@ -40,10 +40,11 @@ function planOf(json: object): Plan {
   return readPlan(file);
 }
 
+// Subjects are built inside the tests, not at describe level, so that a mutant (activated
+// per test by Stryker) is seen by them.
 describe("readPlan", () => {
-  const plan = planOf(PLAN);
-
   test("orders droplets by node number and resolves tag references", () => {
+    const plan = planOf(PLAN);
     expect(plan.droplets.map((d) => [d.id, d.name, d.number, d.tags])).toEqual([
       ["node_1", "nats-1", 1, ["nats-prod"]],
       ["node_2", "nats-2", 2, ["nats-prod"]],
@@ -53,7 +54,7 @@ describe("readPlan", () => {
   });
 
   test("reads the load balancer's rules and health check in the plan's units", () => {
-    expect(plan.loadBalancer).toEqual({
+    expect(planOf(PLAN).loadBalancer).toEqual({
       id: "lb",
       name: "nats-lb",
       dropletTag: "nats-prod",
@@ -71,10 +72,16 @@ describe("readPlan", () => {
     expect(bare.loadBalancer.healthCheck).toEqual({ protocol: "tcp", port: 4333, path: undefined, intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 3 });
   });
 
+  test("a plan without random_password resources has no passwords", () => {
+    const { random_password: _passwords, ...rest } = PLAN.resource;
+    expect(planOf({ resource: rest }).passwords).toEqual([]);
+  });
+
   test.each([
     ["no droplets", { digitalocean_droplet: {} }, /has no digitalocean_droplet resources/],
     ["two load balancers", { digitalocean_loadbalancer: { a: {}, b: {} } }, /has 2 digitalocean_loadbalancer resources: the twin needs exactly one/],
     ["a droplet without a node number", { digitalocean_droplet: { x: { name: "nats", user_data: "" } } }, /droplet name "nats" has no trailing node number/],
+    ["a droplet whose number is not at the end", { digitalocean_droplet: { x: { name: "nats-1a", user_data: "" } } }, /droplet name "nats-1a" has no trailing node number/],
     ["a droplet without user data", { digitalocean_droplet: { x: { name: "nats-1" } } }, /droplet nats-1 has no user_data/],
     ["a tag reference to another plan", { digitalocean_tag: {} }, /tag \$\{digitalocean_tag\.tag_1\.name\} is not a literal or a reference/],
   ])("refuses a plan with %s", (_what, override, message) => {
@@ -92,20 +99,20 @@ describe("readPlan", () => {
 });
 
 describe("the HAProxy config", () => {
-  const lb = planOf(PLAN).loadBalancer;
+  const lb = (): Plan["loadBalancer"] => planOf(PLAN).loadBalancer;
 
   test("scales the timers and keeps rise (healthy) and fall (unhealthy) apart", () => {
-    expect(scaledCheck(lb, 0.1)).toEqual({ protocol: "http", port: 8333, path: "/healthz", intervalMs: 2000, timeoutMs: 700, rise: 2, fall: 6 });
-    expect(scaledCheck(lb, 1)).toMatchObject({ intervalMs: 20000, timeoutMs: 7000 });
-    expect(scaledCheck(lb, 0.00001)).toMatchObject({ intervalMs: 1, timeoutMs: 1 });
+    expect(scaledCheck(lb(), 0.1)).toEqual({ protocol: "http", port: 8333, path: "/healthz", intervalMs: 2000, timeoutMs: 700, rise: 2, fall: 6 });
+    expect(scaledCheck(lb(), 1)).toMatchObject({ intervalMs: 20000, timeoutMs: 7000 });
+    expect(scaledCheck(lb(), 0.00001)).toMatchObject({ intervalMs: 1, timeoutMs: 1 });
   });
 
   test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])("refuses the time scale %d", (scale) => {
-    expect(() => scaledCheck(lb, scale)).toThrow(`time scale ${scale} is not valid: expected a finite number above 0`);
+    expect(() => scaledCheck(lb(), scale)).toThrow(`time scale ${scale} is not valid: expected a finite number above 0`);
   });
 
   test("refuses an https health check, which the twin cannot model", () => {
-    expect(() => scaledCheck({ ...lb, healthCheck: { ...lb.healthCheck, protocol: "https" } }, 1)).toThrow("health check protocol https is not supported by the twin: expected http or tcp");
+    expect(() => scaledCheck({ ...lb(), healthCheck: { ...lb().healthCheck, protocol: "https" } }, 1)).toThrow("health check protocol https is not supported by the twin: expected http or tcp");
   });
 
   test("has one frontend per rule, round robin to the rule's target port, and the plan's check on every server", () => {
@@ -113,9 +120,21 @@ describe("the HAProxy config", () => {
       { name: "nats-1", address: "127.0.0.11" },
       { name: "nats-2", address: "127.0.0.12" },
     ];
-    const config = renderHaproxyConfig(lb, "127.0.0.10", servers, scaledCheck(lb, 0.1), "/run/twin.sock").split("\n");
-    expect(config).toContain("  timeout check 700ms");
-    expect(config).toContain("  stats socket /run/twin.sock mode 600 level admin");
+    const config = renderHaproxyConfig(lb(), "127.0.0.10", servers, scaledCheck(lb(), 0.1), "/run/twin.sock").split("\n");
+    expect(config.slice(0, 10)).toEqual([
+      "global",
+      "  stats socket /run/twin.sock mode 600 level admin",
+      "",
+      "defaults",
+      "  timeout connect 5s",
+      "  timeout client 1h",
+      "  timeout server 1h",
+      "  timeout check 700ms",
+      "",
+      "frontend entry_4222",
+    ]);
+    expect(config[config.indexOf("backend rule_4222") - 1]).toBe("");
+    expect(config.at(-1)).toBe("");
     const check = "check port 8333 inter 2000ms rise 2 fall 6";
     for (const [entry, target, mode] of [[4222, 4333, "tcp"], [8222, 8333, "http"]] as const) {
       const frontend = config.indexOf(`frontend entry_${entry}`);
@@ -132,8 +151,15 @@ describe("the HAProxy config", () => {
     }
   });
 
+  test("a tcp health check is a plain connect check on its port", () => {
+    const tcp = { ...lb(), healthCheck: { ...lb().healthCheck, protocol: "tcp", port: 4333, path: undefined } };
+    const config = renderHaproxyConfig(tcp, "127.0.0.10", [{ name: "nats-1", address: "127.0.0.11" }], scaledCheck(tcp, 1), "/s").split("\n");
+    const backend = config.indexOf("backend rule_4222");
+    expect(config.slice(backend + 1, backend + 4)).toEqual(["  mode tcp", "  balance roundrobin", "  server nats-1 127.0.0.11:4333 check port 4333 inter 20000ms rise 2 fall 6"]);
+  });
+
   test("refuses a forwarding rule HAProxy cannot model", () => {
-    const udp = { ...lb, forwardingRules: [{ entryPort: 53, entryProtocol: "udp", targetPort: 53 }] };
-    expect(() => renderHaproxyConfig(udp, "127.0.0.10", [], scaledCheck(lb, 1), "/s")).toThrow("forwarding rule entry_protocol udp is not supported by the twin: expected tcp or http");
+    const udp = { ...lb(), forwardingRules: [{ entryPort: 53, entryProtocol: "udp", targetPort: 53 }] };
+    expect(() => renderHaproxyConfig(udp, "127.0.0.10", [], scaledCheck(lb(), 1), "/s")).toThrow("forwarding rule entry_protocol udp is not supported by the twin: expected tcp or http");
   });
 });
