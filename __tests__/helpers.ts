@@ -1,5 +1,6 @@
 import "cdktf/lib/testing/adapters/jest";
 import { Testing } from "cdktf";
+import { parse } from "yaml";
 import { NatsClusterProps } from "../constructs/nats-cluster";
 import { NatsStack } from "../constructs/nats-stack";
 
@@ -42,3 +43,9 @@ export const DEFAULT_HEALTH_CHECK_JSON = {
   healthy_threshold: 3,
   unhealthy_threshold: 3,
 };
+
+/** The systemd unit that a droplet's cloud-init writes. */
+export function unitOf(userData: string): string {
+  const config = parse(userData) as { write_files: { path: string; content: string }[] };
+  return config.write_files.find((f) => f.path === "/etc/systemd/system/nats-server.service")!.content;
+}

@@ -26,11 +26,19 @@ describe("NatsFirewall", () => {
     ]);
     for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
     expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+    expect((fw as unknown as { name: string }).name).toBe("nats-fw");
   });
 
   test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster only", () => {
     const out = firewall().outbound_rule.map((r) => `${r.protocol}/${r.port_range}`);
     expect(out).toEqual(["udp/53", "tcp/53", "udp/123", "tcp/80", "tcp/443", "tcp/6222"]);
+  });
+
+  test("outbound destinations: the cluster port only to the cluster's tag, nothing else to a tag", () => {
+    const out = firewall().outbound_rule;
+    expect(out.slice(0, 5).map((r) => [r.destination_addresses, r.destination_tags])).toEqual(out.slice(0, 5).map(() => [WORLD, undefined]));
+    expect(out[5]).toEqual({ protocol: "tcp", port_range: "6222", destination_tags: [expect.stringMatching(/^\$\{digitalocean_tag\..*\.name\}$/)] });
+    expect(out[5].destination_tags).toEqual(firewall().inbound_rule[2].source_tags);
   });
 
   test("admin and client CIDRs open SSH, monitor and client ports to those addresses only", () => {

@@ -5,6 +5,9 @@ import { dependencyGraph, deployFacts, deployOrder, upstreamOf } from "../plan/g
 import { stackFile, synthesize } from "../plan/synth";
 import { Json, Plan, loadPlan, parsePlan } from "../plan/tf-json";
 
+// Integration test: synthesizes the app in a child process.
+jest.setTimeout(60_000);
+
 function planOf(resource: Record<string, Record<string, Json>>): Plan {
   return parsePlan({ resource }, "test");
 }

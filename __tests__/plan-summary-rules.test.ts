@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { estimateCost, loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { firewallReport } from "../plan/firewall";
+import { describeLoadBalancers, failoverBudget } from "../plan/load-balancer";
 import { WORLD_OPEN_MARKER, renderSummary } from "../plan/markdown";
 import { natsVersionOf } from "../plan/nodes";
 import { Json, Plan, parsePlan } from "../plan/tf-json";
@@ -133,6 +134,40 @@ describe("firewall", () => {
     });
     expect(firewallReport(plan).inbound.map((opening) => opening.worldOpen)).toEqual([false]);
     expect(renderSummary(plan, prices)).toContain("Nothing is open to the world");
+  });
+});
+
+describe("load balancer", () => {
+  test("is read with its tag target, rules and health check in the plan's units", () => {
+    const plan = planOf({
+      digitalocean_tag: { t: { name: "nats-prod" } },
+      digitalocean_loadbalancer: {
+        lb: {
+          name: "nats-lb",
+          region: "fra1",
+          droplet_tag: "${digitalocean_tag.t.name}",
+          forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4333, tls_passthrough: true }],
+          healthcheck: { protocol: "http", port: 8222, path: "/healthz", check_interval_seconds: 20, response_timeout_seconds: 7, healthy_threshold: 2, unhealthy_threshold: 6 },
+          sticky_sessions: { type: "none" },
+        },
+        by_id: { region: "fra1", droplet_ids: [1, 2], forwarding_rule: [] },
+      },
+    });
+    expect(describeLoadBalancers(plan)).toEqual([
+      {
+        name: "nats-lb",
+        region: "fra1",
+        targets: ["tag nats-prod"],
+        rules: [{ entry: "tcp 4222", target: "tcp 4333", tlsPassthrough: true }],
+        healthCheck: { protocol: "http", port: 8222, path: "/healthz", intervalSeconds: 20, timeoutSeconds: 7, healthyThreshold: 2, unhealthyThreshold: 6 },
+        stickySessions: "none",
+      },
+      { name: "by_id", region: "fra1", targets: [], rules: [], healthCheck: undefined, stickySessions: undefined },
+    ]);
+  });
+
+  test("failover budget: fall checks an interval apart, the last one waiting the full timeout", () => {
+    expect(failoverBudget(20, 7, 6)).toBe(127);
   });
 });
 

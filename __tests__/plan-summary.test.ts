@@ -10,6 +10,9 @@ import { describeNodes } from "../plan/nodes";
 import { PROJECT_ROOT, cdktfEnv, stackFile, synthesize } from "../plan/synth";
 import { Plan, loadPlan } from "../plan/tf-json";
 
+// Integration test: synthesizes the app and runs the CLI in child processes.
+jest.setTimeout(60_000);
+
 const work = mkdtempSync(join(tmpdir(), "plan-summary-"));
 const prices = loadPrices();
 

@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { synthesize } from "../plan/synth";
 
+// Integration test: synthesizes the app in a child process.
+jest.setTimeout(60_000);
+
 const SNAPSHOTS = join(__dirname, "__snapshots__");
 
 /** Fake secrets, fresh per run so that no file can contain them by accident. */

@@ -1,6 +1,9 @@
 import { bootTwin, type Twin } from "../twin/twin";
 import { credentialEnv, runNpmScript, runScript, stopAllStarted } from "./verify-support";
 
+// Integration test: boots a twin and runs the CLI in child processes.
+jest.setTimeout(120_000);
+
 afterEach(stopAllStarted);
 
 describe("bad arguments exit 2 with a message naming the value and what is allowed", () => {

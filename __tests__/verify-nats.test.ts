@@ -2,6 +2,9 @@ import { bootTwin, type Twin } from "../twin/twin";
 import { verify, type CheckResult } from "../verify/verify";
 import { nodeMonitorsOf, optionsFor } from "./verify-support";
 
+// Integration test: boots a twin (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // The default stack: 3 nodes, token auth, the monitor not published through the load balancer.
 const BASE = "127.0.11.10";
 

@@ -12,7 +12,7 @@
  * - Twin: the default stack booted by twin/twin.ts on 127.0.20.x (loopback only), measured
  *   with the official NATS client.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  writeFileSync(RESULTS_FILE, renderResults(figures, runs));
+  writeFileSync(RESULTS_FILE, renderResults(figures, runs) + mutationSection());
   console.log(`\nwrote ${RESULTS_FILE}`);
 }
 
@@ -368,6 +368,13 @@ function machine(): string {
   const gib = (totalmem() / 2 ** 30).toFixed(1);
   const load = loadavg()[0].toFixed(2);
   return `${cpus().length} CPUs (nproc), ${model}, ${gib} GiB memory, Node ${process.version}, ${process.platform} ${process.arch}; 1-minute load average ${load} when the results were written`;
+}
+
+/** The mutation-testing section of RESULTS.md (recorded after `npm run mutation`), kept across bench runs. */
+function mutationSection(): string {
+  const previous = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
+  const start = previous.indexOf("\n## Mutation testing");
+  return start === -1 ? "" : previous.slice(start + 1);
 }
 
 function renderResults(figures: readonly Figure[], runs: number): string {

@@ -9,6 +9,9 @@ import { runApp } from "../../plan/synth";
 import { NATS_RULES, NatsPolicyChecks } from "../../policy";
 import { annotations, natsStack, ruleAnnotations } from "./annotations";
 
+// Integration test: runs the cdktf app in child processes.
+jest.setTimeout(60_000);
+
 
 /** Runs main.ts like `cdktf synth` does, into a temporary outdir. */
 function runMain(env: Record<string, string>): { status: number | null; stderr: string } {
