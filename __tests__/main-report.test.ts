@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runApp } from "../plan/synth";
 
+// Integration test: runs the cdktf app in a child process.
+jest.setTimeout(60_000);
+
 describe("main.ts reports a bad configuration in one block", () => {
   test("every problem of every stage and stack, once each, named as set, exit 1, no stack trace, nothing written", () => {
     const outdir = mkdtempSync(join(tmpdir(), "main-report-"));

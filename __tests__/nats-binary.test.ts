@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArchiveRelease, NatsArchive, cacheRoot, ensureNatsServer, minorOf, parseMadison, versionOf } from "../twin/nats-binary";
 
+// Integration test: runs nats-server binaries and a locked fetch.
+jest.setTimeout(60_000);
+
 /** A stand-in binary whose `--version` prints `reports`. */
 function fakeServer(file: string, reports: string): string {
   mkdirSync(join(file, ".."), { recursive: true });

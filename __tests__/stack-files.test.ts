@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STACKS, synthesize } from "../plan/synth";
 
+// Integration test: runs cdktf synth (JSON and HCL) in child processes.
+jest.setTimeout(120_000);
+
 /** Runs main.ts into `outdir`, in HCL when `hcl` (the variable `cdktf synth --hcl` sets for the app). */
 function synthInto(outdir: string, hcl: boolean): void {
   synthesize({ outdir, env: { SYNTH_HCL_OUTPUT: String(hcl) } });

@@ -5,6 +5,9 @@ import { freshStackFile } from "../plan/synth";
 import { childPids } from "../twin/probe";
 import { bootTwin } from "../twin/twin";
 
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.13.10";
 

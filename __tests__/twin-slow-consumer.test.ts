@@ -6,6 +6,9 @@ import { isAlive, poll } from "../twin/process";
 import { Twin, TwinNode, bootTwin } from "../twin/twin";
 import type { Credentials } from "../verify/types";
 
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.12.10";
 const SUBJECT = "bulk";
