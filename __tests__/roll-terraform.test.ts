@@ -77,7 +77,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("npm run roll against the deployed stack (fake terraform)", () => {
   test("replaces only the droplets whose state differs from the plan, the seed last, each with terraform apply -replace", () => {
     writeState(["nats-2"]);
-    const run = roll(["--stack", "nats"]);
+    const run = roll(["--stack", "nats", "--settle", "0"]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const verify = `npm run --silent verify -- --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
@@ -101,7 +101,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     writeState([]);
     const run = roll(["--stack", "nats", "--dry-run"]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`step 3: nats-1 (seed): terraform apply -auto-approve -replace=${address["nats-1"]} in ${join(outdir, "stacks", "nats")}`);
+    expect(run.stdout).toContain(`step 3: nats-1 (seed): terraform apply -auto-approve -replace=${address["nats-1"]} in ${join(outdir, "stacks", "nats")}; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`);
     expect(run.calls).toEqual(["terraform show -json (in nats)"]);
   });
 
