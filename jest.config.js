@@ -5,12 +5,15 @@
 // INTEGRATION.
 const INTEGRATION = [
   "cloud-init-tools",
+  "death-window",
   "main-report",
   "nats-binary",
   "plan-graph",
   "plan-summary",
   "pubsub",
   "readiness-gate-twin",
+  "roll-terraform",
+  "roll-twin",
   "secret-scan",
   "stack-files",
   "synth-fresh",

@@ -149,8 +149,8 @@ describe("a restarted seed", () => {
 describe("stop", () => {
   test("leaves no process the twin started alive", async () => {
     remember();
-    // Every node, HAProxy, and the two nodes restarted above.
-    expect(started.size).toBe(twin.nodes.length + 1 + 2);
+    // Every node, HAProxy for the load balancer and for the seed load balancer, and the two nodes restarted above.
+    expect(started.size).toBe(twin.nodes.length + 2 + 2);
     await twin.stop();
     expect([...started].filter(isAlive)).toEqual([]);
     expect(twin.nodes.map((node) => node.pid)).toEqual(twin.nodes.map(() => undefined));

@@ -36,16 +36,17 @@ describe("splitExecStart", () => {
 });
 
 describe("substituteReferences", () => {
-  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), secrets: new Map([["pw", "s3cret"]]) };
+  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), loadBalancers: new Map([["seed-lb", "127.0.0.14"]]), secrets: new Map([["pw", "s3cret"]]) };
 
-  test("replaces droplet addresses and passwords and unescapes $${ and %%{", () => {
-    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 ${random_password.pw.result} $${HOME} %%{x}";
-    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 s3cret ${HOME} %{x}");
+  test("replaces droplet and load balancer addresses and passwords and unescapes $${ and %%{", () => {
+    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 nats://${digitalocean_loadbalancer.seed-lb.ip}:6222 ${random_password.pw.result} $${HOME} %%{x}";
+    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 nats://127.0.0.14:6222 s3cret ${HOME} %{x}");
   });
 
   test.each([
     ["${var.region}", /unsupported terraform reference \$\{var\.region\} in user_data of nats-2: only/],
     ["${digitalocean_droplet.other.ipv4_address_private}", /names a resource the plan does not have/],
+    ["${digitalocean_loadbalancer.other.ip}", /names a resource the plan does not have/],
     ["${digitalocean_droplet.seed.ipv4_address}", /unsupported terraform reference/],
     ["%{ if true }x%{ endif }", /unsupported terraform template directive %\{ if true \}/],
   ])("rejects %s", (text, message) => {
@@ -66,7 +67,12 @@ describe("secrets", () => {
 
 describe("assignAddresses", () => {
   test("gives the load balancer the base and node i the last octet + i", () => {
-    expect(assignAddresses("127.0.3.10", 3)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"] });
+    expect(assignAddresses("127.0.3.10", 3)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"], internal: [] });
+  });
+
+  test("gives internal load balancers the addresses after the last node", () => {
+    expect(assignAddresses("127.0.3.10", 3, 1)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"], internal: ["127.0.3.14"] });
+    expect(() => assignAddresses("127.0.3.251", 3, 1)).toThrow(/leaves no room for 3 nodes and 1 internal load balancers: its last octet must be at most 250/);
   });
 
   test.each([
@@ -148,7 +154,7 @@ describe("bootTwin refuses", () => {
 
   test("a plan without a load balancer", async () => {
     const file = planWith("no-lb", (resource) => delete resource.digitalocean_loadbalancer);
-    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 digitalocean_loadbalancer resources: the twin needs exactly one/);
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 public digitalocean_loadbalancer resources: the twin needs exactly one/);
   });
 
   test("user_data that cloud-init rejects, with cloud-init's message", async () => {

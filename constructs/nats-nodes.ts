@@ -15,7 +15,8 @@ export const DEFAULT_NATS_VERSION = "2.15.1";
 
 export interface NatsNodesProps {
   /**
-   * How many droplets. Node 1 is the seed: every other node routes to it.
+   * How many droplets. Node 1 is the seed: every other node routes to it (through
+   * `seedAddress` when set).
    * @default 3
    */
   readonly nodeCount?: number;
@@ -95,7 +96,26 @@ export interface NatsNodesProps {
    * @default - routes are not authenticated
    */
   readonly routeCredentials?: RouteCredentials;
+  /**
+   * Host that nodes 2…n route to, a reference to something that is not a droplet (the
+   * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
+   * @default - node 1's private address: replacing node 1 changes every other node's user_data
+   */
+  readonly seedAddress?: string;
+  /**
+   * A second tag that only node 1 carries (the seed load balancer targets it).
+   * @default - none
+   */
+  readonly seedTag?: string;
 }
+
+/**
+ * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
+ * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
+ * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
+ * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
+ */
+export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
@@ -126,14 +146,14 @@ export class NatsNodes extends Construct {
     this.droplets = [];
     for (let i = 1; i <= nodeCount; i++) {
       const name = `${namePrefix}-${i}`;
-      const seed = this.droplets[0];
+      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,
         clientPort: this.clientPort,
         monitorPort: (props.monitoring ?? true) ? this.monitorPort : undefined,
         clusterPort: this.clusterPort,
-        seedAddress: seed?.ipv4AddressPrivate,
+        seedAddress: seed,
         advertise: props.advertise,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
@@ -148,10 +168,14 @@ export class NatsNodes extends Construct {
           image: props.image ?? "ubuntu-24-04-x64",
           ipv6: props.ipv6 ?? false,
           monitoring: props.monitoringAgent ?? true,
-          tags: [this.tag.name],
+          tags: i === 1 && props.seedTag !== undefined ? [this.tag.name, props.seedTag] : [this.tag.name],
           sshKeys: props.sshKeys,
           vpcUuid: props.vpcUuid,
           userData,
+          // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
+          gracefulShutdown: true,
+          // Only when no droplet refers to another can each be replaced alone (npm run roll).
+          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);

@@ -126,6 +126,14 @@ export function freshStackFile(stack: string, outdir = defaultOutdir()): string 
 }
 
 /**
+ * True when `stack`'s synthesized JSON in `outdir` is missing or stale (the check
+ * {@link freshStackFile} re-synthesizes on), for tools that must not act on an old plan.
+ */
+export function isStackStale(stack: string, outdir = defaultOutdir()): boolean {
+  return isStale(outdir) || !existsSync(stackFile(outdir, stack));
+}
+
+/**
  * Every local module the app imports, transitively from main.ts (relative imports of .ts and
  * .json files), as paths relative to `root`, sorted.
  */

@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
+import { rollEstimate } from "../plan/roll-estimate";
 import { STACKS, freshStackFile } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
@@ -53,5 +54,8 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst === undefined) {
     return summary;
   }
-  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst)}\n${summary}`;
+  if (!existsSync(diffAgainst)) {
+    throw new Error(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
+  }
+  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
 }
