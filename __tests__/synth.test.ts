@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT, appContextJson, appModules, inputsStamp } from "../plan/synth";
+import { PROJECT_ROOT, appContextJson, appModules, inputsStamp, synthModules } from "../plan/synth";
 
 describe("appModules", () => {
   const modules = appModules();
@@ -49,7 +49,7 @@ describe("appContextJson: the context cdktf synth hands the app", () => {
 describe("inputsStamp: a plan is stale when anything the app reads changed", () => {
   // A copy of what the app reads, to edit: every imported module, the templates, cdktf.json, the lock file.
   const root = mkdtempSync(join(tmpdir(), "synth-stamp-"));
-  for (const path of [...appModules(), "templates", "cdktf.json", "package-lock.json", "twin/twin.ts"]) {
+  for (const path of [...synthModules(), "templates", "cdktf.json", "package-lock.json", "twin/twin.ts"]) {
     cpSync(join(PROJECT_ROOT, path), join(root, path), { recursive: true });
   }
   afterAll(() => rmSync(root, { recursive: true, force: true }));

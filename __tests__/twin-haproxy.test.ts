@@ -8,13 +8,15 @@ import { Plan, readPlan } from "../twin/plan";
 // expected value below is a literal from that plan, scaled by hand.
 
 const TAG = "${digitalocean_tag.tag_1.name}";
+// The twin reads the release a droplet installs from its install script.
+const USER_DATA = '#cloud-config\nwrite_files:\n  - content: |\n      version="2.15.1"\n';
 const PLAN = {
   resource: {
     digitalocean_tag: { tag_1: { name: "nats-prod" } },
     digitalocean_droplet: {
-      node_2: { name: "nats-2", user_data: "#cloud-config\n", tags: [TAG] },
-      node_10: { name: "nats-10", user_data: "#cloud-config\n", tags: [TAG, "extra"] },
-      node_1: { name: "nats-1", user_data: "#cloud-config\n", tags: [TAG] },
+      node_2: { name: "nats-2", user_data: USER_DATA, tags: [TAG] },
+      node_10: { name: "nats-10", user_data: USER_DATA, tags: [TAG, "extra"] },
+      node_1: { name: "nats-1", user_data: USER_DATA, tags: [TAG] },
     },
     digitalocean_loadbalancer: {
       lb: {
@@ -57,6 +59,7 @@ describe("readPlan", () => {
     expect(planOf(PLAN).loadBalancer).toEqual({
       id: "lb",
       name: "nats-lb",
+      internal: false,
       dropletTag: "nats-prod",
       forwardingRules: [
         { entryPort: 4222, entryProtocol: "tcp", targetPort: 4333 },
@@ -79,7 +82,7 @@ describe("readPlan", () => {
 
   test.each([
     ["no droplets", { digitalocean_droplet: {} }, /has no digitalocean_droplet resources/],
-    ["two load balancers", { digitalocean_loadbalancer: { a: {}, b: {} } }, /has 2 digitalocean_loadbalancer resources: the twin needs exactly one/],
+    ["two public load balancers", { digitalocean_loadbalancer: { a: {}, b: {} } }, /has 2 public digitalocean_loadbalancer resources: the twin needs exactly one/],
     ["a droplet without a node number", { digitalocean_droplet: { x: { name: "nats", user_data: "" } } }, /droplet name "nats" has no trailing node number/],
     ["a droplet whose number is not at the end", { digitalocean_droplet: { x: { name: "nats-1a", user_data: "" } } }, /droplet name "nats-1a" has no trailing node number/],
     ["a droplet without user data", { digitalocean_droplet: { x: { name: "nats-1" } } }, /droplet nats-1 has no user_data/],

@@ -151,6 +151,14 @@ export function appModules(root = PROJECT_ROOT, entry = "main.ts"): string[] {
   return [...seen].map((file) => relative(root, file)).sort();
 }
 
+/** Entry points whose modules a synthesis reads: the app, and the verify CLI the readiness gate bundles into each stack. */
+export const SYNTH_ENTRIES: readonly string[] = ["main.ts", join("scripts", "verify.ts")];
+
+/** Every local module of {@link SYNTH_ENTRIES}, relative to `root`, sorted. */
+export function synthModules(root = PROJECT_ROOT): string[] {
+  return [...new Set(SYNTH_ENTRIES.flatMap((entry) => appModules(root, entry)))].sort();
+}
+
 function resolveModule(base: string): string {
   const candidate = [`${base}.ts`, join(base, "index.ts"), base].find((path) => existsSync(path) && statSync(path).isFile());
   if (candidate === undefined) throw new Error(`cannot resolve the import ${base} of the app`);
@@ -166,8 +174,7 @@ function resolveModule(base: string): string {
  */
 export function inputsStamp(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): string {
   const hash = createHash("sha256");
-  const modules = new Set([...appModules(root), ...appModules(root, join("scripts", "verify.ts"))]);
-  const files = [...modules, ...listFiles(join(root, "templates")).map((file) => relative(root, file)), "cdktf.json", "package-lock.json"];
+  const files = [...synthModules(root), ...listFiles(join(root, "templates")).map((file) => relative(root, file)), "cdktf.json", "package-lock.json"];
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update("\0");
   const settings = Object.entries(env)
     .filter(([name]) => name.startsWith("NATS_"))
