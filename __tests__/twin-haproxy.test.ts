@@ -82,7 +82,7 @@ describe("readPlan", () => {
 
   test.each([
     ["no droplets", { digitalocean_droplet: {} }, /has no digitalocean_droplet resources/],
-    ["two public load balancers", { digitalocean_loadbalancer: { a: {}, b: {} } }, /has 2 public digitalocean_loadbalancer resources: the twin needs exactly one/],
+    ["two public load balancers", { digitalocean_loadbalancer: { a: PLAN.resource.digitalocean_loadbalancer.lb, b: PLAN.resource.digitalocean_loadbalancer.lb } }, /has 2 public digitalocean_loadbalancer resources: the twin needs exactly one/],
     ["a droplet without a node number", { digitalocean_droplet: { x: { name: "nats", user_data: "" } } }, /droplet name "nats" has no trailing node number/],
     ["a droplet whose number is not at the end", { digitalocean_droplet: { x: { name: "nats-1a", user_data: "" } } }, /droplet name "nats-1a" has no trailing node number/],
     ["a droplet without user data", { digitalocean_droplet: { x: { name: "nats-1" } } }, /droplet nats-1 has no user_data/],
