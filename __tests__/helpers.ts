@@ -11,7 +11,7 @@ export interface TerraformJson {
 }
 
 /** A NatsStack in a fresh test app. */
-export function testStack(props: NatsClusterProps = {}, id = "test"): NatsStack {
+export function testStack(props: NatsClusterProps = {}, id = "nats"): NatsStack {
   return new NatsStack(Testing.app(), id, props);
 }
 

@@ -37,7 +37,7 @@ describe("NatsCluster", () => {
 
   test("reports every problem of one configuration together", () => {
     const run = () => testStack({ nodeCount: 0, region: "Bangalore", clientPort: 70000, healthCheck: { unhealthyThreshold: 1 } });
-    expect(run).toThrow(/test\/cluster: 4 problems/);
+    expect(run).toThrow(/nats\/cluster: 4 problems/);
     expect(run).toThrow(/nodeCount must be an integer from 1 to 25 \(every node routes to every other, so the mesh grows as n²\), got 0/);
     expect(run).toThrow(/region "Bangalore" is not valid: expected a region slug such as nyc3, fra1 or blr1/);
     expect(run).toThrow(/clientPort must be an integer from 1 to 65535, got 70000/);

@@ -37,7 +37,16 @@ describe("NatsNodes", () => {
   });
 
   test("tags every droplet through one digitalocean_tag resource", () => {
-    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats" });
+    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats-cluster" });
     for (const d of Object.values(droplets)) expect(d.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+  });
+
+  test("installs nats-server 2.15.1 by default, from the pinned release", () => {
+    for (const d of Object.values(droplets)) expect(d.user_data).toMatch(/^\s*version="2\.15\.1"$/m);
+  });
+
+  test.each(["2.11.0", "2.14.5", "2.99.0"])("accepts natsVersion %s, inside 2.11.0 up to (not including) 3.0.0", (natsVersion) => {
+    const body = Object.values(synthJson(testStack({ natsVersion })).resource.digitalocean_droplet)[0];
+    expect(body.user_data).toContain(`version="${natsVersion}"`);
   });
 });

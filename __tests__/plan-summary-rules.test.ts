@@ -113,6 +113,27 @@ describe("firewall", () => {
     expect(firewallReport(plan).inbound.map((opening) => [opening.port, opening.worldOpen])).toEqual([["22", true], ["4222", false]]);
     expect(renderSummary(plan, prices)).toContain(`| fw | 22 | tcp | ::/0 | ${WORLD_OPEN_MARKER} |`);
   });
+
+  test.each(["::0/0", "0:0::/0", "1.2.3.4/0", "::ffff:0.0.0.0/96", "0.0.0.0/1, 128.0.0.0/1", "anyone"])(
+    "%s is open to the world too, and the summary does not say nothing is",
+    (sources) => {
+      const plan = planOf({
+        digitalocean_firewall: { f: { name: "fw", inbound_rule: [{ protocol: "tcp", port_range: "22", source_addresses: sources.split(", ") }] } },
+      });
+      expect(firewallReport(plan).inbound.map((opening) => opening.worldOpen)).toEqual([true]);
+      const summary = renderSummary(plan, prices);
+      expect(summary).toContain(WORLD_OPEN_MARKER);
+      expect(summary).not.toContain("Nothing is open to the world");
+    },
+  );
+
+  test.each(["0.0.0.0/1", "203.0.113.0/24, 2001:db8::/32", "${var.admin_cidr}"])("%s is not open to the world", (sources) => {
+    const plan = planOf({
+      digitalocean_firewall: { f: { name: "fw", inbound_rule: [{ protocol: "tcp", port_range: "22", source_addresses: sources.split(", ") }] } },
+    });
+    expect(firewallReport(plan).inbound.map((opening) => opening.worldOpen)).toEqual([false]);
+    expect(renderSummary(plan, prices)).toContain("Nothing is open to the world");
+  });
 });
 
 describe("nats-server version", () => {

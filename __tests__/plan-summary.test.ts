@@ -29,7 +29,7 @@ function changed(diff: PlanDiff, type: string, action: string): string[] {
 let base: string;
 
 beforeAll(() => {
-  base = synth("base", { NATS_VERSION: "2.10.24", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
+  base = synth("base", { NATS_VERSION: "2.15.1", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -46,7 +46,7 @@ describe("summary of the default stack", () => {
   test("lists every node with its pinned nats-server version, one seed and the others routing to it", () => {
     const nodes = describeNodes(plan(base));
     expect(nodes.map((node) => node.name)).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(nodes.every((node) => node.natsVersion === "2.10.24")).toBe(true);
+    expect(nodes.every((node) => node.natsVersion === "2.15.1")).toBe(true);
     const seeds = nodes.filter((node) => node.isSeed);
     expect(seeds.map((node) => node.name)).toEqual(["nats-1"]);
     for (const node of nodes.filter((n) => !n.isSeed)) {
@@ -94,14 +94,14 @@ describe("summary of the tutorial stack", () => {
 
 describe("diff between two syntheses", () => {
   test("a new nats-server version replaces every droplet and calls out the seed", () => {
-    const diff = diffPlans(plan(base), plan(synth("version", { NATS_VERSION: "2.10.25", NATS_NODE_COUNT: "3" })));
+    const diff = diffPlans(plan(base), plan(synth("version", { NATS_VERSION: "2.15.2", NATS_NODE_COUNT: "3" })));
     expect(diff.replacedDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
     expect(diff.seedReplaced).toEqual({ name: "nats-1", followers: ["nats-2", "nats-3"] });
     expect(changed(diff, "digitalocean_droplet", "add")).toEqual([]);
     expect(changed(diff, "digitalocean_loadbalancer", "replace")).toEqual([]);
     const markdown = renderDiff(diff, "old/cdk.tf.json");
     expect(markdown).toContain("Every node routes to it: all nodes are replaced");
-    expect(markdown).toContain("nats-server 2.10.24 → 2.10.25");
+    expect(markdown).toContain("nats-server 2.15.1 → 2.15.2");
     // What a reviewer reads; the assertions above pin what must hold if this is re-recorded.
     expect(markdown).toMatchSnapshot();
   });
@@ -140,7 +140,7 @@ describe("npm run plan:summary", () => {
     });
 
   test("writes the diff, then the summary, to --out", () => {
-    const older = synth("older", { NATS_VERSION: "2.10.20" });
+    const older = synth("older", { NATS_VERSION: "2.14.5" });
     const out = join(work, "summary.md");
     const run = cli(["--stack", "nats", "--diff", stackFile(older, "nats"), "--out", out]);
     expect(run.stderr).toBe("");

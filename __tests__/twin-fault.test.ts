@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { routeCount } from "../twin/monitor";
+import { peerCount } from "../twin/monitor";
 import { Inbox, awaitInterest, childPids, collect, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
 import { Twin, TwinNode, bootTwin } from "../twin/twin";
@@ -26,7 +26,7 @@ function monitorUrl(node: TwinNode): string {
 
 async function meshComplete(): Promise<void> {
   const expected = twin.nodes.length - 1;
-  await poll(async () => (await Promise.all(twin.nodes.map((node) => routeCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
+  await poll(async () => (await Promise.all(twin.nodes.map((node) => peerCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
 }
 
 /** Milliseconds until HAProxy reports `name` in `state`. */
@@ -111,7 +111,7 @@ describe("a killed non-seed node", () => {
 describe("a restarted seed", () => {
   test("is rejoined by the other nodes", async () => {
     await twin.kill(0, "SIGKILL");
-    await poll(async () => (await routeCount(monitorUrl(twin.nodes[1]))) === twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
+    await poll(async () => (await peerCount(monitorUrl(twin.nodes[1]))) === twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
     await twin.restart(0);
     remember();
     const restartedAt = Date.now();

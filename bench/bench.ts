@@ -19,11 +19,14 @@ import { parseArgs } from "node:util";
 // Types from nats-core: transport-node re-exports them from a path CommonJS resolution cannot follow.
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
+import { Varz, fetchJson } from "../twin/monitor";
+import { minorOf } from "../twin/nats-binary";
+import { readPlan } from "../twin/plan";
 import { poll } from "../twin/process";
 import { bootTwin, Twin } from "../twin/twin";
 import { deployFacts } from "../plan/graph";
 import { failoverBudget } from "../plan/load-balancer";
-import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
+import { PROJECT_ROOT, SynthOptions, freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { credentialOptions } from "../verify/connection";
 
@@ -166,12 +169,25 @@ async function twinFigures(runs: number): Promise<Figure[]> {
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
-    return [...(await throughputFigures(twin, runs)), ...(await latencyFigures(twin, runs)), await failoverFigure(twin, runs)];
+    return [await versionFigure(twin), ...(await throughputFigures(twin, runs)), ...(await latencyFigures(twin, runs)), await failoverFigure(twin, runs)];
   } finally {
     process.off("SIGINT", stopOnSignal);
     process.off("SIGTERM", stopOnSignal);
     await twin.stop();
   }
+}
+
+/** The nats-server every twin node reports on /varz, against the line the plan installs. */
+async function versionFigure(twin: Twin): Promise<Figure> {
+  const planned = readPlan(freshStackFile("nats")).droplets[0].natsVersion;
+  const versions = await Promise.all(twin.nodes.map(async (node) => (await fetchJson<Varz>(`http://${node.address}:${node.monitorPort}/varz`)).version));
+  const distinct = [...new Set(versions)];
+  return {
+    name: "twin nats-server (/varz version of every node)",
+    result: `${distinct.join(", ")} (the plan installs ${planned})`,
+    goal: `${minorOf(planned)}.x`,
+    pass: versions.every((version) => minorOf(version) === minorOf(planned)),
+  };
 }
 
 function lbUrl(twin: Twin): string {

@@ -5,9 +5,9 @@ import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
 
-/** How a node gets its nats-server binary. */
-export type NatsInstallMethod = "release" | "apt";
-export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release", "apt"];
+/** How a node gets its nats-server binary: the pinned nats-io release (the only method). */
+export type NatsInstallMethod = "release";
+export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release"];
 
 /**
  * Which node addresses nats-server tells clients about (INFO connect_urls):
@@ -43,9 +43,7 @@ export interface CloudInitProps {
   readonly seedAddress?: string;
   /** @default "none" */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" */
-  readonly installMethod?: NatsInstallMethod;
-  /** nats-server release installed by the `release` method, e.g. "2.10.24". */
+  /** nats-server release installed by the `release` method, e.g. "2.15.1". */
   readonly natsVersion: string;
   /**
    * The clients' authorization block for nats-server.conf (NATS config syntax); may hold
@@ -97,7 +95,6 @@ export function renderCloudInit(props: CloudInitProps): string {
     serverName: props.serverName,
     clusterName: props.clusterName,
     flags: natsServerFlags(props).join(" "),
-    installMethod: props.installMethod ?? "release",
     natsVersion: props.natsVersion,
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),

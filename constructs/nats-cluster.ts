@@ -53,6 +53,15 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly readinessTimeoutSeconds?: number;
 }
 
+/** The names a cluster gives its DigitalOcean resources: two clusters in one account must not share any. */
+export interface ClusterNames {
+  readonly tag: string;
+  readonly droplets: readonly string[];
+  readonly loadBalancer: string;
+  /** @default - no firewall */
+  readonly firewall?: string;
+}
+
 /**
  * A load-balanced NATS cluster on DigitalOcean: droplets booting nats-server with cluster
  * routes to the seed, a load balancer that finds them by tag, and (by default) a firewall,
@@ -66,6 +75,7 @@ export class NatsCluster extends Construct {
   public readonly auth?: NatsAuth;
   public readonly outputs: NatsOutputs;
   public readonly readinessGate?: ReadinessGate;
+  public readonly names: ClusterNames;
 
   constructor(scope: Construct, id: string, props: NatsClusterProps = {}) {
     super(scope, id);
@@ -106,17 +116,20 @@ export class NatsCluster extends Construct {
       routeCredentials: this.auth?.routeCredentials,
     });
     this.droplets = this.nodes.droplets;
+    const loadBalancerName = props.loadBalancerName ?? `${tag}-lb`;
+    const firewallName = (props.firewall ?? true) ? `${tag}-fw` : undefined;
+    this.names = { tag, droplets: [...this.nodes.byName.keys()], loadBalancer: loadBalancerName, firewall: firewallName };
     this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {
       ...lbProps,
-      name: props.loadBalancerName ?? `${tag}-lb`,
+      name: loadBalancerName,
       // The tag resource, not its name: the load balancer waits for the tag, never for droplets.
       dropletTag: this.nodes.tag.name,
       vpcUuid: props.vpcUuid,
     }).loadBalancer;
 
-    if (props.firewall ?? true) {
+    if (firewallName !== undefined) {
       this.firewall = new NatsFirewall(this, "firewall", {
-        name: `${tag}-fw`,
+        name: firewallName,
         dropletTag: this.nodes.tag.name,
         loadBalancerId: this.loadBalancer.id,
         clientPort,

@@ -2,13 +2,16 @@ import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
-import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
+import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
 
-/** nats-server release installed on droplets by default (it has every flag the unit uses). */
-export const DEFAULT_NATS_VERSION = "2.10.24";
+/**
+ * nats-server release installed on droplets by default: the newest release of a line nats-io
+ * supports that the twin can also run (Debian sid packages it).
+ */
+export const DEFAULT_NATS_VERSION = "2.15.1";
 
 export interface NatsNodesProps {
   /**
@@ -71,9 +74,16 @@ export interface NatsNodesProps {
   readonly monitoring?: boolean;
   /** @default "none" - clients are told no node addresses and always come through the load balancer */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" - the pinned GitHub release, checked against its SHA256SUMS */
+  /**
+   * The only method is `release`: Ubuntu 24.04's own package ("apt") is nats-server 2.10.7,
+   * older than the supported range, and is rejected.
+   * @default "release" - the pinned nats-io release, checked against its SHA256SUMS
+   */
   readonly installMethod?: NatsInstallMethod;
-  /** @default DEFAULT_NATS_VERSION */
+  /**
+   * nats-server release to install, from 2.11.0 up to (not including) 3.0.0.
+   * @default DEFAULT_NATS_VERSION
+   */
   readonly natsVersion?: string;
   /**
    * The clients' authorization block for nats-server.conf; Terraform references only.
@@ -125,7 +135,6 @@ export class NatsNodes extends Construct {
         clusterPort: this.clusterPort,
         seedAddress: seed?.ipv4AddressPrivate,
         advertise: props.advertise,
-        installMethod: props.installMethod,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
@@ -160,12 +169,12 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("image", props.image, "image"));
   errors.add(pattern("tag", props.tag, "tag"));
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
-  errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
+  errors.add(natsVersion("natsVersion", props.natsVersion));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
-  errors.add(oneOf("installMethod", props.installMethod, INSTALL_METHODS));
-  (props.sshKeys ?? []).forEach((key, i) =>
-    errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
-  );
+  errors.add(installMethod(props.installMethod));
+  errors.add(imageProblem("image", props.image));
+  (props.sshKeys ?? []).forEach((key, i) => errors.add(sshKeyProblem(`sshKeys[${i}]`, key)));
+  duplicates("sshKeys", props.sshKeys).forEach((problem) => errors.add(problem));
   errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
   errors.add(port("clientPort", props.clientPort));
   errors.add(port("monitorPort", props.monitorPort));
@@ -179,4 +188,40 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
     errors.add(problem);
   }
   return errors;
+}
+
+function installMethod(value: string | undefined): string | undefined {
+  if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
+  const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
+  return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
+}
+
+/**
+ * Image slugs of the distributions the install script supports: it runs apt-get and dpkg.
+ * A numeric id (a snapshot or custom image) cannot be judged here; it must be Debian-based.
+ */
+const APT_IMAGE = /^(?:ubuntu|debian)-/;
+
+/** The problem with an image the install script cannot handle, if any. */
+function imageProblem(name: string, image: string | undefined): string | undefined {
+  if (!isKnown(image) || /^\d+$/.test(image as string) || APT_IMAGE.test(image as string)) return undefined;
+  if (pattern(name, image, "image") !== undefined) return undefined; // reported as malformed
+  return (
+    `${name} ${JSON.stringify(image)} is not an ubuntu or debian image: the install script uses apt and dpkg; ` +
+    "expected e.g. ubuntu-24-04-x64 or debian-12-x64, or the numeric id of a debian-based snapshot"
+  );
+}
+
+/** The problem with one SSH key as DigitalOcean wants it (a key id or an MD5 fingerprint), if any. */
+function sshKeyProblem(name: string, key: string | undefined): string | undefined {
+  if (!isKnown(key)) return undefined;
+  const text = key as string;
+  if (/^SHA256:/i.test(text)) {
+    return (
+      `${name} ${JSON.stringify(text)} is a SHA256 fingerprint, but DigitalOcean wants the MD5 fingerprint or the key id: ` +
+      "print it with `ssh-keygen -E md5 -lf key.pub` (without the MD5: prefix)"
+    );
+  }
+  if (/^MD5:/i.test(text)) return `${name} ${JSON.stringify(text)} starts with MD5: as ssh-keygen prints it: remove the prefix`;
+  return matches(name, text, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f");
 }

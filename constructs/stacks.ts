@@ -1,9 +1,12 @@
 import { NatsStackProps } from "./nats-stack";
 
-/** `nats`: what a careful operator deploys. */
+/**
+ * `nats`: what a careful operator deploys. Its names come from the stack id (droplets
+ * nats-1…3, tag nats-cluster), so a stack built from these props under another id gets
+ * its own names.
+ */
 export const DEFAULT_STACK: NatsStackProps = {
   nodeCount: 3,
-  namePrefix: "nats",
   region: "nyc3",
   clusterPort: 6222,
 };

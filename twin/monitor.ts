@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from "node:net";
+import { remoteIds } from "../verify/checks/mesh";
 import { httpGet } from "../verify/http";
 
 /** GETs `url` and returns its JSON object; fails on a non-2xx status, a non-JSON body or after `timeoutMs`. */
@@ -13,12 +14,13 @@ export async function fetchJson<T = Record<string, unknown>>(url: string, timeou
 export interface Varz {
   readonly server_id: string;
   readonly server_name: string;
+  readonly version: string;
   readonly connect_urls?: string[];
 }
 
-/** Number of routes a node reports on /routez. */
-export async function routeCount(monitorUrl: string): Promise<number> {
-  return (await fetchJson<{ num_routes: number }>(`${monitorUrl}/routez`)).num_routes;
+/** Number of distinct servers a node has routes to, from /routez (never `num_routes`: routes are pooled from 2.10). */
+export async function peerCount(monitorUrl: string): Promise<number> {
+  return remoteIds((await fetchJson<{ routes?: unknown }>(`${monitorUrl}/routez`)).routes).size;
 }
 
 /** True when `/healthz` answers 200 (with a monitor port) or the client port accepts (without). */

@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { clientCredentials, readNodeConfig, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
-import { isHealthy, routeCount } from "./monitor";
+import { isHealthy, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
+import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
+import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, readPlan } from "./plan";
-import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
+import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
 export interface TwinOptions {
@@ -23,6 +25,12 @@ export interface TwinOptions {
   secrets?: Record<string, string>;
   /** Receives progress lines. @default - silent */
   log?: (line: string) => void;
+  /**
+   * Runs a nats-server of another major.minor than the plan installs (NATS_TWIN_SERVER's, or
+   * PATH's when none can be fetched) instead of refusing to boot.
+   * @default false - the twin proves the plan only on the version the droplets install
+   */
+  allowVersionMismatch?: boolean;
 }
 
 /** One running droplet of the twin. */
@@ -32,6 +40,8 @@ export interface TwinNode {
   address: string;
   /** nats-server's PID; undefined while killed. */
   pid: number | undefined;
+  /** The nats-server binary the node runs and the version it reports. */
+  server: NatsServerBinary;
   clientPort: number;
   monitorPort?: number;
 }
@@ -80,8 +90,9 @@ interface Tools {
 
 /**
  * Boots the synthesized plan on loopback: validates every droplet's cloud-config, runs each
- * droplet's systemd command line with Debian's nats-server, waits for a complete route
- * mesh, then runs HAProxy as the load balancer and waits until it reports every server UP.
+ * droplet's systemd command line with a nats-server of the major.minor the droplet installs
+ * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy as the load
+ * balancer and waits until it reports every server UP.
  * On any failure it stops what it started before rethrowing.
  */
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
@@ -99,10 +110,9 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   }
 }
 
-/** Finds HAProxy and cloud-init, and checks that the units' nats-server is on the service PATH. */
+/** Finds HAProxy and cloud-init (nats-server comes from ensureNatsServer). */
 function requireTools(): Tools {
   const hint = (pkg: string, brew: string): string => `apt-get install ${pkg} (Debian/Ubuntu) or ${brew} (macOS)`;
-  findExecutable("nats-server", hint("nats-server", "brew install nats-server"));
   return {
     haproxy: findExecutable("haproxy", hint("haproxy", "brew install haproxy")),
     cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
@@ -170,7 +180,7 @@ class LocalTwin implements Twin {
   public async boot(): Promise<void> {
     const started = Date.now();
     this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}`);
-    await this.prepareNodes();
+    await this.prepareNodes(await this.natsServers());
     this.resolveLoadBalancerPorts();
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
     for (const rule of this.plan.loadBalancer.forwardingRules) await assertPortFree(this.lbAddress, rule.entryPort, `load balancer ${this.plan.loadBalancer.name}`);
@@ -181,7 +191,20 @@ class LocalTwin implements Twin {
     this.log(`twin up in ${Date.now() - started} ms`);
   }
 
-  private async prepareNodes(): Promise<void> {
+  /** A nats-server per version the plan's droplets install. */
+  private async natsServers(): Promise<Map<string, NatsServerBinary>> {
+    const servers = new Map<string, NatsServerBinary>();
+    for (const version of new Set(this.plan.droplets.map((droplet) => droplet.natsVersion))) {
+      const server = await ensureNatsServer(version, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
+      const users = this.plan.droplets.filter((droplet) => droplet.natsVersion === version).map((droplet) => droplet.name);
+      const mismatch = minorOf(server.version) === minorOf(version) ? "" : " (mismatch allowed: this twin proves nothing about the droplets' version)";
+      this.log(`${users.join(", ")}: the plan installs nats-server ${version}; running ${server.version} (${server.path})${mismatch}`);
+      servers.set(version, server);
+    }
+    return servers;
+  }
+
+  private async prepareNodes(servers: Map<string, NatsServerBinary>): Promise<void> {
     const secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
     const addresses = new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]]));
     await Promise.all(
@@ -190,7 +213,7 @@ class LocalTwin implements Twin {
         const dir = join(this.workDir, droplet.name);
         mkdirSync(dir, { mode: 0o700 });
         await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
-        this.runtimes[i] = this.materialise(droplet, userData, dir, this.nodeAddresses[i]);
+        this.runtimes[i] = this.materialise(droplet, userData, dir, this.nodeAddresses[i], servers.get(droplet.natsVersion) as NatsServerBinary);
         this.nodes[i] = this.runtimes[i].node;
         this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}`);
       }),
@@ -200,7 +223,7 @@ class LocalTwin implements Twin {
   }
 
   /** Writes the node's working-directory files and derives how to run and reach it. */
-  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string): NodeRuntime {
+  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, server: NatsServerBinary): NodeRuntime {
     const config = readNodeConfig(userData, droplet.name);
     for (const file of config.workingFiles) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
@@ -210,17 +233,22 @@ class LocalTwin implements Twin {
       writeFileSync(join(dir, config.environmentFile), `PRIVATE_IP=${address}\nPUBLIC_IP=${address}\n`);
     }
     const words = serverWords(config.argv);
+    const command = words.find((word) => /(^|\/)nats-server$/.test(word));
+    if (command !== "nats-server") {
+      throw new Error(`the unit of ${droplet.name} runs ${command ?? "no nats-server"}: the twin supplies nats-server through PATH, so the unit must name it without a directory`);
+    }
     return {
       node: {
         name: droplet.name,
         address,
         pid: undefined,
+        server,
         clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
         monitorPort: portOf(flagValue(words, "-m", "--http_port")),
       },
       dir,
       argv: config.argv,
-      env: { PATH: SERVICE_PATH, PRIVATE_IP: address, PUBLIC_IP: address },
+      env: { PATH: pathWith(dir, "nats-server", server.path), PRIVATE_IP: address, PUBLIC_IP: address },
       clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
       config: flagValue(words, "-c", "--config"),
     };
@@ -258,12 +286,12 @@ class LocalTwin implements Twin {
     const expected = this.nodes.length - 1;
     const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
     await poll(
-      async () => (await Promise.all(monitored.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)))).every((count) => count === expected),
+      async () => (await Promise.all(monitored.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)))).every((count) => count === expected),
       BOOT_TIMEOUT_MS,
       50,
-      `every node to report ${expected} routes`,
+      `every node to report routes to ${plural(expected, "other server")}`,
     );
-    this.log(`mesh complete: ${expected} routes per node${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
+    this.log(`mesh complete: every node routes to ${plural(expected, "other server")}${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
   }
 
   private async startLoadBalancer(): Promise<void> {
