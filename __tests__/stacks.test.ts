@@ -80,10 +80,10 @@ describe("nats stack (the careful default)", () => {
     expect(lbBlock(stack)).toMatchSnapshot();
   });
 
-  test("forwards only the client port and checks /healthz", () => {
+  test("forwards only the client port and checks /healthz without the jetstream meta leader", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(Loadbalancer, {
       forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
-      healthcheck: DEFAULT_HEALTH_CHECK_JSON,
+      healthcheck: { ...DEFAULT_HEALTH_CHECK_JSON, path: "/healthz?js-enabled-only=true" },
       sticky_sessions: { type: "none" },
     });
   });

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
+import { JETSTREAM_HEALTH_PATH } from "./jetstream";
 import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
@@ -19,7 +20,8 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly publishMonitor?: boolean;
   /**
    * The load balancer's health check; `port` defaults to the monitor port.
-   * @default - http GET /healthz on the monitor port every 10 s, timeout 5 s, healthy 3, unhealthy 3
+   * @default - http GET /healthz on the monitor port every 10 s, timeout 5 s, healthy 3, unhealthy 3;
+   * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
   /** @default 1 */
@@ -77,8 +79,9 @@ export class NatsCluster extends Construct {
     const tag = props.tag ?? props.namePrefix ?? "nats";
     const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
     if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
+    const jetstreamPath = (props.jetstream ?? true) && (props.healthCheck?.protocol ?? "http") !== "tcp" ? JETSTREAM_HEALTH_PATH : undefined;
     const healthCheck: HealthCheckProps = monitoring
-      ? { port: monitorPort, ...props.healthCheck }
+      ? { port: monitorPort, path: jetstreamPath, ...props.healthCheck }
       : { protocol: "tcp", port: clientPort, ...props.healthCheck };
     const lbProps = { region, dropletTag: tag, forwardingRules, healthCheck, sizeUnit: props.loadBalancerSizeUnit, name: props.loadBalancerName };
 

@@ -40,6 +40,8 @@ export const TUTORIAL_STACK: NatsStackProps = {
   },
   firewall: false,
   auth: false,
+  // The tutorial predates JetStream.
+  jetstream: false,
   acknowledge: {
     "NATS-002": "faithful to the tutorial: it creates no firewall, so every droplet port is reachable",
     "NATS-003": "faithful to the tutorial: its load balancer forwards http 8222 to show /varz and /routez",
