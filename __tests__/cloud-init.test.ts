@@ -109,7 +109,8 @@ describe("rendered cloud-init", () => {
     const conf = (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!.content;
     expect(execStart(doc)).not.toMatch(/--cluster |--routes|random_password/);
     expect(execStart(doc)).toContain("--cluster_name nats --cluster_advertise $PRIVATE_IP:6222");
-    expect(conf).toContain("cluster {\n  host: $PRIVATE_IP\n  port: 6222\n  authorization {\n    user: \"route\"\n    password: \"${random_password.r.result}\"\n  }");
+    expect(conf).toContain("cluster {\n  host: $PRIVATE_IP\n  port: 6222\n");
+    expect(conf).toContain("  connect_retries: 60\n  authorization {\n    user: \"route\"\n    password: \"${random_password.r.result}\"\n  }");
     expect(conf).toContain(`routes: ["nats://route:\${random_password.r.result}@${SEED_REF}:6222"]`);
     const seedConf = renderCloudInit({ ...BASE, routeCredentials });
     expect(seedConf).toContain("host: $PRIVATE_IP");
@@ -137,11 +138,11 @@ describe.each([
 ])("%s user_data", (name, props) => {
   const droplets = resourcesOf(synthJson(testStack(props, name)), "digitalocean_droplet");
 
-  test("has no ${ except Terraform references to droplet attributes and generated secrets", () => {
+  test("has no ${ except Terraform references to private addresses of droplets, the seed load balancer's address and generated secrets", () => {
     for (const d of droplets) {
       const interpolations = String(d.user_data).match(/\$\{[^}]*\}/g) ?? [];
       for (const expr of interpolations) {
-        expect(expr).toMatch(/^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|random_password\.[\w-]+\.result)\}$/);
+        expect(expr).toMatch(/^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip|random_password\.[\w-]+\.result)\}$/);
       }
     }
   });

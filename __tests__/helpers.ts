@@ -32,13 +32,20 @@ export function onlyResource(json: TerraformJson, type: string): Record<string, 
   return found[0];
 }
 
-/** The load balancer's default health check, as synthesized: GET /healthz on 8222, 10 s, 5 s, 3 up, 3 down. */
+/** The load balancer's default health check, as synthesized: GET /healthz on 8222, 3 s, 3 s, 5 up, 2 down. */
 export const DEFAULT_HEALTH_CHECK_JSON = {
   protocol: "http",
   port: 8222,
   path: "/healthz",
-  check_interval_seconds: 10,
-  response_timeout_seconds: 5,
-  healthy_threshold: 3,
-  unhealthy_threshold: 3,
+  check_interval_seconds: 3,
+  response_timeout_seconds: 3,
+  healthy_threshold: 5,
+  unhealthy_threshold: 2,
 };
+
+/** The public load balancer clients use; fails unless there is exactly one. */
+export function clientLoadBalancer(json: TerraformJson): Record<string, unknown> {
+  const found = resourcesOf(json, "digitalocean_loadbalancer").filter((lb) => lb.network !== "INTERNAL");
+  if (found.length !== 1) throw new Error(`expected exactly one public digitalocean_loadbalancer, found ${found.length}`);
+  return found[0];
+}

@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
-import { onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+import { clientLoadBalancer, resourcesOf, synthJson, testStack } from "./helpers";
 
 describe("NatsCluster", () => {
   test("exposes droplets, load balancer, firewall, outputs and the gate", () => {
@@ -15,7 +15,7 @@ describe("NatsCluster", () => {
 
   test("monitoring off: tcp health check on the client port and no -m flag", () => {
     const json = synthJson(testStack({ monitoring: false }));
-    expect(onlyResource(json, "digitalocean_loadbalancer").healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
+    expect(clientLoadBalancer(json).healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
     for (const d of resourcesOf(json, "digitalocean_droplet")) {
       const execStart = /^\s*ExecStart=.*$/m.exec(String(d.user_data))![0];
       expect(execStart).toContain("-p 4222 --cluster_name");
@@ -24,7 +24,7 @@ describe("NatsCluster", () => {
 
   test("publishing the monitor port adds an http rule and a monitoring URL", () => {
     const json = synthJson(testStack({ publishMonitor: true }));
-    expect(onlyResource(json, "digitalocean_loadbalancer").forwarding_rule).toContainEqual(
+    expect(clientLoadBalancer(json).forwarding_rule).toContainEqual(
       expect.objectContaining({ entry_protocol: "http", entry_port: 8222 }),
     );
     expect(json.output).toHaveProperty("monitoring_url");
@@ -48,5 +48,33 @@ describe("NatsCluster", () => {
     const stack = testStack({ readinessGate: false });
     const region = new TerraformVariable(stack, "region", { type: "string" });
     expect(() => new NatsCluster(stack, "other", { namePrefix: "other", region: region.stringValue, readinessGate: false })).not.toThrow();
+  });
+
+  test("an internal seed load balancer on the cluster port targets node 1 alone, by its seed tag", () => {
+    const json = synthJson(testStack({ vpcUuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc" }));
+    const seed = resourcesOf(json, "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
+    expect(seed).toEqual([
+      expect.objectContaining({
+        name: "nats-seed",
+        region: "nyc3",
+        vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc",
+        droplet_tag: expect.stringMatching(/^\$\{digitalocean_tag\.cluster_seed-tag_\w+\.name\}$/),
+        forwarding_rule: [{ entry_protocol: "tcp", entry_port: 6222, target_protocol: "tcp", target_port: 6222, tls_passthrough: false }],
+        healthcheck: { protocol: "http", port: 8222, path: "/healthz?js-enabled-only=true", check_interval_seconds: 3, response_timeout_seconds: 3, healthy_threshold: 2, unhealthy_threshold: 2 },
+      }),
+    ]);
+  });
+
+  test("without jetstream the seed load balancer checks the plain /healthz", () => {
+    const seed = resourcesOf(synthJson(testStack({ jetstream: false })), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
+    expect(seed.map((lb) => (lb.healthcheck as { path: string }).path)).toEqual(["/healthz"]);
+  });
+
+  test("no seed load balancer for one node, with seedLoadBalancer false, and a tcp check on the client port without monitoring", () => {
+    const internal = (props: object): Record<string, unknown>[] =>
+      resourcesOf(synthJson(testStack(props)), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
+    expect(internal({ nodeCount: 1, acknowledge: { "NATS-004": "test" } })).toEqual([]);
+    expect(internal({ seedLoadBalancer: false })).toEqual([]);
+    expect(internal({ monitoring: false })[0].healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
   });
 });

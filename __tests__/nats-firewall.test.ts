@@ -8,7 +8,11 @@ interface Rule {
   source_tags?: string[];
   destination_addresses?: string[];
   destination_tags?: string[];
+  destination_load_balancer_uids?: string[];
 }
+
+const LB = /^\$\{digitalocean_loadbalancer\.cluster_load-balancer_lb_\w+\.id\}$/;
+const SEED_LB = /^\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.id\}$/;
 
 function firewall(props = {}): { inbound_rule: Rule[]; outbound_rule: Rule[]; tags: string[] } {
   return onlyResource(synthJson(testStack(props)), "digitalocean_firewall") as never;
@@ -17,20 +21,27 @@ function firewall(props = {}): { inbound_rule: Rule[]; outbound_rule: Rule[]; ta
 const WORLD = ["0.0.0.0/0", "::/0"];
 
 describe("NatsFirewall", () => {
-  test("default: client and monitor ports only from the load balancer, cluster port only from the cluster's tag, no SSH", () => {
+  test("default: client port only from the load balancer, monitor port from both load balancers, cluster port from the cluster's tag and the seed load balancer, no SSH", () => {
     const fw = firewall();
     expect(fw.inbound_rule).toEqual([
-      { protocol: "tcp", port_range: "4222", source_load_balancer_uids: [expect.stringMatching(/^\$\{digitalocean_loadbalancer\..*\.id\}$/)] },
-      { protocol: "tcp", port_range: "8222", source_load_balancer_uids: [expect.stringMatching(/^\$\{digitalocean_loadbalancer\./)] },
-      { protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)] },
+      { protocol: "tcp", port_range: "4222", source_load_balancer_uids: [expect.stringMatching(LB)] },
+      { protocol: "tcp", port_range: "8222", source_load_balancer_uids: [expect.stringMatching(LB), expect.stringMatching(SEED_LB)] },
+      { protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)], source_load_balancer_uids: [expect.stringMatching(SEED_LB)] },
     ]);
     for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
     expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
   });
 
-  test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster only", () => {
-    const out = firewall().outbound_rule.map((r) => `${r.protocol}/${r.port_range}`);
-    expect(out).toEqual(["udp/53", "tcp/53", "udp/123", "tcp/80", "tcp/443", "tcp/6222"]);
+  test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster and its seed load balancer only", () => {
+    const rules = firewall().outbound_rule;
+    expect(rules.map((r) => `${r.protocol}/${r.port_range}`)).toEqual(["udp/53", "tcp/53", "udp/123", "tcp/80", "tcp/443", "tcp/6222"]);
+    expect(rules[5]).toMatchObject({ destination_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)], destination_load_balancer_uids: [expect.stringMatching(SEED_LB)] });
+  });
+
+  test("without the seed load balancer the cluster port is open between the cluster's droplets only", () => {
+    const fw = firewall({ seedLoadBalancer: false });
+    expect(fw.inbound_rule[2]).toEqual({ protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)] });
+    expect(fw.outbound_rule[5]).not.toHaveProperty("destination_load_balancer_uids");
   });
 
   test("admin and client CIDRs open SSH, monitor and client ports to those addresses only", () => {

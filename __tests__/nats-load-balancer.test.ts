@@ -1,7 +1,7 @@
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing, TerraformStack } from "cdktf";
 import { NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
-import { DEFAULT_HEALTH_CHECK_JSON, onlyResource, synthJson, testStack } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, synthJson, testStack } from "./helpers";
 
 const PROPS: NatsLoadBalancerProps = {
   region: "fra1",
@@ -17,13 +17,13 @@ function lb(props: Partial<NatsLoadBalancerProps>): NatsLoadBalancer {
 describe("NatsLoadBalancer", () => {
   test("targets droplets by tag and never waits for them", () => {
     const json = synthJson(testStack());
-    const body = onlyResource(json, "digitalocean_loadbalancer");
+    const body = clientLoadBalancer(json);
     expect(body).not.toHaveProperty("depends_on");
     expect(body).not.toHaveProperty("droplet_ids");
     expect(JSON.stringify(body)).not.toContain("digitalocean_droplet.");
   });
 
-  test("defaults: /healthz every 10 s, timeout 5 s, 3 up, 3 down; target = entry", () => {
+  test("defaults: /healthz every 3 s, timeout 3 s, 5 up, 2 down; target = entry", () => {
     expect(Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", PROPS))).toHaveResourceWithProperties(
       Loadbalancer,
       {

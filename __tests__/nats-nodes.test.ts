@@ -1,4 +1,4 @@
-import { onlyResource, synthJson, testStack } from "./helpers";
+import { synthJson, testStack } from "./helpers";
 
 /** Every `${type.name.` reference in a resource body. */
 function references(body: unknown): string[] {
@@ -14,12 +14,26 @@ describe("NatsNodes", () => {
     expect(Object.values(droplets).map((d) => d.name)).toEqual(["nats-1", "nats-2", "nats-3", "nats-4", "nats-5"]);
   });
 
-  test("only the seed is referenced by other droplets, so replacing any other node touches no other droplet", () => {
-    const [seedId, ...rest] = Object.keys(droplets);
-    for (const id of rest) {
-      expect(references(droplets[id])).toEqual([`digitalocean_droplet.${seedId}`]);
+  test("no droplet references another: nodes 2…n route to the seed load balancer, so any node is replaced alone", () => {
+    for (const body of Object.values(droplets)) expect(references(body)).toEqual([]);
+    const [seed, ...rest] = Object.values(droplets);
+    expect(String(seed.user_data)).not.toContain("routes:");
+    for (const body of rest) {
+      expect(String(body.user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip\}:6222"\]/);
     }
-    expect(references(droplets[seedId])).toEqual([]);
+  });
+
+  test("without the seed load balancer nodes 2…n route to node 1's private address", () => {
+    const direct = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false })).resource.digitalocean_droplet;
+    const [seedId, ...rest] = Object.keys(direct);
+    for (const id of rest) expect(references(direct[id])).toEqual([`digitalocean_droplet.${seedId}`]);
+  });
+
+  test("cdktf deploy leaves user_data, image and ssh keys of an existing droplet to the roll, and shuts droplets down gracefully", () => {
+    for (const d of Object.values(droplets)) {
+      expect(d.lifecycle).toEqual({ ignore_changes: ["user_data", "image", "ssh_keys"] });
+      expect(d.graceful_shutdown).toBe(true);
+    }
   });
 
   test("passes region, size, image, ssh keys, vpc and the metrics agent through", () => {
@@ -36,8 +50,12 @@ describe("NatsNodes", () => {
     }
   });
 
-  test("tags every droplet through one digitalocean_tag resource", () => {
-    expect(onlyResource(json, "digitalocean_tag")).toMatchObject({ name: "nats" });
-    for (const d of Object.values(droplets)) expect(d.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+  test("tags every droplet through the cluster's tag; node 1 alone also carries the seed tag", () => {
+    const tags = json.resource.digitalocean_tag;
+    expect(Object.values(tags).map((t) => t.name).sort()).toEqual(["nats", "nats-seed"]);
+    const tagRef = (name: string): string => `\${digitalocean_tag.${Object.keys(tags).find((id) => tags[id].name === name)}.name}`;
+    const [seed, ...rest] = Object.values(droplets);
+    expect(seed.tags).toEqual([tagRef("nats"), tagRef("nats-seed")]);
+    for (const d of rest) expect(d.tags).toEqual([tagRef("nats")]);
   });
 });

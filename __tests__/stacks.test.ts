@@ -3,14 +3,14 @@ import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing } from "cdktf";
 import { NatsStack } from "../constructs/nats-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
-import { DEFAULT_HEALTH_CHECK_JSON, onlyResource, resourcesOf, synthJson } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, onlyResource, resourcesOf, synthJson } from "./helpers";
 
 /** Droplets and load balancer name the tag through the tag resource, which is named "nats". */
 const TAG_REF = "${digitalocean_tag.cluster_nodes_tag_96D8DAC5.name}";
 
 /** The part of the load balancer a reviewer must see change: rules, health check, targets. */
 function lbBlock(stack: NatsStack): Record<string, unknown> {
-  const lb = onlyResource(synthJson(stack), "digitalocean_loadbalancer");
+  const lb = clientLoadBalancer(synthJson(stack));
   const { forwarding_rule, healthcheck, sticky_sessions, droplet_tag, region, name } = lb;
   return { name, region, droplet_tag, forwarding_rule, healthcheck, sticky_sessions };
 }
@@ -44,7 +44,7 @@ describe("nats-tutorial stack", () => {
       },
       sticky_sessions: { type: "none" },
     });
-    const lb = onlyResource(JSON.parse(synth), "digitalocean_loadbalancer");
+    const lb = clientLoadBalancer(JSON.parse(synth));
     expect(lb).not.toHaveProperty("algorithm");
     expect(lb).not.toHaveProperty("depends_on");
   });

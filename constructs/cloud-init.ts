@@ -83,6 +83,9 @@ export interface CloudInitProps {
   readonly jetstream?: NodeJetStream;
 }
 
+/** How many times a node re-dials a route it learned by gossip (explicit routes retry forever). */
+export const GOSSIPED_ROUTE_RETRIES = 60;
+
 /** The nats-server flags for one node, exactly as they appear in the systemd unit. */
 export function natsServerFlags(props: CloudInitProps): string[] {
   const advertise = props.advertise ?? "none";
@@ -184,6 +187,9 @@ function clusterBlock(props: CloudInitProps): string | undefined {
     "cluster {",
     "  host: $PRIVATE_IP",
     `  port: ${props.clusterPort}`,
+    "  # Routes learned by gossip are retried this often (1 s apart) before they are forgotten,",
+    "  # so the mesh between the other nodes rides out a blip while the seed is being replaced.",
+    `  connect_retries: ${GOSSIPED_ROUTE_RETRIES}`,
     "  authorization {",
     `    user: "${credentials.user}"`,
     `    password: "${credentials.password}"`,

@@ -1,6 +1,7 @@
 import { Annotations } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
+import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
@@ -20,7 +21,7 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly publishMonitor?: boolean;
   /**
    * The load balancer's health check; `port` defaults to the monitor port.
-   * @default - http GET /healthz on the monitor port every 10 s, timeout 5 s, healthy 3, unhealthy 3;
+   * @default - http GET /healthz on the monitor port every 3 s, timeout 3 s, healthy 5, unhealthy 2;
    * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
@@ -53,6 +54,14 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly readinessGate?: boolean;
   /** @default 900 */
   readonly readinessTimeoutSeconds?: number;
+  /**
+   * Routes nodes 2…n to node 1 through an internal load balancer on the cluster port whose
+   * only target is node 1 (by a tag only node 1 carries), instead of node 1's own address.
+   * Replacing node 1 then changes no other droplet, so any node can be replaced alone
+   * (`npm run roll`). Costs one more load balancer unit.
+   * @default true with 2 or more nodes
+   */
+  readonly seedLoadBalancer?: boolean;
 }
 
 /**
@@ -64,6 +73,8 @@ export class NatsCluster extends Construct {
   public readonly nodes: NatsNodes;
   public readonly droplets: Droplet[];
   public readonly loadBalancer: Loadbalancer;
+  /** The internal load balancer nodes 2…n route to; see NatsClusterProps.seedLoadBalancer. */
+  public readonly seedLoadBalancer?: Loadbalancer;
   public readonly firewall?: NatsFirewall;
   public readonly auth?: NatsAuth;
   public readonly outputs: NatsOutputs;
@@ -103,8 +114,12 @@ export class NatsCluster extends Construct {
     errors.throwIfAny(this.node.path);
 
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
+    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
+    this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
+      seedAddress: seed?.loadBalancer.ip,
+      seedTag: seed?.tag.name,
       clientAuthorization: this.auth?.clientAuthorization,
       routeCredentials: this.auth?.routeCredentials,
     });
@@ -122,6 +137,7 @@ export class NatsCluster extends Construct {
         name: `${tag}-fw`,
         dropletTag: this.nodes.tag.name,
         loadBalancerId: this.loadBalancer.id,
+        seedLoadBalancerId: this.seedLoadBalancer?.id,
         clientPort,
         monitorPort,
         clusterPort: this.nodes.clusterPort,
@@ -152,6 +168,33 @@ export class NatsCluster extends Construct {
         environment: clientCredentials(this.auth),
       });
     }
+  }
+
+  /**
+   * The seed tag (node 1 only) and the internal load balancer on the cluster port that
+   * targets it. Its health check is node 1's readiness at DigitalOcean's minimum timers, so
+   * the other nodes reach a new node 1 well before the public load balancer (healthy
+   * threshold 5 by default) sends it clients.
+   */
+  private seedLoadBalancerFor(props: NatsClusterProps, tag: string): { tag: Tag; loadBalancer: Loadbalancer } {
+    const clusterPort = props.clusterPort ?? 6222;
+    const seedTag = new Tag(this, "seed-tag", { name: `${tag}-seed` });
+    // With JetStream a plain /healthz waits for a meta leader, which needs the routes this load
+    // balancer carries: at cold start node 1 would never pass, and the cluster never form.
+    const path = (props.jetstream ?? true) ? JETSTREAM_HEALTH_PATH : "/healthz";
+    const check: HealthCheckProps = (props.monitoring ?? true)
+      ? { protocol: "http", port: props.monitorPort ?? 8222, path }
+      : { protocol: "tcp", port: props.clientPort ?? 4222 };
+    const loadBalancer = new NatsLoadBalancer(this, "seed-load-balancer", {
+      name: `${tag}-seed`,
+      region: props.region ?? "nyc3",
+      network: "INTERNAL",
+      vpcUuid: props.vpcUuid,
+      dropletTag: seedTag.name,
+      forwardingRules: [{ entryProtocol: "tcp", entryPort: clusterPort }],
+      healthCheck: { ...check, checkIntervalSeconds: 3, responseTimeoutSeconds: 3, healthyThreshold: 2, unhealthyThreshold: 2 },
+    }).loadBalancer;
+    return { tag: seedTag, loadBalancer };
   }
 }
 

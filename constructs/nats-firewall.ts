@@ -11,6 +11,12 @@ export interface NatsFirewallProps {
   readonly dropletTag: string;
   /** The load balancer that may reach the client and monitor ports. */
   readonly loadBalancerId: string;
+  /**
+   * The internal seed load balancer: it may reach the cluster and monitor ports, and the
+   * nodes may reach it on the cluster port.
+   * @default - none: nodes route to node 1 directly
+   */
+  readonly seedLoadBalancerId?: string;
   readonly clientPort: number;
   readonly monitorPort: number;
   readonly clusterPort: number;
@@ -29,10 +35,11 @@ export interface NatsFirewallProps {
 
 /**
  * A DigitalOcean cloud firewall for the nodes. Inbound: client port from the load balancer
- * (and optional client CIDRs), monitor port from the load balancer (its health check) and
- * admin CIDRs, cluster port from the cluster's own droplets, SSH from admin CIDRs only.
- * Outbound: DNS, NTP, HTTP and HTTPS (packages and the nats-server download) and the
- * cluster port to the cluster's droplets. The firewall is stateful: replies are allowed.
+ * (and optional client CIDRs), monitor port from the load balancers (their health checks) and
+ * admin CIDRs, cluster port from the cluster's own droplets and the seed load balancer, SSH
+ * from admin CIDRs only. Outbound: DNS, NTP, HTTP and HTTPS (packages and the nats-server
+ * download) and the cluster port to the cluster's droplets and the seed load balancer. The
+ * firewall is stateful: replies are allowed.
  */
 export class NatsFirewall extends Construct {
   public readonly firewall: Firewall;
@@ -43,10 +50,12 @@ export class NatsFirewall extends Construct {
     const admin = props.adminCidrs ?? [];
     const clients = props.clientCidrs ?? [];
     const lb = [props.loadBalancerId];
+    const seed = props.seedLoadBalancerId === undefined ? [] : [props.seedLoadBalancerId];
+    const cluster = String(props.clusterPort);
     const inbound: FirewallInboundRule[] = [
       { protocol: "tcp", portRange: String(props.clientPort), sourceLoadBalancerUids: lb, sourceAddresses: orUndefined(clients) },
-      { protocol: "tcp", portRange: String(props.monitorPort), sourceLoadBalancerUids: lb, sourceAddresses: orUndefined(admin) },
-      { protocol: "tcp", portRange: String(props.clusterPort), sourceTags: [props.dropletTag] },
+      { protocol: "tcp", portRange: String(props.monitorPort), sourceLoadBalancerUids: [...lb, ...seed], sourceAddresses: orUndefined(admin) },
+      { protocol: "tcp", portRange: cluster, sourceTags: [props.dropletTag], sourceLoadBalancerUids: orUndefined(seed) },
     ];
     if (admin.length > 0) inbound.push({ protocol: "tcp", portRange: "22", sourceAddresses: admin });
     const outbound: FirewallOutboundRule[] = [
@@ -55,7 +64,7 @@ export class NatsFirewall extends Construct {
       { protocol: "udp", portRange: "123", destinationAddresses: ANYWHERE },
       { protocol: "tcp", portRange: "80", destinationAddresses: ANYWHERE },
       { protocol: "tcp", portRange: "443", destinationAddresses: ANYWHERE },
-      { protocol: "tcp", portRange: String(props.clusterPort), destinationTags: [props.dropletTag] },
+      { protocol: "tcp", portRange: cluster, destinationTags: [props.dropletTag], destinationLoadBalancerUids: orUndefined(seed) },
     ];
     this.firewall = new Firewall(this, "firewall", {
       name: props.name ?? `${props.dropletTag}-fw`,

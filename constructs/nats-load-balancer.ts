@@ -6,6 +6,7 @@ export type LoadBalancerProtocol = "http" | "https" | "http2" | "http3" | "tcp" 
 export type HealthCheckProtocol = "http" | "https" | "tcp";
 
 export const FORWARDING_PROTOCOLS: readonly LoadBalancerProtocol[] = ["http", "https", "http2", "http3", "tcp", "udp"];
+export type LoadBalancerNetwork = "EXTERNAL" | "INTERNAL";
 export const HEALTH_CHECK_PROTOCOLS: readonly HealthCheckProtocol[] = ["http", "https", "tcp"];
 
 /** One forwarding rule: traffic arriving on `entryPort` goes to `targetPort` on every node. */
@@ -29,13 +30,16 @@ export interface HealthCheckProps {
    * @default "/healthz" for http and https - answers 200 only when the server is ready
    */
   readonly path?: string;
-  /** Seconds between checks, 3–300. @default 10 */
+  /** Seconds between checks, 3–300. @default 3 - DigitalOcean's minimum, so a dead node is dropped within 10 s */
   readonly checkIntervalSeconds?: number;
-  /** Seconds to wait for an answer, 3–300. @default 5 */
+  /** Seconds to wait for an answer, 3–300. @default 3 */
   readonly responseTimeoutSeconds?: number;
-  /** Consecutive passes before a node gets traffic again, 2–10. @default 3 */
+  /**
+   * Consecutive passes before a node gets traffic again, 2–10.
+   * @default 5 - a new node gets clients 15 s after it is ready, well after it has joined the mesh
+   */
   readonly healthyThreshold?: number;
-  /** Consecutive failures before a node stops getting traffic, 2–10. @default 3 */
+  /** Consecutive failures before a node stops getting traffic, 2–10. @default 2 */
   readonly unhealthyThreshold?: number;
 }
 
@@ -55,6 +59,11 @@ export interface NatsLoadBalancerProps {
   readonly sizeUnit?: number;
   /** @default - the region's default VPC */
   readonly vpcUuid?: string;
+  /**
+   * `INTERNAL` gives the load balancer only a private address in the VPC.
+   * @default "EXTERNAL" - a public address
+   */
+  readonly network?: LoadBalancerNetwork;
 }
 
 /** A DigitalOcean load balancer in front of the NATS nodes: round robin, no sticky sessions. */
@@ -71,6 +80,7 @@ export class NatsLoadBalancer extends Construct {
       region: props.region,
       sizeUnit: props.sizeUnit ?? 1,
       vpcUuid: props.vpcUuid,
+      network: props.network,
       dropletTag: props.dropletTag,
       forwardingRule: props.forwardingRules.map(
         (rule): LoadbalancerForwardingRule => ({
@@ -85,10 +95,10 @@ export class NatsLoadBalancer extends Construct {
         protocol: checkProtocol,
         port: check.port,
         path: checkProtocol === "tcp" ? undefined : (check.path ?? "/healthz"),
-        checkIntervalSeconds: check.checkIntervalSeconds ?? 10,
-        responseTimeoutSeconds: check.responseTimeoutSeconds ?? 5,
-        healthyThreshold: check.healthyThreshold ?? 3,
-        unhealthyThreshold: check.unhealthyThreshold ?? 3,
+        checkIntervalSeconds: check.checkIntervalSeconds ?? 3,
+        responseTimeoutSeconds: check.responseTimeoutSeconds ?? 3,
+        healthyThreshold: check.healthyThreshold ?? 5,
+        unhealthyThreshold: check.unhealthyThreshold ?? 2,
       },
       stickySessions: { type: "none" },
     });
@@ -99,6 +109,7 @@ export class NatsLoadBalancer extends Construct {
 export function validateLoadBalancerProps(props: NatsLoadBalancerProps, errors = new ValidationErrors()): ValidationErrors {
   errors.check(props.forwardingRules.length === 0, "forwardingRules must contain at least one rule");
   errors.add(integerInRange("sizeUnit", props.sizeUnit, 1, 100));
+  errors.add(oneOf("network", props.network, ["EXTERNAL", "INTERNAL"]));
   const entryPorts = new Set<number>();
   props.forwardingRules.forEach((rule, i) => {
     const where = `forwardingRules[${i}]`;

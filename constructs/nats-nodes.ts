@@ -15,7 +15,8 @@ export const DEFAULT_NATS_VERSION = "2.10.24";
 
 export interface NatsNodesProps {
   /**
-   * How many droplets. Node 1 is the seed: every other node routes to it.
+   * How many droplets. Node 1 is the seed: every other node routes to it (through
+   * `seedAddress` when set).
    * @default 3
    */
   readonly nodeCount?: number;
@@ -124,7 +125,25 @@ export interface NatsNodesProps {
    * @default false - volumes are destroyed with the stack
    */
   readonly protectVolumes?: boolean;
+  /**
+   * Host that nodes 2…n route to, a reference to something that is not a droplet (the
+   * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
+   * @default - node 1's private address: replacing node 1 changes every other node's user_data
+   */
+  readonly seedAddress?: string;
+  /**
+   * A second tag that only node 1 carries (the seed load balancer targets it).
+   * @default - none
+   */
+  readonly seedTag?: string;
 }
+
+/**
+ * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
+ * (`npm run roll`) applies one node at a time: `cdktf deploy` leaves them alone on existing
+ * droplets (a new droplet gets the new value). Terraform attribute names.
+ */
+export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
@@ -165,14 +184,14 @@ export class NatsNodes extends Construct {
     this.droplets = [];
     for (let i = 1; i <= nodeCount; i++) {
       const name = `${namePrefix}-${i}`;
-      const seed = this.droplets[0];
+      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,
         clientPort: this.clientPort,
         monitorPort: (props.monitoring ?? true) ? this.monitorPort : undefined,
         clusterPort: this.clusterPort,
-        seedAddress: seed?.ipv4AddressPrivate,
+        seedAddress: seed,
         advertise: props.advertise,
         installMethod: props.installMethod,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
@@ -189,10 +208,13 @@ export class NatsNodes extends Construct {
           image: props.image ?? "ubuntu-24-04-x64",
           ipv6: props.ipv6 ?? false,
           monitoring: props.monitoringAgent ?? true,
-          tags: [this.tag.name],
+          tags: i === 1 && props.seedTag !== undefined ? [this.tag.name, props.seedTag] : [this.tag.name],
           sshKeys: props.sshKeys,
           vpcUuid: props.vpcUuid,
           userData,
+          // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
+          gracefulShutdown: true,
+          lifecycle: { ignoreChanges: [...ROLLED_ATTRIBUTES] },
           // Attached at creation, so the volume is there at first boot. Never combined with a
           // digitalocean_volume_attachment (the provider would see it as drift).
           volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],

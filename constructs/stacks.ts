@@ -42,6 +42,8 @@ export const TUTORIAL_STACK: NatsStackProps = {
   auth: false,
   // The tutorial predates JetStream.
   jetstream: false,
+  // The tutorial routes node 2 to node 1's address: replacing node 1 replaces node 2 too.
+  seedLoadBalancer: false,
   acknowledge: {
     "NATS-002": "faithful to the tutorial: it creates no firewall, so every droplet port is reachable",
     "NATS-003": "faithful to the tutorial: its load balancer forwards http 8222 to show /varz and /routez",
