@@ -7,8 +7,8 @@ export const VOLUME_FILESYSTEMS: readonly VolumeFilesystem[] = ["ext4", "xfs"];
 /** Where every node mounts its volume. The twin maps this path, and only this one, to a per-node directory. */
 export const VOLUME_MOUNT_POINT = "/mnt/nats-data";
 
-/** JetStream's store, on the volume. */
-export const JETSTREAM_STORE_DIR = `${VOLUME_MOUNT_POINT}/jetstream`;
+/** JetStream's `store_dir`: the volume itself. nats-server keeps its files in `<store_dir>/jetstream`, which the mount script hands to the nats user. */
+export const JETSTREAM_STORE_DIR = VOLUME_MOUNT_POINT;
 
 /**
  * The load balancer's health path with JetStream on. A plain `/healthz` fails while the cluster

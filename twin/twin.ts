@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { clientCredentials, readNodeConfig, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
-import { isHealthy, routeCount } from "./monitor";
+import { Jsz, fetchJson, isHealthy, metaLeader, routeCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
 import type { Credentials } from "../verify/types";
 import { Plan, PlanDroplet, readPlan } from "./plan";
@@ -32,6 +32,8 @@ export interface TwinNode {
   address: string;
   /** nats-server's PID; undefined while killed. */
   pid: number | undefined;
+  /** The directories that play the droplet's volumes, by mount point; they survive a restart. */
+  volumes: ReadonlyMap<string, string>;
   clientPort: number;
   monitorPort?: number;
 }
@@ -172,9 +174,11 @@ class LocalTwin implements Twin {
     this.resolveLoadBalancerPorts();
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
     for (const rule of this.plan.loadBalancer.forwardingRules) await assertPortFree(this.lbAddress, rule.entryPort, `load balancer ${this.plan.loadBalancer.name}`);
-    await this.startNode(0);
-    await Promise.all(this.runtimes.slice(1).map((_runtime, i) => this.startNode(i + 1)));
+    // Every node at once, as droplets boot: with JetStream no node is ready for a full /healthz
+    // until a quorum of them has elected a meta leader.
+    await Promise.all(this.runtimes.map((_runtime, i) => this.startNode(i)));
     await this.waitForMesh();
+    await this.waitForJetStream();
     await this.startLoadBalancer();
     this.log(`twin up in ${Date.now() - started} ms`);
   }
@@ -200,7 +204,8 @@ class LocalTwin implements Twin {
   /** Writes the node's working-directory files and derives how to run and reach it. */
   private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string): NodeRuntime {
     const config = readNodeConfig(userData, droplet.name);
-    for (const file of config.workingFiles) {
+    const volumes = this.volumeDirectories(droplet, config.mountPoints);
+    for (const file of substituteMountPoints(config.workingFiles, volumes)) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
       writeFileSync(join(dir, file.path), file.content, { mode: file.permissions === undefined ? 0o644 : parseInt(file.permissions, 8) });
     }
@@ -213,6 +218,7 @@ class LocalTwin implements Twin {
         name: droplet.name,
         address,
         pid: undefined,
+        volumes,
         clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
         monitorPort: portOf(flagValue(words, "-m", "--http_port")),
       },
@@ -222,6 +228,27 @@ class LocalTwin implements Twin {
       clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
       config: flagValue(words, "-c", "--config"),
     };
+  }
+
+  /**
+   * A directory per volume the droplet attaches, for the mount points its unit requires (in
+   * order). It lives outside the node's own directory, keyed by the volume, so it outlives the
+   * node as a DigitalOcean volume outlives its droplet.
+   */
+  private volumeDirectories(droplet: PlanDroplet, mountPoints: readonly string[]): Map<string, string> {
+    if (mountPoints.length !== droplet.volumes.length) {
+      throw new Error(
+        `droplet ${droplet.name} requires ${mountPoints.length} mounts (${mountPoints.join(", ") || "none"}) but attaches ${droplet.volumes.length} volumes: ` +
+          "the unit must require exactly one mount point per volume",
+      );
+    }
+    return new Map(
+      mountPoints.map((mountPoint, i) => {
+        const directory = join(this.workDir, "volumes", droplet.volumes[i]);
+        mkdirSync(directory, { recursive: true, mode: 0o700 });
+        return [mountPoint, directory];
+      }),
+    );
   }
 
   private resolveLoadBalancerPorts(): void {
@@ -248,7 +275,7 @@ class LocalTwin implements Twin {
     const logFile = join(runtime.dir, "nats-server.log");
     const child = await startProcess({ command, args, cwd: runtime.dir, env: runtime.env, logFile });
     node.pid = child.pid;
-    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort), BOOT_TIMEOUT_MS, `${node.name} to become healthy`);
+    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort, this.readinessPath()), BOOT_TIMEOUT_MS, `${node.name} to become healthy`);
     this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
   }
 
@@ -262,6 +289,32 @@ class LocalTwin implements Twin {
       `every node to report ${expected} routes`,
     );
     this.log(`mesh complete: ${expected} routes per node${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
+  }
+
+  /**
+   * The path a node must answer 200 on to count as up: the load balancer's /healthz variant
+   * (with JetStream one that does not wait for the meta leader), else the plain /healthz.
+   */
+  private readinessPath(): string {
+    const path = this.plan.loadBalancer.healthCheck.path;
+    return path !== undefined && /^\/healthz(\?|$)/.test(path) ? path : "/healthz";
+  }
+
+  /** With JetStream on, waits until every node knows the same meta leader. */
+  private async waitForJetStream(): Promise<void> {
+    const monitors = this.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`);
+    const first = await Promise.all(monitors.map((url) => fetchJson<Jsz>(`${url}/jsz`)));
+    if (first.every((jsz) => jsz.disabled === true)) return;
+    const leader = await poll(
+      async () => {
+        const leaders = await Promise.all(monitors.map(metaLeader));
+        return leaders[0] !== undefined && leaders.every((name) => name === leaders[0]) ? leaders[0] : undefined;
+      },
+      BOOT_TIMEOUT_MS,
+      50,
+      "every node to know the same jetstream meta leader",
+    );
+    this.log(`jetstream: meta leader ${leader}`);
   }
 
   private async startLoadBalancer(): Promise<void> {
