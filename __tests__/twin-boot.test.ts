@@ -110,7 +110,7 @@ describe("twin of the default stack", () => {
     intruderDir = mkdtempSync(join(tmpdir(), "twin-intruder-"));
     const droplet = plan.droplets[1];
     const addresses = new Map(plan.droplets.map((d, i) => [d.id, lb.nodes[i].address]));
-    const userData = substituteReferences(droplet.userData, { addresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })) }, "intruder");
+    const userData = substituteReferences(droplet.userData, { addresses, loadBalancers: lb.loadBalancerAddresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })) }, "intruder");
     const config = readNodeConfig(userData, "intruder");
     config.workingFiles.forEach((file) => writeFileSync(join(intruderDir as string, file.path), file.content));
     const [command, ...args] = config.argv;

@@ -33,16 +33,17 @@ describe("splitExecStart", () => {
 });
 
 describe("substituteReferences", () => {
-  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), secrets: new Map([["pw", "s3cret"]]) };
+  const refs = { addresses: new Map([["seed", "127.0.0.11"]]), loadBalancers: new Map([["seed-lb", "127.0.0.14"]]), secrets: new Map([["pw", "s3cret"]]) };
 
-  test("replaces droplet addresses and passwords and unescapes $${ and %%{", () => {
-    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 ${random_password.pw.result} $${HOME} %%{x}";
-    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 s3cret ${HOME} %{x}");
+  test("replaces droplet and load balancer addresses and passwords and unescapes $${ and %%{", () => {
+    const text = "--routes nats://${digitalocean_droplet.seed.ipv4_address_private}:6222 nats://${digitalocean_loadbalancer.seed-lb.ip}:6222 ${random_password.pw.result} $${HOME} %%{x}";
+    expect(substituteReferences(text, refs, "nats-2")).toBe("--routes nats://127.0.0.11:6222 nats://127.0.0.14:6222 s3cret ${HOME} %{x}");
   });
 
   test.each([
     ["${var.region}", /unsupported terraform reference \$\{var\.region\} in user_data of nats-2: only/],
     ["${digitalocean_droplet.other.ipv4_address_private}", /names a resource the plan does not have/],
+    ["${digitalocean_loadbalancer.other.ip}", /names a resource the plan does not have/],
     ["${digitalocean_droplet.seed.ipv4_address}", /unsupported terraform reference/],
     ["%{ if true }x%{ endif }", /unsupported terraform template directive %\{ if true \}/],
   ])("rejects %s", (text, message) => {
@@ -145,7 +146,7 @@ describe("bootTwin refuses", () => {
 
   test("a plan without a load balancer", async () => {
     const file = planWith("no-lb", (resource) => delete resource.digitalocean_loadbalancer);
-    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 digitalocean_loadbalancer resources: the twin needs exactly one/);
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/has 0 public digitalocean_loadbalancer resources: the twin needs exactly one/);
   });
 
   test("user_data that cloud-init rejects, with cloud-init's message", async () => {

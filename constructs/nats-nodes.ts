@@ -164,7 +164,12 @@ export class NatsNodes extends Construct {
 
   constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
     super(scope, id);
-    validateNodesProps(props).throwIfAny(this.node.path);
+    const errors = validateNodesProps(props);
+    errors.check(
+      (props.jetstream ?? true) && props.seedAddress === undefined,
+      "jetstream needs a seedAddress that is not node 1 itself (the cluster's seed load balancer): jetstream will not start clustered on a node without a configured route",
+    );
+    errors.throwIfAny(this.node.path);
     const unused = unusedVolumePropsWarning(props);
     if (unused !== undefined) Annotations.of(this).addWarning(unused);
 
@@ -184,7 +189,10 @@ export class NatsNodes extends Construct {
     this.droplets = [];
     for (let i = 1; i <= nodeCount; i++) {
       const name = `${namePrefix}-${i}`;
-      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
+      // JetStream refuses to start clustered without a configured route, so with it node 1
+      // routes to the seed address too: through the seed load balancer it reaches itself, which
+      // nats-server recognises and drops.
+      const seed = i === 1 ? (this.jetstream === undefined ? undefined : props.seedAddress) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,

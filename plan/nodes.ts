@@ -52,6 +52,15 @@ export function natsVersionOf(userData: string): string | undefined {
   return PINNED_VERSION.exec(userData)?.[1] ?? RELEASE_URL.exec(userData)?.[1];
 }
 
+/**
+ * `userData` with its install script pinned to `version` instead (what a synthesis with that
+ * version would install): lets the twin boot a version a new synthesis refuses.
+ */
+export function withNatsVersion(userData: string, version: string): string {
+  if (natsVersionOf(userData) === undefined || !PINNED_VERSION.test(userData)) throw new Error("user_data pins no nats-server version to replace");
+  return userData.replace(new RegExp(PINNED_VERSION.source, "gm"), (line, old: string) => line.replace(`"${old}"`, `"${version}"`));
+}
+
 function routeTargets(droplet: Resource, known: ReadonlySet<string>): string[] {
   const targets = referencesIn(droplet.body.user_data, known)
     .map((reference) => reference.target)

@@ -16,6 +16,8 @@ export const SECRET_ENV_PREFIX = "NATS_TWIN_SECRET_";
 export interface References {
   /** Droplet resource id → its loopback address. */
   readonly addresses: ReadonlyMap<string, string>;
+  /** Load balancer resource id → its loopback address. */
+  readonly loadBalancers: ReadonlyMap<string, string>;
   /** random_password resource id → secret value. */
   readonly secrets: ReadonlyMap<string, string>;
 }
@@ -40,11 +42,15 @@ export interface NodeConfig {
    * each to a directory of its own, the only path it substitutes.
    */
   readonly mountPoints: readonly string[];
+  /** What `systemctl stop` sends first (KillSignal=). @default SIGTERM, systemd's default */
+  readonly killSignal: NodeJS.Signals;
+  /** How long `systemctl stop` waits before SIGKILL (TimeoutStopSec=, seconds). @default 90, systemd's default */
+  readonly stopTimeoutSeconds: number;
 }
 
 /**
  * Replaces the Terraform references the twin owns in a droplet's user_data: droplet
- * private addresses and random_password results; un-escapes `$${` and `%%{`. Any other
+ * private addresses, load balancer addresses and random_password results; un-escapes `$${` and `%%{`. Any other
  * interpolation or template directive is an error naming it.
  */
 export function substituteReferences(userData: string, refs: References, droplet: string): string {
@@ -58,13 +64,15 @@ export function substituteReferences(userData: string, refs: References, droplet
 
 function resolveReference(expression: string, refs: References, droplet: string): string {
   const address = /^digitalocean_droplet\.([\w-]+)\.ipv4_address_private$/.exec(expression);
+  const balancer = /^digitalocean_loadbalancer\.([\w-]+)\.ip$/.exec(expression);
   const password = /^random_password\.([\w-]+)\.result$/.exec(expression);
-  const value = address !== null ? refs.addresses.get(address[1]) : password !== null ? refs.secrets.get(password[1]) : undefined;
+  const [map, id] = address !== null ? [refs.addresses, address[1]] : balancer !== null ? [refs.loadBalancers, balancer[1]] : password !== null ? [refs.secrets, password[1]] : [];
+  const value = id === undefined ? undefined : map?.get(id);
   if (value !== undefined) return value;
-  if (address !== null || password !== null) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
+  if (id !== undefined) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
   throw new Error(
     `unsupported terraform reference \${${expression}} in user_data of ${droplet}: ` +
-      "only ${digitalocean_droplet.<id>.ipv4_address_private} and ${random_password.<id>.result} are allowed",
+      "only ${digitalocean_droplet.<id>.ipv4_address_private}, ${digitalocean_loadbalancer.<id>.ip} and ${random_password.<id>.result} are allowed",
   );
 }
 
@@ -118,7 +126,22 @@ export function readNodeConfig(userData: string, droplet: string): NodeConfig {
     environmentFile: environmentFile === undefined ? undefined : within(environmentFile.replace(/^-/, "")),
     argv: splitExecStart(required(service, "ExecStart", droplet), droplet),
     mountPoints: (sections.get("Unit")?.get("RequiresMountsFor") ?? "").split(/\s+/).filter((path) => path !== ""),
+    killSignal: killSignal(service.get("KillSignal") ?? "SIGTERM", droplet),
+    stopTimeoutSeconds: stopTimeout(service.get("TimeoutStopSec") ?? "90", droplet),
   };
+}
+
+function killSignal(value: string, droplet: string): NodeJS.Signals {
+  const signal = value.startsWith("SIG") ? value : `SIG${value}`;
+  if (!/^SIG[A-Z0-9]+$/.test(signal)) throw new Error(`KillSignal=${value} of ${droplet} is not a signal name such as SIGTERM`);
+  return signal as NodeJS.Signals;
+}
+
+/** TimeoutStopSec in seconds; the twin accepts plain seconds only. */
+function stopTimeout(value: string, droplet: string): number {
+  const seconds = /^(\d+)s?$/.exec(value)?.[1];
+  if (seconds === undefined) throw new Error(`TimeoutStopSec=${value} of ${droplet} is not supported by the twin: expected whole seconds`);
+  return Number(seconds);
 }
 
 function writeFiles(config: unknown, droplet: string): CloudFile[] {

@@ -16,9 +16,13 @@ export interface Varz {
   readonly connect_urls?: string[];
 }
 
-/** Number of routes a node reports on /routez. */
+/**
+ * Number of peers a node has routes to, per /routez: distinct `remote_id`s (from 2.10 each
+ * peer has a pool of route connections).
+ */
 export async function routeCount(monitorUrl: string): Promise<number> {
-  return (await fetchJson<{ num_routes: number }>(`${monitorUrl}/routez`)).num_routes;
+  const routez = await fetchJson<{ routes?: { remote_id: string }[] }>(`${monitorUrl}/routez`);
+  return new Set((routez.routes ?? []).map((route) => route.remote_id)).size;
 }
 
 /**

@@ -32,10 +32,12 @@ export interface PlanHealthCheck {
   readonly unhealthyThreshold: number;
 }
 
-/** The load balancer of the plan. */
+/** A load balancer of the plan. */
 export interface PlanLoadBalancer {
   readonly id: string;
   readonly name: string;
+  /** Only reachable inside the VPC (`network = "INTERNAL"`), e.g. the seed load balancer. */
+  readonly internal: boolean;
   readonly dropletTag: string;
   readonly forwardingRules: readonly PlanForwardingRule[];
   readonly healthCheck: PlanHealthCheck;
@@ -45,26 +47,35 @@ export interface PlanLoadBalancer {
 export interface Plan {
   readonly file: string;
   readonly droplets: readonly PlanDroplet[];
+  /** The one public load balancer: the clients' entry. */
   readonly loadBalancer: PlanLoadBalancer;
+  /** Internal load balancers, such as the one nodes 2…n route to node 1 through. */
+  readonly internalLoadBalancers: readonly PlanLoadBalancer[];
   /** IDs of the random_password resources. */
   readonly passwords: readonly string[];
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-/** Reads the droplets, the one load balancer and the passwords of a synthesized stack. */
+/** Reads the droplets, the load balancers and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {
   const resources = (JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources }).resource ?? {};
   const tags = tagNames(resources);
   const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
   if (droplets.length === 0) throw new Error(`${file} has no digitalocean_droplet resources: nothing to boot`);
   droplets.sort((a, b) => a.number - b.number);
-  const balancers = Object.entries(resources.digitalocean_loadbalancer ?? {});
-  if (balancers.length !== 1) {
-    throw new Error(`${file} has ${balancers.length} digitalocean_loadbalancer resources: the twin needs exactly one`);
+  const balancers = Object.entries(resources.digitalocean_loadbalancer ?? {}).map(([id, body]) => toLoadBalancer(id, body, tags));
+  const external = balancers.filter((lb) => !lb.internal);
+  if (external.length !== 1) {
+    throw new Error(`${file} has ${external.length} public digitalocean_loadbalancer resources: the twin needs exactly one`);
   }
-  const [lbId, lbBody] = balancers[0];
-  return { file, droplets, loadBalancer: toLoadBalancer(lbId, lbBody, tags), passwords: Object.keys(resources.random_password ?? {}) };
+  return {
+    file,
+    droplets,
+    loadBalancer: external[0],
+    internalLoadBalancers: balancers.filter((lb) => lb.internal),
+    passwords: Object.keys(resources.random_password ?? {}),
+  };
 }
 
 function tagNames(resources: Resources): Map<string, string> {
@@ -104,6 +115,7 @@ function toLoadBalancer(id: string, body: Record<string, unknown>, tags: Map<str
   return {
     id,
     name: String(body.name),
+    internal: body.network === "INTERNAL",
     dropletTag: resolveTag(body.droplet_tag, tags),
     forwardingRules: rules.map((rule) => ({
       entryPort: Number(rule.entry_port),

@@ -1,12 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { delimiter, dirname, join } from "node:path";
+import { References, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
 import { Jsz, fetchJson, isHealthy, metaLeader, routeCount } from "./monitor";
+import { ensureNatsServer } from "./nats-binary";
+import { natsVersionOf } from "../plan/nodes";
 import { freshStackFile } from "../plan/synth";
 import type { Credentials } from "../verify/types";
-import { Plan, PlanDroplet, readPlan } from "./plan";
+import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
@@ -55,6 +57,18 @@ export interface Twin {
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts killed node `index` again with its original command line and waits until healthy. */
   restart(index: number): Promise<void>;
+  /**
+   * Replaces node `index` as `terraform apply -replace` does on DigitalOcean with
+   * `graceful_shutdown`: stops it as systemd would (KillSignal=SIGUSR2, the lame duck; SIGKILL
+   * after TimeoutStopSec), then boots the same droplet of `planFile` (a synthesis of the same
+   * stack) on the same address, with that plan's command line and nats-server version, and
+   * waits until it is healthy.
+   */
+  replaceNode(index: number, planFile: string): Promise<void>;
+  /** True when every node reports every other node as a route peer. */
+  meshWhole(): Promise<boolean>;
+  /** Load balancer resource id → its loopback address (the public one and the internal ones). */
+  readonly loadBalancerAddresses: ReadonlyMap<string, string>;
   /** HAProxy's view of each server, by node name: "UP", "DOWN" or a transitional state. */
   serverState(): Promise<Record<string, "UP" | "DOWN" | string>>;
   /** Stops every process the twin started and removes its files. */
@@ -73,6 +87,17 @@ interface NodeRuntime {
   readonly env: NodeJS.ProcessEnv;
   readonly clusterPort?: number;
   readonly config?: string;
+  readonly killSignal: NodeJS.Signals;
+  readonly stopTimeoutMs: number;
+}
+
+/** One HAProxy standing in for one load balancer of the plan. */
+interface BalancerRuntime {
+  readonly plan: PlanLoadBalancer;
+  readonly address: string;
+  readonly check: HaproxyCheck;
+  readonly statsSocket: string;
+  pid?: number;
 }
 
 interface Tools {
@@ -100,24 +125,30 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   }
 }
 
-/** Finds HAProxy and cloud-init, and checks that the units' nats-server is on the service PATH. */
+/** Finds HAProxy and cloud-init. */
 function requireTools(): Tools {
   const hint = (pkg: string, brew: string): string => `apt-get install ${pkg} (Debian/Ubuntu) or ${brew} (macOS)`;
-  findExecutable("nats-server", hint("nats-server", "brew install nats-server"));
   return {
     haproxy: findExecutable("haproxy", hint("haproxy", "brew install haproxy")),
     cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
   };
 }
 
-/** Loopback addresses: the load balancer gets `base`, node i (1-based) the last octet + i. */
-export function assignAddresses(base: string, nodes: number): { lb: string; nodes: string[] } {
+/**
+ * Loopback addresses: the load balancer gets `base`, node i (1-based) the last octet + i,
+ * internal load balancer j (1-based) the last octet + nodes + j.
+ */
+export function assignAddresses(base: string, nodes: number, internal = 0): { lb: string; nodes: string[]; internal: string[] } {
   const octets = base.split(".").map(Number);
   const valid = octets.length === 4 && octets.every((octet) => Number.isInteger(octet) && octet >= 0 && octet <= 255) && octets[0] === 127;
   if (!valid) throw new Error(`address base ${JSON.stringify(base)} is not a loopback IPv4 address: expected 127.x.y.z`);
-  if (octets[3] + nodes > 254) throw new Error(`address base ${base} leaves no room for ${nodes} nodes: its last octet must be at most ${254 - nodes}`);
+  const count = nodes + internal;
+  if (octets[3] + count > 254) {
+    const what = internal > 0 ? `${nodes} nodes and ${internal} internal load balancers` : `${nodes} nodes`;
+    throw new Error(`address base ${base} leaves no room for ${what}: its last octet must be at most ${254 - count}`);
+  }
   const at = (offset: number): string => [...octets.slice(0, 3), octets[3] + offset].join(".");
-  return { lb: base, nodes: Array.from({ length: nodes }, (_unused, i) => at(i + 1)) };
+  return { lb: base, nodes: Array.from({ length: nodes }, (_unused, i) => at(i + 1)), internal: Array.from({ length: internal }, (_unused, j) => at(nodes + j + 1)) };
 }
 
 /** The value following `names` in a nats-server command line. */
@@ -144,12 +175,14 @@ class LocalTwin implements Twin {
   public publishedMonitorPort?: number;
   public readonly healthCheck: HaproxyCheck;
   public credentials: Credentials = {};
+  public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
   private readonly runtimes: NodeRuntime[] = [];
   private readonly workDir: string;
   private readonly nodeAddresses: string[];
-  private readonly statsSocket: string;
-  private haproxyPid?: number;
+  private readonly balancer: BalancerRuntime;
+  private readonly internalBalancers: BalancerRuntime[];
+  private secrets = new Map<string, string>();
   private stopping?: Promise<void>;
 
   constructor(
@@ -158,51 +191,73 @@ class LocalTwin implements Twin {
     private readonly tools: Tools,
     private readonly log: (line: string) => void,
   ) {
-    const addresses = assignAddresses(options.addressBase ?? DEFAULT_ADDRESS_BASE, plan.droplets.length);
+    const addresses = assignAddresses(options.addressBase ?? DEFAULT_ADDRESS_BASE, plan.droplets.length, plan.internalLoadBalancers.length);
     this.lbAddress = addresses.lb;
     this.nodeAddresses = addresses.nodes;
-    this.healthCheck = scaledCheck(plan.loadBalancer, options.timeScale ?? 1);
     this.workDir = mkdtempSync(join(tmpdir(), "nats-twin-"));
-    this.statsSocket = join(this.workDir, "haproxy.sock");
+    const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => ({
+      plan: lb,
+      address,
+      check: scaledCheck(lb, options.timeScale ?? 1),
+      statsSocket: join(this.workDir, `haproxy-${lb.id}.sock`),
+    });
+    this.balancer = balancer(plan.loadBalancer, addresses.lb);
+    this.internalBalancers = plan.internalLoadBalancers.map((lb, j) => balancer(lb, addresses.internal[j]));
+    this.healthCheck = this.balancer.check;
+    this.loadBalancerAddresses = new Map([this.balancer, ...this.internalBalancers].map((lb) => [lb.plan.id, lb.address]));
   }
 
-  /** Prepares every node, starts the seed, then the others, then the load balancer. */
+  /**
+   * Prepares every node, starts node 1 and the internal load balancers (the others may route
+   * through them), then the other nodes, then the load balancer.
+   */
   public async boot(): Promise<void> {
     const started = Date.now();
-    this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}`);
+    const internal = this.internalBalancers.map((lb) => `, internal load balancer ${lb.plan.name} on ${lb.address}`).join("");
+    this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}${internal}`);
+    this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
     await this.prepareNodes();
     this.resolveLoadBalancerPorts();
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
-    for (const rule of this.plan.loadBalancer.forwardingRules) await assertPortFree(this.lbAddress, rule.entryPort, `load balancer ${this.plan.loadBalancer.name}`);
-    // Every node at once, as droplets boot: with JetStream no node is ready for a full /healthz
-    // until a quorum of them has elected a meta leader.
-    await Promise.all(this.runtimes.map((_runtime, i) => this.startNode(i)));
+    for (const lb of [this.balancer, ...this.internalBalancers]) {
+      for (const rule of lb.plan.forwardingRules) await assertPortFree(lb.address, rule.entryPort, `load balancer ${lb.plan.name}`);
+    }
+    await this.startNode(0);
+    for (const lb of this.internalBalancers) await this.startLoadBalancer(lb, [this.nodes[0]]);
+    await Promise.all(this.runtimes.slice(1).map((_runtime, i) => this.startNode(i + 1)));
     await this.waitForMesh();
     await this.waitForJetStream();
-    await this.startLoadBalancer();
+    await this.startLoadBalancer(this.balancer, this.nodes);
     this.log(`twin up in ${Date.now() - started} ms`);
   }
 
+  private references(): References {
+    return { addresses: new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]])), loadBalancers: this.loadBalancerAddresses, secrets: this.secrets };
+  }
+
   private async prepareNodes(): Promise<void> {
-    const secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
-    const addresses = new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]]));
-    await Promise.all(
-      this.plan.droplets.map(async (droplet, i) => {
-        const userData = substituteReferences(droplet.userData, { addresses, secrets }, droplet.name);
-        const dir = join(this.workDir, droplet.name);
-        mkdirSync(dir, { mode: 0o700 });
-        await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
-        this.runtimes[i] = this.materialise(droplet, userData, dir, this.nodeAddresses[i]);
-        this.nodes[i] = this.runtimes[i].node;
-        this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}`);
-      }),
-    );
+    await Promise.all(this.plan.droplets.map(async (droplet, i) => {
+      this.runtimes[i] = await this.prepareNode(droplet, i);
+      this.nodes[i] = this.runtimes[i].node;
+    }));
     const config = this.runtimes[0].config;
     this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
   }
 
+  /** Validates droplet `i`'s cloud-config, writes its files to a fresh directory and finds its nats-server. */
+  private async prepareNode(droplet: PlanDroplet, i: number): Promise<NodeRuntime> {
+    const userData = substituteReferences(droplet.userData, this.references(), droplet.name);
+    const dir = mkdtempSync(join(this.workDir, `${droplet.name}-`));
+    await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
+    const version = natsVersionOf(userData);
+    if (version === undefined) throw new Error(`user_data of ${droplet.name} pins no nats-server version`);
+    const server = await ensureNatsServer(version, { log: this.log });
+    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}, nats-server ${server.version}`);
+    return this.materialise(droplet, userData, dir, this.nodeAddresses[i], dirname(server.path));
+  }
+
   /** Writes the node's working-directory files and derives how to run and reach it. */
-  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string): NodeRuntime {
+  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, serverDir: string): NodeRuntime {
     const config = readNodeConfig(userData, droplet.name);
     const volumes = this.volumeDirectories(droplet, config.mountPoints);
     for (const file of substituteMountPoints(config.workingFiles, volumes)) {
@@ -224,9 +279,12 @@ class LocalTwin implements Twin {
       },
       dir,
       argv: config.argv,
-      env: { PATH: SERVICE_PATH, PRIVATE_IP: address, PUBLIC_IP: address },
+      // The unit runs `nats-server` from the service PATH; the twin's binary of the plan's version comes first.
+      env: { PATH: `${serverDir}${delimiter}${SERVICE_PATH}`, PRIVATE_IP: address, PUBLIC_IP: address },
       clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
       config: flagValue(words, "-c", "--config"),
+      killSignal: config.killSignal,
+      stopTimeoutMs: config.stopTimeoutSeconds * 1000,
     };
   }
 
@@ -279,16 +337,11 @@ class LocalTwin implements Twin {
     this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
   }
 
-  private async waitForMesh(): Promise<void> {
+  public async meshWhole(): Promise<boolean> {
     const expected = this.nodes.length - 1;
     const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
-    await poll(
-      async () => (await Promise.all(monitored.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)))).every((count) => count === expected),
-      BOOT_TIMEOUT_MS,
-      50,
-      `every node to report ${expected} routes`,
-    );
-    this.log(`mesh complete: ${expected} routes per node${monitored.length < this.nodes.length ? " (nodes without monitoring not checked)" : ""}`);
+    const counts = await Promise.all(monitored.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)));
+    return counts.every((count) => count === expected);
   }
 
   /**
@@ -317,21 +370,29 @@ class LocalTwin implements Twin {
     this.log(`jetstream: meta leader ${leader}`);
   }
 
-  private async startLoadBalancer(): Promise<void> {
-    const lb = this.plan.loadBalancer;
-    const servers = this.nodes.filter((_node, i) => this.plan.droplets[i].tags.includes(lb.dropletTag));
-    if (servers.length === 0) throw new Error(`no droplet carries the load balancer's droplet_tag ${JSON.stringify(lb.dropletTag)}`);
-    const configFile = join(this.workDir, "haproxy.cfg");
-    writeFileSync(configFile, renderHaproxyConfig(lb, this.lbAddress, servers, this.healthCheck, this.statsSocket));
-    const logFile = join(this.workDir, "haproxy.log");
+  private async waitForMesh(): Promise<void> {
+    const expected = this.nodes.length - 1;
+    await poll(() => this.meshWhole(), BOOT_TIMEOUT_MS, 50, `every node to report ${expected} routes`);
+    const unmonitored = this.nodes.some((node) => node.monitorPort === undefined);
+    this.log(`mesh complete: ${expected} routes per node${unmonitored ? " (nodes without monitoring not checked)" : ""}`);
+  }
+
+  /** Runs HAProxy for `lb` and waits until it reports every server in `waitFor` that it targets UP. */
+  private async startLoadBalancer(lb: BalancerRuntime, waitFor: readonly TwinNode[]): Promise<void> {
+    const servers = this.nodes.filter((_node, i) => this.plan.droplets[i].tags.includes(lb.plan.dropletTag));
+    if (servers.length === 0) throw new Error(`no droplet carries the droplet_tag ${JSON.stringify(lb.plan.dropletTag)} of load balancer ${lb.plan.name}`);
+    const configFile = join(this.workDir, `haproxy-${lb.plan.id}.cfg`);
+    writeFileSync(configFile, renderHaproxyConfig(lb.plan, lb.address, servers, lb.check, lb.statsSocket));
+    const logFile = join(this.workDir, `haproxy-${lb.plan.id}.log`);
     const haproxy = await startProcess({ command: this.tools.haproxy, args: ["-db", "-f", configFile], cwd: this.workDir, env: { PATH: SERVICE_PATH }, logFile });
-    this.haproxyPid = haproxy.pid;
+    lb.pid = haproxy.pid;
+    const expected = servers.filter((server) => waitFor.includes(server));
     const allUp = async (): Promise<boolean> => {
-      const states = await this.serverState();
-      return servers.every((server) => states[server.name] === "UP");
+      const states = await queryServerStates(lb.statsSocket);
+      return expected.every((server) => states[server.name] === "UP");
     };
-    await pollWhileRunning(haproxy, logFile, allUp, BOOT_TIMEOUT_MS, "haproxy to report every server UP");
-    this.log(`load balancer: haproxy pid ${haproxy.pid} on ${this.lbAddress}, ${servers.length} servers UP`);
+    await pollWhileRunning(haproxy, logFile, allUp, BOOT_TIMEOUT_MS, `haproxy of ${lb.plan.name} to report ${expected.map((server) => server.name).join(", ")} UP`);
+    this.log(`load balancer ${lb.plan.name}: haproxy pid ${haproxy.pid} on ${lb.address}, ${servers.length} servers`);
   }
 
   public async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
@@ -348,6 +409,23 @@ class LocalTwin implements Twin {
     await this.startNode(index);
   }
 
+  public async replaceNode(index: number, planFile: string): Promise<void> {
+    const old = this.nodeAt(index);
+    const droplet = readPlan(planFile).droplets.find((candidate) => candidate.id === this.plan.droplets[index].id);
+    if (droplet === undefined) throw new Error(`${planFile} has no droplet ${this.plan.droplets[index].id} (${old.name}): not a synthesis of the same stack`);
+    const runtime = await this.prepareNode(droplet, index);
+    if (old.pid !== undefined) {
+      const { killSignal, stopTimeoutMs } = this.runtimes[index];
+      this.log(`${old.name}: systemctl stop (${killSignal}, SIGKILL after ${stopTimeoutMs / 1000} s)`);
+      await stopProcess(old.pid, killSignal, stopTimeoutMs);
+      old.pid = undefined;
+    }
+    this.runtimes[index] = runtime;
+    this.nodes[index] = runtime.node;
+    await this.assertNodePortsFree(runtime);
+    await this.startNode(index);
+  }
+
   private nodeAt(index: number): TwinNode {
     const node = this.nodes[index];
     if (node === undefined) throw new Error(`node index ${index} is out of range: expected 0 to ${this.nodes.length - 1}`);
@@ -355,7 +433,7 @@ class LocalTwin implements Twin {
   }
 
   public serverState(): Promise<Record<string, string>> {
-    return queryServerStates(this.statsSocket);
+    return queryServerStates(this.balancer.statsSocket);
   }
 
   public stop(): Promise<void> {
@@ -364,9 +442,10 @@ class LocalTwin implements Twin {
   }
 
   private async stopAll(): Promise<void> {
-    const pids = [this.haproxyPid, ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
+    const balancers = [this.balancer, ...this.internalBalancers];
+    const pids = [...balancers.map((lb) => lb.pid), ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
     await Promise.all(pids.map((pid) => stopProcess(pid)));
-    this.haproxyPid = undefined;
+    for (const lb of balancers) lb.pid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
     rmSync(this.workDir, { recursive: true, force: true });
   }

@@ -16,6 +16,38 @@ export function credentialOptions(credentials: Credentials = {}): Partial<Pick<C
 }
 
 /**
+ * Settings for a long-lived client behind the load balancer that must ride through a roll:
+ * reconnect forever (nats.js gives up after 10 attempts by default), trying again every
+ * 250 ms, because every attempt goes to the same load balancer URL. Use with
+ * {@link reconnectOnLameDuck}.
+ */
+export const RIDE_THROUGH_OPTIONS = { maxReconnectAttempts: -1, reconnectTimeWait: 250 } as const satisfies Partial<ConnectionOptions>;
+
+/**
+ * How long the load balancer may still send new connections to a node in lame duck mode with
+ * the default health check: 2 failed checks 3 s apart, plus a 3 s timeout. It must stay below
+ * nats-server.conf's lame_duck_grace_period (10 s), during which the node still serves its clients.
+ */
+export const DEFAULT_LAME_DUCK_MOVE_MS = 9000;
+
+/**
+ * Moves `nc` to another server when its server announces lame duck mode: nats.js v3 only
+ * reports it (status `ldm`). It waits `afterMs` first, until the load balancer has stopped
+ * sending new connections to that server (its client port is closed: a connection the load
+ * balancer still sends there fails and is retried for seconds), and moves only if `nc` is
+ * still on it. Resolves when the connection closes.
+ */
+export async function reconnectOnLameDuck(nc: NatsConnection, afterMs = DEFAULT_LAME_DUCK_MOVE_MS): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type !== "ldm") continue;
+    const server = nc.info?.server_id;
+    setTimeout(() => {
+      if (!nc.isClosed() && nc.info?.server_id === server) nc.reconnect().catch(() => undefined);
+    }, afterMs).unref();
+  }
+}
+
+/**
  * Opens one connection to `server` that never reconnects and ignores the servers the
  * cluster gossips, so that it reaches exactly the server the load balancer picked.
  */

@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { credentialOptions, type NatsConnection } from "./connection";
+import { RIDE_THROUGH_OPTIONS, credentialOptions, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
 import { UsageError } from "./args";
@@ -9,11 +9,13 @@ export const SUBJECT = "foo";
 
 /**
  * Connects the pub/sub app to NATS_SERVER with the credentials from the environment. Unlike
- * verify's probes it keeps reconnecting forever and learns the servers the cluster advertises.
+ * verify's probes it rides through a roll: it reconnects forever, leaves a server in lame duck
+ * mode at once, and learns the servers the cluster advertises.
  */
 export async function connectApp(name: string, env: Env): Promise<NatsConnection> {
   const server = serverFromEnv(env);
-  const nc = await connect({ servers: server, name, maxReconnectAttempts: -1, ...credentialOptions(credentialsFromEnv(env)) });
+  const nc = await connect({ servers: server, name, ...RIDE_THROUGH_OPTIONS, ...credentialOptions(credentialsFromEnv(env)) });
+  void reconnectOnLameDuck(nc);
   console.log(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
   return nc;
 }

@@ -1,0 +1,75 @@
+import type { Twin } from "../twin/twin";
+import { isHealthy } from "../twin/monitor";
+import { poll } from "../twin/process";
+import { Json, Resource } from "../plan/tf-json";
+import { RollNode, RollTarget } from "./driver";
+import { RollPlan, rolledDifferences } from "./plan";
+
+/** How long one node may take to be healthy, meshed and UP in the twin. */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * The twin as a roll target: `running` is the plan the twin booted, `desired` a new synthesis
+ * of the same stack. Replacing a node stops its nats-server as systemd would (lame duck) and
+ * starts the desired plan's command line with its nats-server version on the same address.
+ */
+export class TwinTarget implements RollTarget {
+  public readonly nodes: readonly RollNode[];
+  /** What each node runs now: droplet address → the body of the plan it was started from. */
+  private readonly running = new Map<string, Readonly<Record<string, Json | undefined>>>();
+
+  constructor(
+    private readonly twin: Twin,
+    running: RollPlan,
+    private readonly desired: RollPlan,
+  ) {
+    this.nodes = desired.nodes;
+    for (const [address, droplet] of running.droplets) this.running.set(address, droplet.body);
+  }
+
+  public describeReplace(node: RollNode): string {
+    return `stop ${node.name}'s nats-server as systemd does (lame duck), start ${this.desired.file}'s ${node.name} on the same address`;
+  }
+
+  public async pending(): Promise<RollNode[]> {
+    return this.nodes.filter((node) => rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node)).length > 0);
+  }
+
+  public async unhealthy(): Promise<string[]> {
+    const states = await this.twin.serverState();
+    const problems = await Promise.all(
+      this.twin.nodes.map(async (node) => {
+        if (node.pid === undefined) return `${node.name} (not running)`;
+        if (!(await isHealthy(node.address, node.clientPort, node.monitorPort).catch(() => false))) return `${node.name} (health check fails)`;
+        return states[node.name] === "UP" ? undefined : `${node.name} (load balancer: ${states[node.name] ?? "unknown"})`;
+      }),
+    );
+    return problems.filter((problem): problem is string => problem !== undefined);
+  }
+
+  public async replace(node: RollNode): Promise<void> {
+    await this.twin.replaceNode(this.indexOf(node), this.desired.file);
+    this.running.set(node.address, this.droplet(node).body);
+  }
+
+  public async ready(node: RollNode): Promise<void> {
+    await poll(
+      async () => (await this.twin.meshWhole()) && (await this.twin.serverState())[node.name] === "UP",
+      READY_TIMEOUT_MS,
+      100,
+      `${node.name} to be UP behind the load balancer with the mesh whole`,
+    );
+  }
+
+  private droplet(node: RollNode): Resource {
+    const droplet = this.desired.droplets.get(node.address);
+    if (droplet === undefined) throw new Error(`${this.desired.file} has no droplet ${node.address}`);
+    return droplet;
+  }
+
+  private indexOf(node: RollNode): number {
+    const index = this.twin.nodes.findIndex((candidate) => candidate.name === node.name);
+    if (index < 0) throw new Error(`the twin runs no node ${node.name}`);
+    return index;
+  }
+}
