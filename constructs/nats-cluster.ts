@@ -171,6 +171,7 @@ export class NatsCluster extends Construct {
         clientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
+        jetstream: this.nodes.jetstream !== undefined,
         environment: clientCredentials(this.auth),
       });
     }

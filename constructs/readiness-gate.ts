@@ -23,6 +23,11 @@ export interface ReadinessGateProps {
    */
   readonly timeoutSeconds?: number;
   /**
+   * The cluster runs JetStream: verify also checks it (`--jetstream`).
+   * @default false
+   */
+  readonly jetstream?: boolean;
+  /**
    * Environment for verify; values may be references to secrets (they stay out of the plan).
    * @default - none
    */
@@ -54,6 +59,7 @@ export class ReadinessGate extends Construct {
       "--client-port", String(props.clientPort),
       ...(props.monitorPort !== undefined ? ["--monitor-port", String(props.monitorPort)] : []),
       "--timeout", String(props.timeoutSeconds ?? 900),
+      ...(props.jetstream === true ? ["--jetstream"] : []),
     ];
     this.command = `npm run --silent verify -- ${args.join(" ")}`;
     this.resource = new Resource(this, "verify", {

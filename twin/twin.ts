@@ -51,6 +51,8 @@ export interface Twin {
   publishedMonitorPort?: number;
   /** The health check HAProxy runs, timers scaled. */
   healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
+  /** The nodes run JetStream (and the twin waited for its meta leader at boot). */
+  jetstream: boolean;
   /** Client credentials from the nodes' nats-server.conf, as substituted. */
   credentials: Credentials;
   /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
@@ -175,6 +177,7 @@ class LocalTwin implements Twin {
   public publishedMonitorPort?: number;
   public readonly healthCheck: HaproxyCheck;
   public credentials: Credentials = {};
+  public jetstream = false;
   public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
   private readonly runtimes: NodeRuntime[] = [];
@@ -358,6 +361,7 @@ class LocalTwin implements Twin {
     const monitors = this.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`);
     const first = await Promise.all(monitors.map((url) => fetchJson<Jsz>(`${url}/jsz`)));
     if (first.every((jsz) => jsz.disabled === true)) return;
+    this.jetstream = true;
     const leader = await poll(
       async () => {
         const leaders = await Promise.all(monitors.map(metaLeader));

@@ -15,7 +15,7 @@ const MAX_TIMEOUT_SECONDS = 3600;
 
 /** Usage text printed with every argument error and for --help. */
 export const USAGE = `usage: npm run verify -- --lb <host> [--expect-nodes N] [--client-port P] [--monitor-port P]
-                      [--timeout S] [--nodes host1,host2,...] [--health-path /healthz]
+                      [--timeout S] [--nodes host1,host2,...] [--health-path /healthz] [--jetstream]
 
   --lb            load balancer host name or IP address (required)
   --expect-nodes  NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})
@@ -25,6 +25,8 @@ export const USAGE = `usage: npm run verify -- --lb <host> [--expect-nodes N] [-
   --nodes         node monitors reachable from here: hosts, host:port or http:// URLs
                   (default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})
   --health-path   path every node answers 200 on (default /healthz)
+  --jetstream     the cluster runs JetStream: check its meta leader and a temporary
+                  stream of min(N, 3) replicas written and read through the load balancer
 
 Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD.
 Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.`;
@@ -37,6 +39,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   nodes: { type: "string" },
   "health-path": { type: "string" },
+  jetstream: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -64,6 +67,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
       monitorPort,
       nodeMonitors,
       healthPath: optional(values["health-path"], parseHealthPath),
+      jetstream: values.jetstream ?? false,
       timeoutSeconds: optional(values.timeout, (raw) => integerArg("--timeout", raw, 1, MAX_TIMEOUT_SECONDS)),
       credentials: credentialsFromEnv(env),
     },
