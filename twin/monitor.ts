@@ -45,7 +45,14 @@ export async function isHealthy(address: string, clientPort: number, monitorPort
 /** nats-server's /jsz fields the twin reads. */
 export interface Jsz {
   readonly disabled?: boolean;
-  readonly meta_cluster?: { readonly leader?: string; readonly cluster_size?: number; readonly replicas?: readonly { name: string; current: boolean; offline?: boolean }[] };
+  readonly meta_cluster?: {
+    /** The meta leader's Raft peer id (a hash of its server name). */
+    readonly peer?: string;
+    readonly leader?: string;
+    readonly cluster_size?: number;
+    /** The meta group's other members; only the leader lists them. */
+    readonly replicas?: readonly { name: string; current: boolean; offline?: boolean; peer?: string }[];
+  };
 }
 
 /** The JetStream meta leader a node knows of; undefined while there is none (or JetStream is off). */
