@@ -27,6 +27,8 @@ describe("NatsNodes", () => {
     const [seedId, ...rest] = Object.keys(direct);
     for (const id of rest) expect(references(direct[id])).toEqual([`digitalocean_droplet.${seedId}`]);
     expect(String(direct[seedId].user_data)).not.toContain("routes:");
+    // A deploy replaces them together, so they must not defer user_data to a roll that cannot run.
+    for (const d of Object.values(direct)) expect(d).not.toHaveProperty("lifecycle");
   });
 
   test("cdktf deploy leaves user_data, image and ssh keys of an existing droplet to the roll, and shuts droplets down gracefully", () => {
@@ -57,5 +59,14 @@ describe("NatsNodes", () => {
     const [seed, ...rest] = Object.values(droplets);
     expect(seed.tags).toEqual([tagRef("nats"), tagRef("nats-seed")]);
     for (const d of rest) expect(d.tags).toEqual([tagRef("nats")]);
+  });
+
+  test("installs nats-server 2.15.1 by default, from the pinned release", () => {
+    for (const d of Object.values(droplets)) expect(d.user_data).toMatch(/^\s*version="2\.15\.1"$/m);
+  });
+
+  test.each(["2.11.0", "2.14.5", "2.99.0"])("accepts natsVersion %s, inside 2.11.0 up to (not including) 3.0.0", (natsVersion) => {
+    const body = Object.values(synthJson(testStack({ natsVersion })).resource.digitalocean_droplet)[0];
+    expect(body.user_data).toContain(`version="${natsVersion}"`);
   });
 });

@@ -7,8 +7,9 @@ import { PlanDiff, diffPlans } from "../plan/diff";
 import { firewallReport } from "../plan/firewall";
 import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../plan/markdown";
 import { describeNodes } from "../plan/nodes";
+import { rollEstimate } from "../plan/roll-estimate";
 import { PROJECT_ROOT, cdktfEnv, stackFile, synthesize } from "../plan/synth";
-import { Plan, loadPlan } from "../plan/tf-json";
+import { Plan, loadPlan, parsePlan } from "../plan/tf-json";
 
 const work = mkdtempSync(join(tmpdir(), "plan-summary-"));
 const prices = loadPrices();
@@ -29,7 +30,7 @@ function changed(diff: PlanDiff, type: string, action: string): string[] {
 let base: string;
 
 beforeAll(() => {
-  base = synth("base", { NATS_VERSION: "2.10.24", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
+  base = synth("base", { NATS_VERSION: "2.15.1", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -46,7 +47,7 @@ describe("summary of the default stack", () => {
   test("lists every node with its pinned nats-server version, one seed and the others routing to it", () => {
     const nodes = describeNodes(plan(base));
     expect(nodes.map((node) => node.name)).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(nodes.every((node) => node.natsVersion === "2.10.24")).toBe(true);
+    expect(nodes.every((node) => node.natsVersion === "2.15.1")).toBe(true);
     const seeds = nodes.filter((node) => node.isSeed);
     expect(seeds.map((node) => node.name)).toEqual(["nats-1"]);
     for (const node of nodes.filter((n) => !n.isSeed)) {
@@ -54,9 +55,9 @@ describe("summary of the default stack", () => {
     }
   });
 
-  test("costs nodes × size price + load balancer size units × unit price", () => {
+  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer)", () => {
     const cost = estimateCost(plan(base), prices);
-    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + prices.loadBalancerSizeUnitMonthly;
+    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly;
     expect(cost.total).toBe(expected);
     const markdown = renderSummary(plan(base), prices);
     expect(markdown).toContain(`**$${expected.toFixed(2)}**`);
@@ -93,15 +94,21 @@ describe("summary of the tutorial stack", () => {
 });
 
 describe("diff between two syntheses", () => {
-  test("a new nats-server version replaces every droplet and calls out the seed", () => {
-    const diff = diffPlans(plan(base), plan(synth("version", { NATS_VERSION: "2.10.25", NATS_NODE_COUNT: "3" })));
-    expect(diff.replacedDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(diff.seedReplaced).toEqual({ name: "nats-1", followers: ["nats-2", "nats-3"] });
+  test("a new nats-server version replaces no droplet on deploy: every node is left to the roll, with its time", () => {
+    const after = plan(synth("version", { NATS_VERSION: "2.15.2", NATS_NODE_COUNT: "3" }));
+    const diff = diffPlans(plan(base), after);
+    expect(diff.replacedDroplets).toEqual([]);
+    expect(diff.rolledDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.seedReplaced).toBeUndefined();
     expect(changed(diff, "digitalocean_droplet", "add")).toEqual([]);
     expect(changed(diff, "digitalocean_loadbalancer", "replace")).toEqual([]);
-    const markdown = renderDiff(diff, "old/cdk.tf.json");
-    expect(markdown).toContain("Every node routes to it: all nodes are replaced");
-    expect(markdown).toContain("nats-server 2.10.24 → 2.10.25");
+    const estimate = rollEstimate(after);
+    // lame_duck_duration 30 s + create and boot 90 s + healthy threshold 5 × 3 s.
+    expect(estimate).toEqual({ lameDuckSeconds: 30, bootSeconds: 90, healthySeconds: 15, perNodeSeconds: 135 });
+    const markdown = renderDiff(diff, "old/cdk.tf.json", { stack: "nats", estimate });
+    expect(markdown).toContain("`npm run roll -- --stack nats` replaces one at a time, without an outage: `nats-1`, `nats-2`, `nats-3`. About 7 min: 135 s");
+    expect(markdown).toContain("nats-server 2.15.1 → 2.15.2");
+    expect(markdown).toContain("(forces replacement: left to npm run roll)");
     // What a reviewer reads; the assertions above pin what must hold if this is re-recorded.
     expect(markdown).toMatchSnapshot();
   });
@@ -118,11 +125,45 @@ describe("diff between two syntheses", () => {
     expect(renderDiff(diff, "old")).toContain("No droplet is replaced.");
   });
 
-  test("a new droplet size resizes in place and replaces nothing", () => {
+  test("a new droplet size resizes in place, replaces nothing, and leaves jetstream's memory limit to the roll", () => {
     const diff = diffPlans(plan(base), plan(synth("size", { NATS_SIZE: "s-2vcpu-2gb", NATS_NODE_COUNT: "3" })));
+    // max_memory_store follows the droplet's memory, so user_data changes too: the roll applies it, volumes stay.
+    expect(changed(diff, "digitalocean_droplet", "roll")).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.changes.filter((c) => c.action === "replace" || c.type === "digitalocean_volume")).toEqual([]);
+    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual([
+      'size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)',
+      "user_data: changed (forces replacement: left to npm run roll)",
+    ]);
+  });
+
+  test("without jetstream a new droplet size only resizes in place", () => {
+    const before = plan(synth("size-core", { NATS_JETSTREAM: "false" }));
+    const diff = diffPlans(before, plan(synth("size-core-2", { NATS_JETSTREAM: "false", NATS_SIZE: "s-2vcpu-2gb" })));
     expect(changed(diff, "digitalocean_droplet", "update")).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(diff.changes.filter((c) => c.action === "replace")).toEqual([]);
     expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)']);
+  });
+
+  /** `source` with droplet `name`'s region changed: Terraform replaces that droplet. */
+  function replacing(source: Plan, name: string): Plan {
+    const raw = JSON.parse(readFileSync(stackFile(base, source.stackName), "utf8")) as { resource: { digitalocean_droplet: Record<string, { name: string; region: string }> } };
+    const droplet = Object.values(raw.resource.digitalocean_droplet).find((d) => d.name === name);
+    if (droplet === undefined) throw new Error(`no droplet ${name}`);
+    droplet.region = "sfo3";
+    return parsePlan(raw, "replacing");
+  }
+
+  test.each(["nats-1", "nats-2", "nats-3"])("replacing %s alone changes no other droplet (the others route through the seed load balancer)", (name) => {
+    const diff = diffPlans(plan(base), replacing(plan(base), name));
+    expect(diff.replacedDroplets).toEqual([name]);
+    expect(diff.changes.filter((c) => c.type === "digitalocean_droplet").map((c) => c.label)).toEqual([name]);
+    expect(diff.seedReplaced).toBeUndefined();
+  });
+
+  test("in the tutorial stack, replacing node 1 replaces node 2 too: it routes to node 1's address", () => {
+    const tutorial = plan(base, "nats-tutorial");
+    const diff = diffPlans(tutorial, replacing(tutorial, "nats-droplet-1"));
+    expect(diff.replacedDroplets).toEqual(["nats-droplet-1", "nats-droplet-2"]);
+    expect(diff.seedReplaced).toEqual({ name: "nats-droplet-1", followers: ["nats-droplet-2"] });
   });
 
   test("identical syntheses differ in nothing", () => {
@@ -140,7 +181,7 @@ describe("npm run plan:summary", () => {
     });
 
   test("writes the diff, then the summary, to --out", () => {
-    const older = synth("older", { NATS_VERSION: "2.10.20" });
+    const older = synth("older", { NATS_VERSION: "2.14.5" });
     const out = join(work, "summary.md");
     const run = cli(["--stack", "nats", "--diff", stackFile(older, "nats"), "--out", out]);
     expect(run.stderr).toBe("");
@@ -148,7 +189,7 @@ describe("npm run plan:summary", () => {
     const markdown = readFileSync(out, "utf8");
     expect(markdown.indexOf("## Changes against")).toBe(0);
     expect(markdown).toContain("## Plan: `nats`");
-    expect(markdown).toContain("all nodes are replaced");
+    expect(markdown).toContain("`npm run roll -- --stack nats` replaces one at a time");
   });
 
   test("rejects an unknown stack, naming it", () => {

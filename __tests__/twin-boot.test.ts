@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
-import { Varz, fetchJson, routeCount } from "../twin/monitor";
+import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { freshStackFile } from "../plan/synth";
 import { readPlan } from "../twin/plan";
 import { childPids, collect, connectNats, awaitInterest } from "../twin/probe";
-import { SERVICE_PATH, isAlive, startProcess, stopProcess } from "../twin/process";
+import { isAlive, pathWith, startProcess, stopProcess } from "../twin/process";
 import { sleep } from "../verify/retry";
 import { Twin, bootTwin } from "../twin/twin";
 
@@ -45,9 +45,20 @@ describe("twin of the tutorial stack", () => {
     expect(new Set(ids).size).toBe(lb.nodes.length);
   });
 
-  test("every node reports N-1 routes", async () => {
+  test("every node runs the nats-server line the plan installs, 2.11 or newer", async () => {
     const lb = twin as Twin;
-    const counts = await Promise.all(lb.nodes.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)));
+    const plan = readPlan(freshStackFile("nats-tutorial"));
+    expect(plan.droplets.map((droplet) => droplet.natsVersion)).toEqual(["2.15.1", "2.15.1"]);
+    for (const node of lb.nodes) {
+      const { version } = await fetchJson<Varz>(`http://${node.address}:${node.monitorPort}/varz`);
+      expect(version).toMatch(/^2\.15\.\d+$/);
+      expect(node.server.version).toBe(version);
+    }
+  });
+
+  test("every node is routed to the N-1 others", async () => {
+    const lb = twin as Twin;
+    const counts = await Promise.all(lb.nodes.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)));
     expect(counts).toEqual(lb.nodes.map(() => lb.nodes.length - 1));
   });
 
@@ -114,12 +125,12 @@ describe("twin of the default stack", () => {
     const config = readNodeConfig(userData, "intruder");
     config.workingFiles.forEach((file) => writeFileSync(join(intruderDir as string, file.path), file.content));
     const [command, ...args] = config.argv;
-    const env = { PATH: SERVICE_PATH, PRIVATE_IP: INTRUDER, PUBLIC_IP: INTRUDER };
+    const env = { PATH: pathWith(intruderDir, "nats-server", lb.nodes[1].server.path), PRIVATE_IP: INTRUDER, PUBLIC_IP: INTRUDER };
     const intruder = await startProcess({ command, args, cwd: intruderDir, env, logFile: join(intruderDir, "log") });
     started.push(intruder.pid);
     await sleep(2500);
-    expect(await routeCount(`http://${INTRUDER}:8222`)).toBe(0);
+    expect(await peerCount(`http://${INTRUDER}:8222`)).toBe(0);
     const seed = lb.nodes[0];
-    expect(await routeCount(`http://${seed.address}:${seed.monitorPort}`)).toBe(lb.nodes.length - 1);
+    expect(await peerCount(`http://${seed.address}:${seed.monitorPort}`)).toBe(lb.nodes.length - 1);
   });
 });

@@ -1,12 +1,12 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { routeCount } from "../twin/monitor";
+import { peerCount } from "../twin/monitor";
 import { Inbox, awaitInterest, childPids, collect, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
 import { Twin, TwinNode, bootTwin } from "../twin/twin";
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.2.10";
-// The default stack checks every 10 s with a 5 s timeout: 1 s and 500 ms here.
+// The default stack checks every 3 s with a 3 s timeout: 300 ms and 300 ms here.
 const TIME_SCALE = 0.1;
 // Allowance for polling, scheduling and process start on top of HAProxy's own budget.
 const SLACK_MS = 1000;
@@ -26,7 +26,7 @@ function monitorUrl(node: TwinNode): string {
 
 async function meshComplete(): Promise<void> {
   const expected = twin.nodes.length - 1;
-  await poll(async () => (await Promise.all(twin.nodes.map((node) => routeCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
+  await poll(async () => (await Promise.all(twin.nodes.map((node) => peerCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
 }
 
 /** Milliseconds until HAProxy reports `name` in `state`. */
@@ -111,7 +111,7 @@ describe("a killed non-seed node", () => {
 describe("a restarted seed", () => {
   test("is rejoined by the other nodes", async () => {
     await twin.kill(0, "SIGKILL");
-    await poll(async () => (await routeCount(monitorUrl(twin.nodes[1]))) === twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
+    await poll(async () => (await peerCount(monitorUrl(twin.nodes[1]))) === twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
     await twin.restart(0);
     remember();
     const restartedAt = Date.now();
@@ -128,8 +128,8 @@ describe("a restarted seed", () => {
 describe("stop", () => {
   test("leaves no process the twin started alive", async () => {
     remember();
-    // Every node, HAProxy, and the two nodes restarted above.
-    expect(started.size).toBe(twin.nodes.length + 1 + 2);
+    // Every node, HAProxy for the load balancer and for the seed load balancer, and the two nodes restarted above.
+    expect(started.size).toBe(twin.nodes.length + 2 + 2);
     await twin.stop();
     expect([...started].filter(isAlive)).toEqual([]);
     expect(twin.nodes.map((node) => node.pid)).toEqual(twin.nodes.map(() => undefined));

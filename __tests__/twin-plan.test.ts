@@ -163,6 +163,35 @@ describe("bootTwin refuses", () => {
     await expect(bootTwin({ stack: "nats-tutorial", addressBase: BASE, timeScale: 0.2 })).rejects.toThrow(/port 4222 on 127\.0\.3\.10 \(load balancer nats-lb\) is not free: EADDRINUSE/);
   });
 
+  test("a droplet whose user_data pins no nats-server release", async () => {
+    const file = planWith("no-version", (resource) => {
+      const droplet = Object.values(resource.digitalocean_droplet)[1];
+      droplet.user_data = String(droplet.user_data).replace(/^\s*version=.*$/m, "");
+    });
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/droplet nats-droplet-2 pins no nats-server release in its user_data \(found none\)/);
+  });
+
+  test("a unit that runs nats-server from a fixed path, which the twin could not replace", async () => {
+    const file = planWith("fixed-path", (resource) => {
+      const droplet = Object.values(resource.digitalocean_droplet)[0];
+      droplet.user_data = String(droplet.user_data).replace("exec nats-server ", "exec /usr/local/bin/nats-server ");
+    });
+    await expect(bootTwin({ planFile: file, addressBase: BASE })).rejects.toThrow(/the unit of nats-droplet-1 runs \/usr\/local\/bin\/nats-server: the twin supplies nats-server through PATH/);
+  });
+
+  test("a NATS_TWIN_SERVER of another major.minor, naming both versions and the override", async () => {
+    const fake = join(dir, "nats-server-2.10");
+    writeFileSync(fake, '#!/bin/sh\necho "nats-server: v2.10.27"\n', { mode: 0o755 });
+    process.env.NATS_TWIN_SERVER = fake;
+    try {
+      await expect(bootTwin({ stack: "nats-tutorial", addressBase: BASE })).rejects.toThrow(
+        /NATS_TWIN_SERVER=.*nats-server-2\.10 is nats-server 2\.10\.27 but the plan installs 2\.15\.1: .*--allow-version-mismatch/,
+      );
+    } finally {
+      delete process.env.NATS_TWIN_SERVER;
+    }
+  });
+
   test("a missing executable, with the install command", () => {
     expect(() => findExecutable("no-such-nats-tool", "apt-get install no-such-nats-tool")).toThrow("no-such-nats-tool not found: apt-get install no-such-nats-tool");
   });

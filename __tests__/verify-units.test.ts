@@ -112,7 +112,7 @@ describe("parseVerifyArgs", () => {
     [["--lb", "x", "--health-path", "healthz"], '--health-path "healthz" is not a path starting with "/"'],
     [[], "--lb is required: the load balancer's host name or IP address"],
     [["--lb"], "--lb needs a value"],
-    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --help'],
+    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --jetstream, --help'],
     [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option, e.g. --lb 203.0.113.7'],
   ])("refuses %j", (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
@@ -143,7 +143,7 @@ describe("verify with nothing listening", () => {
     const result = await verify({ lb: "127.0.10.99", expectNodes: 2, timeoutSeconds: 2 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.ok).toBe(false);
-    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true]]);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true], ["jetstream", true]]);
     expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
     expect(result.checks[3].detail).toBe("not reachable from here: the load balancer's own health check covers it");
   });

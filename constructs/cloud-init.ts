@@ -6,9 +6,9 @@ import { JETSTREAM_STORE_DIR, JetStreamSettings, VOLUME_MOUNT_POINT, volumeDevic
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
 
-/** How a node gets its nats-server binary. */
-export type NatsInstallMethod = "release" | "apt";
-export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release", "apt"];
+/** How a node gets its nats-server binary: the pinned nats-io release (the only method). */
+export type NatsInstallMethod = "release";
+export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release"];
 
 /**
  * Which node addresses nats-server tells clients about (INFO connect_urls):
@@ -54,9 +54,7 @@ export interface CloudInitProps {
   readonly seedAddress?: string;
   /** @default "none" */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" */
-  readonly installMethod?: NatsInstallMethod;
-  /** nats-server release installed by the `release` method, e.g. "2.10.24". */
+  /** nats-server release installed by the `release` method, e.g. "2.15.1". */
   readonly natsVersion: string;
   /**
    * The clients' authorization block for nats-server.conf (NATS config syntax); may hold
@@ -116,7 +114,6 @@ export function renderCloudInit(props: CloudInitProps): string {
     serverName: props.serverName,
     clusterName: props.clusterName,
     flags: natsServerFlags(props).join(" "),
-    installMethod: props.installMethod ?? "release",
     natsVersion: props.natsVersion,
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),

@@ -5,13 +5,16 @@ import { Annotations } from "cdktf";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
-import { ValidationErrors, distinctPorts, integerInRange, matches, oneOf, pattern, port } from "./validation";
+import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
 
-/** nats-server release installed on droplets by default (it has every flag the unit uses). */
-export const DEFAULT_NATS_VERSION = "2.10.24";
+/**
+ * nats-server release installed on droplets by default: the newest release of a line nats-io
+ * supports that the twin can also run (Debian sid packages it).
+ */
+export const DEFAULT_NATS_VERSION = "2.15.1";
 
 export interface NatsNodesProps {
   /**
@@ -75,9 +78,16 @@ export interface NatsNodesProps {
   readonly monitoring?: boolean;
   /** @default "none" - clients are told no node addresses and always come through the load balancer */
   readonly advertise?: NatsAdvertise;
-  /** @default "release" - the pinned GitHub release, checked against its SHA256SUMS */
+  /**
+   * The only method is `release`: Ubuntu 24.04's own package ("apt") is nats-server 2.10.7,
+   * older than the supported range, and is rejected.
+   * @default "release" - the pinned nats-io release, checked against its SHA256SUMS
+   */
   readonly installMethod?: NatsInstallMethod;
-  /** @default DEFAULT_NATS_VERSION */
+  /**
+   * nats-server release to install, from 2.11.0 up to (not including) 3.0.0.
+   * @default DEFAULT_NATS_VERSION
+   */
   readonly natsVersion?: string;
   /**
    * The clients' authorization block for nats-server.conf; Terraform references only.
@@ -140,8 +150,9 @@ export interface NatsNodesProps {
 
 /**
  * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
- * (`npm run roll`) applies one node at a time: `cdktf deploy` leaves them alone on existing
- * droplets (a new droplet gets the new value). Terraform attribute names.
+ * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
+ * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
+ * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
  */
 export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
 
@@ -201,7 +212,6 @@ export class NatsNodes extends Construct {
         clusterPort: this.clusterPort,
         seedAddress: seed,
         advertise: props.advertise,
-        installMethod: props.installMethod,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
@@ -222,7 +232,8 @@ export class NatsNodes extends Construct {
           userData,
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
-          lifecycle: { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // Only when no droplet refers to another can each be replaced alone (npm run roll).
+          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
           // Attached at creation, so the volume is there at first boot. Never combined with a
           // digitalocean_volume_attachment (the provider would see it as drift).
           volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],
@@ -243,9 +254,9 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("image", props.image, "image"));
   errors.add(pattern("tag", props.tag, "tag"));
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
-  errors.add(pattern("natsVersion", props.natsVersion, "natsVersion"));
+  errors.add(natsVersion("natsVersion", props.natsVersion));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
-  errors.add(oneOf("installMethod", props.installMethod, INSTALL_METHODS));
+  errors.add(installMethod(props.installMethod));
   (props.sshKeys ?? []).forEach((key, i) =>
     errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
   );
@@ -263,4 +274,10 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   }
   validateJetStreamProps(props, errors);
   return errors;
+}
+
+function installMethod(value: string | undefined): string | undefined {
+  if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
+  const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
+  return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
 }

@@ -17,6 +17,9 @@ export const SETTINGS = {
   adminCidrs: { env: "ADMIN_CIDRS", kind: "list" },
   clientCidrs: { env: "CLIENT_CIDRS", kind: "list" },
   readinessGate: { env: "READINESS_GATE", kind: "bool" },
+  jetstream: { env: "JETSTREAM", kind: "bool" },
+  volumeSizeGib: { env: "VOLUME_SIZE_GIB", kind: "int" },
+  protectVolumes: { env: "PROTECT_VOLUMES", kind: "bool" },
 } as const satisfies Record<string, { env: string; kind: Kind }>;
 
 export type StackSettings = Partial<Pick<NatsClusterProps, keyof typeof SETTINGS>>;

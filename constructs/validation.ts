@@ -82,11 +82,30 @@ export const PATTERNS = {
   tag: { pattern: /^[A-Za-z0-9:_-]{1,255}$/, allowed: "1 to 255 letters, digits, colons, dashes or underscores" },
   hostname: { pattern: /^[a-z0-9](?:[a-z0-9-]{0,50}[a-z0-9])?$/, allowed: "lowercase letters, digits and inner dashes, at most 52 characters" },
   clusterName: { pattern: /^[A-Za-z0-9_-]{1,64}$/, allowed: "1 to 64 letters, digits, dashes or underscores" },
-  natsVersion: { pattern: /^2\.\d+\.\d+$/, allowed: "a nats-server 2.x release such as 2.10.24" },
 } as const;
 
 export function pattern(name: string, value: string | undefined, rule: keyof typeof PATTERNS): string | undefined {
   return matches(name, value, PATTERNS[rule].pattern, PATTERNS[rule].allowed);
+}
+
+/**
+ * nats-server lines the unit supports: from 2.11 (the oldest line nats-io maintains; it rejects
+ * server names with spaces, answers `/healthz?js-server-only` without asking the meta leader and
+ * exits 0 on SIGTERM) up to, not including, 3.0.
+ */
+export const NATS_VERSION_RANGE = { min: [2, 11, 0], below: [3, 0, 0], text: "2.11.0 up to (not including) 3.0.0" } as const;
+
+/** A nats-server release number X.Y.Z (no "v", no leading zeros, no pre-release) in NATS_VERSION_RANGE. */
+export function natsVersion(name: string, value: string | undefined): string | undefined {
+  if (!isKnown(value)) return undefined;
+  const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(value as string);
+  if (match === null) {
+    return `${name} ${JSON.stringify(value)} is not valid: expected a nats-server release number X.Y.Z from ${NATS_VERSION_RANGE.text}, such as 2.15.1`;
+  }
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  const { min, below } = NATS_VERSION_RANGE;
+  if ((major > min[0] || (major === min[0] && minor >= min[1])) && major < below[0]) return undefined;
+  return `${name} ${JSON.stringify(value)} is not supported: expected a nats-server release from ${NATS_VERSION_RANGE.text}`;
 }
 
 /** An IPv4 or IPv6 address, optionally with a prefix length that fits its family. */

@@ -1,10 +1,14 @@
 import { DROPLET, NodeInfo, describeNodes, natsVersionOf } from "./nodes";
 import { Reference, addressesOf, referencesIn } from "./references";
 import { forcesReplacement, isForceNew } from "./replacement";
-import { Json, META_ARGUMENTS, Plan, Resource, isObject } from "./tf-json";
+import { Json, META_ARGUMENTS, Plan, Resource, isObject, strings } from "./tf-json";
 
-/** What Terraform would do to one resource, going from one synthesis to the next. */
-export type Action = "add" | "remove" | "replace" | "update";
+/**
+ * What Terraform would do to one resource, going from one synthesis to the next. `roll`: a
+ * droplet change that forces replacement but that the plan's lifecycle.ignore_changes leaves to
+ * `npm run roll` (cdktf deploy keeps the droplet).
+ */
+export type Action = "add" | "remove" | "replace" | "roll" | "update";
 
 /** One resource that differs between two syntheses. Identity is `<type>.<logical name>`. */
 export interface ResourceChange {
@@ -30,11 +34,13 @@ export interface PlanDiff {
   readonly changes: readonly ResourceChange[];
   /** Names of the droplets that would be destroyed and re-created. */
   readonly replacedDroplets: readonly string[];
+  /** Names of the droplets `npm run roll` replaces one at a time (deploy leaves them). */
+  readonly rolledDroplets: readonly string[];
   /** Set when the old plan's seed is replaced or removed. */
   readonly seedReplaced?: SeedReplacement;
 }
 
-const ACTION_ORDER: readonly Action[] = ["remove", "replace", "update", "add"];
+const ACTION_ORDER: readonly Action[] = ["remove", "replace", "roll", "update", "add"];
 
 /**
  * Compares two syntheses the way `terraform plan` would, from the JSON alone: added and removed
@@ -63,8 +69,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const ordered = [...changes.values()].sort(
     (a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || a.address.localeCompare(b.address),
   );
-  const replacedDroplets = ordered.filter((c) => c.type === DROPLET && c.action === "replace").map((c) => c.label);
-  return { changes: ordered, replacedDroplets, seedReplaced: seedReplacement(describeNodes(before), changes) };
+  const dropletsWith = (action: Action): string[] => ordered.filter((c) => c.type === DROPLET && c.action === action).map((c) => c.label);
+  return { changes: ordered, replacedDroplets: dropletsWith("replace"), rolledDroplets: dropletsWith("roll"), seedReplaced: seedReplacement(describeNodes(before), changes) };
 }
 
 function identity(resource: Resource): Pick<ResourceChange, "address" | "type" | "label"> {
@@ -84,13 +90,23 @@ function compare(before: Resource, after: Resource): ResourceChange | undefined 
   if (changed.length === 0) {
     return undefined;
   }
-  const replace = changed.some((key) => forcesReplacement(after.type, key, before.body[key], after.body[key]));
-  const reasons = changed.map((key) => describeChange(after.type, key, before.body[key], after.body[key]));
-  return { ...identity(after), action: replace ? "replace" : "update", reasons };
+  const ignored = ignoredChanges(after);
+  const forcing = changed.filter((key) => forcesReplacement(after.type, key, before.body[key], after.body[key]));
+  const replace = forcing.some((key) => !ignored.includes(key));
+  const roll = !replace && forcing.length > 0;
+  const reasons = changed.map((key) => describeChange(after.type, key, before.body[key], after.body[key], ignored));
+  return { ...identity(after), action: replace ? "replace" : roll ? "roll" : "update", reasons };
 }
 
-function describeChange(type: string, key: string, before: Json | undefined, after: Json | undefined): string {
-  const effect = forcesReplacement(type, key, before, after) ? "forces replacement" : "updatable in place";
+/** The attributes in the resource's lifecycle.ignore_changes: deploy leaves them unchanged. */
+function ignoredChanges(resource: Resource): string[] {
+  const lifecycle = resource.body.lifecycle;
+  return isObject(lifecycle) ? strings(lifecycle, "ignore_changes") : [];
+}
+
+function describeChange(type: string, key: string, before: Json | undefined, after: Json | undefined, ignored: readonly string[]): string {
+  const forces = forcesReplacement(type, key, before, after);
+  const effect = forces && ignored.includes(key) ? "forces replacement: left to npm run roll" : forces ? "forces replacement" : "updatable in place";
   return `${key}: ${changeDetail(key, before, after)} (${effect})`;
 }
 
@@ -140,7 +156,9 @@ function inducedChange(
   changes: ReadonlyMap<string, ResourceChange>,
 ): ResourceChange | undefined {
   const reasons: string[] = [];
+  const ignored = ignoredChanges(resource);
   let replace = false;
+  let roll = false;
   for (const [key, value] of Object.entries(resource.body)) {
     if (META_ARGUMENTS.has(key)) {
       continue;
@@ -148,7 +166,8 @@ function inducedChange(
     const unknown = referencesIn(value, known).filter((ref) => becomesUnknown(ref, byAddress, changes));
     for (const ref of unknown) {
       const forceNew = isForceNew(resource.type, key);
-      replace ||= forceNew;
+      replace ||= forceNew && !ignored.includes(key);
+      roll ||= forceNew && ignored.includes(key);
       const target = changes.get(ref.target) as ResourceChange;
       reasons.push(
         `${key}: uses ${ref.target}.${ref.attribute ?? "id"} of replaced ${target.label}, known after apply (${forceNew ? "forces replacement" : "updatable in place"})`,
@@ -158,7 +177,7 @@ function inducedChange(
   if (reasons.length === 0) {
     return undefined;
   }
-  return { ...identity(resource), action: replace ? "replace" : "update", reasons: [...new Set(reasons)] };
+  return { ...identity(resource), action: replace ? "replace" : roll ? "roll" : "update", reasons: [...new Set(reasons)] };
 }
 
 /** A reference is unknown until apply when its target is replaced and the attribute is computed, not configured. */
@@ -180,7 +199,9 @@ function seedReplacement(nodes: readonly NodeInfo[], changes: ReadonlyMap<string
   if (seed === undefined || (action !== "replace" && action !== "remove")) {
     return undefined;
   }
-  const followers = nodes.filter((node) => node.routesTo.includes(seed.address)).map((node) => node.name);
+  // Only nodes that route to the seed's own address are replaced with it, not those that reach it through a load balancer.
+  const followers = nodes.filter((node) => node.routesTo.includes(seed.address) && node.routesThrough.length === 0).map((node) => node.name);
+  if (followers.length === 0) return undefined;
   return { name: seed.name, followers };
 }
 

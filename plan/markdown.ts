@@ -4,6 +4,7 @@ import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
 import { NodeInfo, describeNodes } from "./nodes";
+import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
 
 /** Marker on every inbound opening reachable from the whole internet. */
@@ -27,12 +28,17 @@ export function renderSummary(plan: Plan, prices: PriceTable): string {
 }
 
 /** Renders what changes between two syntheses, replacements first. */
-export function renderDiff(diff: PlanDiff, oldLabel: string): string {
+export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: string; estimate: RollEstimate }): string {
   const count = (action: ResourceChange["action"]): number => diff.changes.filter((c) => c.action === action).length;
   const lines = [
     `## Changes against \`${oldLabel}\``,
-    `**${count("add")} to add, ${count("update")} to change in place, ${count("replace")} to replace, ${count("remove")} to destroy.**`,
+    `**${count("add")} to add, ${count("update")} to change in place, ${count("replace")} to replace, ${count("roll")} to roll, ${count("remove")} to destroy.**`,
   ];
+  if (diff.rolledDroplets.length > 0) {
+    const command = roll === undefined ? "npm run roll" : `npm run roll -- --stack ${roll.stack}`;
+    const time = roll === undefined ? "" : ` About ${minutes(roll.estimate.perNodeSeconds * diff.rolledDroplets.length)}: ${rollTimeText(roll.estimate)} per node.`;
+    lines.push(`Droplets \`cdktf deploy\` leaves unchanged and \`${command}\` replaces one at a time, without an outage: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
+  }
   if (diff.seedReplaced !== undefined) {
     const { name, followers } = diff.seedReplaced;
     lines.push(
@@ -48,6 +54,14 @@ export function renderDiff(diff: PlanDiff, oldLabel: string): string {
     lines.push(table(["action", "resource", "name", "why"], diff.changes.map(changeRow)));
   }
   return lines.join("\n\n") + "\n";
+}
+
+function minutes(seconds: number): string {
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+function rollTimeText(estimate: RollEstimate): string {
+  return `${estimate.perNodeSeconds} s (lame duck up to ${estimate.lameDuckSeconds} s, droplet create and boot about ${estimate.bootSeconds} s, healthy behind the load balancer after ${estimate.healthySeconds} s)`;
 }
 
 function changeRow(change: ResourceChange): string[] {

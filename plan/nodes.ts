@@ -1,8 +1,9 @@
 import { addressesOf, referencesIn } from "./references";
-import { Plan, Resource, resourcesOfType, text } from "./tf-json";
+import { Plan, Resource, resourcesOfType, strings, text } from "./tf-json";
 
 /** The Terraform type of a NATS node. */
 export const DROPLET = "digitalocean_droplet";
+const LOAD_BALANCER = "digitalocean_loadbalancer";
 
 /** One NATS node as the plan describes it. */
 export interface NodeInfo {
@@ -14,8 +15,10 @@ export interface NodeInfo {
   readonly image?: string;
   /** nats-server version parsed from user_data, `apt` for the distribution package, undefined if neither is found. */
   readonly natsVersion?: string;
-  /** Addresses of the other droplets this node's user_data routes to. */
+  /** Addresses of the other droplets this node's user_data routes to, directly or through a load balancer. */
   readonly routesTo: readonly string[];
+  /** Addresses of the load balancers this node routes through (the seed load balancer). */
+  readonly routesThrough: readonly string[];
   /** True when every other node routes to this one. */
   readonly isSeed: boolean;
 }
@@ -28,7 +31,9 @@ const RELEASE_URL = /nats-server\/releases\/download\/v(\d+\.\d+\.\d+)/;
 export function describeNodes(plan: Plan): NodeInfo[] {
   const known = addressesOf(plan);
   const droplets = resourcesOfType(plan, DROPLET);
-  const routes = new Map(droplets.map((droplet) => [droplet.address, routeTargets(droplet, known)]));
+  const balancers = resourcesOfType(plan, LOAD_BALANCER);
+  const targets = new Map(droplets.map((droplet) => [droplet.address, routeTargets(droplet, known, droplets, balancers)]));
+  const routes = new Map([...targets].map(([address, target]) => [address, target.droplets]));
   return droplets.map((droplet) => ({
     address: droplet.address,
     name: text(droplet.body, "name") ?? droplet.name,
@@ -37,6 +42,7 @@ export function describeNodes(plan: Plan): NodeInfo[] {
     image: text(droplet.body, "image"),
     natsVersion: natsVersionOf(text(droplet.body, "user_data") ?? ""),
     routesTo: routes.get(droplet.address) ?? [],
+    routesThrough: targets.get(droplet.address)?.balancers ?? [],
     isSeed: isSeed(droplet.address, routes),
   }));
 }
@@ -61,11 +67,16 @@ export function withNatsVersion(userData: string, version: string): string {
   return userData.replace(new RegExp(PINNED_VERSION.source, "gm"), (line, old: string) => line.replace(`"${old}"`, `"${version}"`));
 }
 
-function routeTargets(droplet: Resource, known: ReadonlySet<string>): string[] {
-  const targets = referencesIn(droplet.body.user_data, known)
-    .map((reference) => reference.target)
-    .filter((target) => target.startsWith(`${DROPLET}.`) && target !== droplet.address);
-  return [...new Set(targets)];
+/**
+ * The droplets `droplet`'s user_data refers to, directly or through a load balancer (the
+ * droplets carrying its droplet_tag), and those load balancers.
+ */
+function routeTargets(droplet: Resource, known: ReadonlySet<string>, droplets: readonly Resource[], balancers: readonly Resource[]): { droplets: string[]; balancers: string[] } {
+  const referenced = referencesIn(droplet.body.user_data, known).map((reference) => reference.target);
+  const through = balancers.filter((lb) => referenced.includes(lb.address));
+  const tagged = through.flatMap((lb) => droplets.filter((other) => strings(other.body, "tags").includes(text(lb.body, "droplet_tag") ?? "")).map((other) => other.address));
+  const targets = [...referenced.filter((target) => target.startsWith(`${DROPLET}.`)), ...tagged].filter((target) => target !== droplet.address);
+  return { droplets: [...new Set(targets)], balancers: through.map((lb) => lb.address) };
 }
 
 function isSeed(address: string, routes: ReadonlyMap<string, readonly string[]>): boolean {

@@ -94,6 +94,14 @@ export function freshStackFile(stack: string, outdir = defaultOutdir()): string 
 }
 
 /**
+ * True when `stack`'s synthesized JSON in `outdir` is missing or stale (the check
+ * {@link freshStackFile} re-synthesizes on), for tools that must not act on an old plan.
+ */
+export function isStackStale(stack: string, outdir = defaultOutdir()): boolean {
+  return isStale(stackFile(outdir, stack), outdir);
+}
+
+/**
  * Stack settings also come from NATS_* environment variables (README, Configuration): a
  * synthesis is stale when they differ. Only a hash of them is kept on disk.
  */

@@ -10,14 +10,18 @@ export interface RollNode {
   readonly seed: boolean;
 }
 
-/** What the roll drives: the real stack through Terraform, or the twin. */
-export interface RollTarget {
+/** What a roll would do: enough for --dry-run. */
+export interface RollView {
   /** Every node of the desired plan, in node order. */
   readonly nodes: readonly RollNode[];
   /** How one replacement is done, for --dry-run (e.g. the terraform command). */
   describeReplace(node: RollNode): string;
   /** The nodes whose running droplet differs from the desired plan. */
   pending(): Promise<RollNode[]>;
+}
+
+/** What the roll drives: the real stack through Terraform, or the twin. */
+export interface RollTarget extends RollView {
   /** Names of the nodes that are not healthy now (down, or not UP behind the load balancer). */
   unhealthy(): Promise<string[]>;
   /** Lame duck and replace one node; resolves once its replacement runs. */
@@ -62,6 +66,31 @@ export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
 }
 
 /**
+ * The nodes to replace, in {@link rollOrder}, with the steps logged when `dryRun`. Refuses a
+ * stack of fewer than 2 nodes.
+ */
+export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRun" | "settleMs" | "log">): Promise<RollNode[]> {
+  if (view.nodes.length < 2) {
+    throw new RollRefused(
+      `the stack has ${view.nodes.length} node: replacing it one at a time still takes an outage; ` +
+        "run terraform apply -replace=<droplet address> in cdktf.out/stacks/<stack> when an outage is acceptable",
+    );
+  }
+  const pending = rollOrder(await view.pending());
+  if (pending.length === 0) {
+    options.log("every node already matches the plan: nothing to roll");
+    return [];
+  }
+  options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => node.name).join(", ")}`);
+  if (options.dryRun) {
+    pending.forEach((node, i) =>
+      options.log(`step ${i + 1}: ${node.name}${node.seed ? " (seed)" : ""}: ${view.describeReplace(node)}; wait until healthy, the mesh is whole and the load balancer has it UP; settle ${(options.settleMs ?? 0) / 1000} s`),
+    );
+  }
+  return pending;
+}
+
+/**
  * Replaces the nodes whose droplet differs from the plan, one at a time in {@link rollOrder}:
  * before each step every node must be healthy (unless `force`), then the node goes into lame
  * duck mode and is replaced, and the next starts only once it is ready and has settled. Stops
@@ -69,22 +98,8 @@ export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
  * the nodes that still differ.
  */
 export async function roll(target: RollTarget, options: RollOptions): Promise<RollResult> {
-  if (target.nodes.length < 2) {
-    throw new RollRefused(
-      `the stack has ${target.nodes.length} node: replacing it one at a time still takes an outage; ` +
-        "run terraform apply -replace=<droplet address> in cdktf.out/stacks/<stack> when an outage is acceptable",
-    );
-  }
-  const pending = rollOrder(await target.pending());
-  if (pending.length === 0) {
-    options.log("every node already matches the plan: nothing to roll");
-    return { replaced: [], durationsMs: [] };
-  }
-  options.log(`${pending.length} of ${target.nodes.length} nodes differ from the plan: ${pending.map((node) => node.name).join(", ")}`);
-  if (options.dryRun) {
-    pending.forEach((node, i) => options.log(`step ${i + 1}: ${node.name}${node.seed ? " (seed)" : ""}: ${target.describeReplace(node)}; wait until healthy, the mesh is whole and the load balancer has it UP; settle ${(options.settleMs ?? 0) / 1000} s`));
-    return { replaced: [], durationsMs: [] };
-  }
+  const pending = await planRoll(target, options);
+  if (options.dryRun || pending.length === 0) return { replaced: [], durationsMs: [] };
   const replaced: string[] = [];
   const durationsMs: number[] = [];
   for (const node of pending) {

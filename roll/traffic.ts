@@ -78,12 +78,18 @@ export async function startTraffic(options: TrafficOptions): Promise<Traffic> {
   try {
     for (let i = 0; i < (options.responders ?? 3); i++) {
       const nc = await open(`roll-responder-${i + 1}`);
-      nc.subscribe(SERVICE, { queue: "roll", callback: (_error: Error | null, msg: Msg) => msg.respond(msg.data) });
+      const respond = (_error: Error | null, msg: Msg): void => {
+        msg.respond(msg.data);
+      };
+      nc.subscribe(SERVICE, { queue: "roll", callback: respond });
       await nc.flush();
     }
     const subscriber = await open("roll-subscriber");
     const seen = new Set<string>();
-    subscriber.subscribe(STREAM, { callback: (_error: Error | null, msg: Msg) => seen.add(msg.string()) });
+    const record = (_error: Error | null, msg: Msg): void => {
+      seen.add(msg.string());
+    };
+    subscriber.subscribe(STREAM, { callback: record });
     await subscriber.flush();
     const requester = await open("roll-requester");
     const publisher = await open("roll-publisher");

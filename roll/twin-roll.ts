@@ -40,6 +40,12 @@ export interface TwinRollReport extends RollResult {
   readonly versions: readonly [string | undefined, string | undefined];
 }
 
+/**
+ * The 2.10 release existing clusters run (this stack installed 2.10.x until it pinned 2.15):
+ * the newest 2.10 Debian packages (trixie), the version the upgrade test and bench roll from.
+ */
+export const LEGACY_NATS_VERSION = "2.10.27";
+
 /** How long the traffic runs on the booted twin before the roll, for the at-rest figures. */
 const REST_MS = 3000;
 

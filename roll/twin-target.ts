@@ -2,26 +2,21 @@ import type { Twin } from "../twin/twin";
 import { isHealthy } from "../twin/monitor";
 import { poll } from "../twin/process";
 import { Json, Resource } from "../plan/tf-json";
-import { RollNode, RollTarget } from "./driver";
+import { RollNode, RollTarget, RollView } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
 /** How long one node may take to be healthy, meshed and UP in the twin. */
 const READY_TIMEOUT_MS = 60_000;
 
-/**
- * The twin as a roll target: `running` is the plan the twin booted, `desired` a new synthesis
- * of the same stack. Replacing a node stops its nats-server as systemd would (lame duck) and
- * starts the desired plan's command line with its nats-server version on the same address.
- */
-export class TwinTarget implements RollTarget {
+/** What a twin roll from `running` to `desired` (two syntheses of one stack) would replace. */
+export class TwinPlanView implements RollView {
   public readonly nodes: readonly RollNode[];
   /** What each node runs now: droplet address → the body of the plan it was started from. */
-  private readonly running = new Map<string, Readonly<Record<string, Json | undefined>>>();
+  protected readonly running = new Map<string, Readonly<Record<string, Json | undefined>>>();
 
   constructor(
-    private readonly twin: Twin,
     running: RollPlan,
-    private readonly desired: RollPlan,
+    protected readonly desired: RollPlan,
   ) {
     this.nodes = desired.nodes;
     for (const [address, droplet] of running.droplets) this.running.set(address, droplet.body);
@@ -33,6 +28,27 @@ export class TwinTarget implements RollTarget {
 
   public async pending(): Promise<RollNode[]> {
     return this.nodes.filter((node) => rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node)).length > 0);
+  }
+
+  protected droplet(node: RollNode): Resource {
+    const droplet = this.desired.droplets.get(node.address);
+    if (droplet === undefined) throw new Error(`${this.desired.file} has no droplet ${node.address}`);
+    return droplet;
+  }
+}
+
+/**
+ * The twin as a roll target: replacing a node stops its nats-server as systemd would (lame
+ * duck) and starts the desired plan's command line with its nats-server version on the same
+ * address.
+ */
+export class TwinTarget extends TwinPlanView implements RollTarget {
+  constructor(
+    private readonly twin: Twin,
+    running: RollPlan,
+    desired: RollPlan,
+  ) {
+    super(running, desired);
   }
 
   public async unhealthy(): Promise<string[]> {
@@ -59,12 +75,6 @@ export class TwinTarget implements RollTarget {
       100,
       `${node.name} to be UP behind the load balancer with the mesh whole`,
     );
-  }
-
-  private droplet(node: RollNode): Resource {
-    const droplet = this.desired.droplets.get(node.address);
-    if (droplet === undefined) throw new Error(`${this.desired.file} has no droplet ${node.address}`);
-    return droplet;
   }
 
   private indexOf(node: RollNode): number {

@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
+import { rollEstimate } from "../plan/roll-estimate";
 import { freshStackFile } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 
@@ -49,7 +50,7 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (!existsSync(diffAgainst)) {
     throw new Error(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
-  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst)}\n${summary}`;
+  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
 }
 
 try {

@@ -1,27 +1,35 @@
 /**
- * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check]`:
+ * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]`:
  * boots the synthesized plan on loopback (nats-server per droplet, HAProxy as the load
  * balancer) and keeps it up until Ctrl-C. With --check it runs verify against it, tears it
  * down and exits 0 when every check passes, 1 otherwise.
  */
 import { parseArgs } from "node:util";
 import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
-import { Varz, fetchJson, routeCount } from "../twin/monitor";
+import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { STACKS } from "../plan/synth";
+import { SERVER_ENV, cacheRoot } from "../twin/nats-binary";
 import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
 import { verify } from "../verify/verify";
 
-const USAGE = `usage: npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check]
+const USAGE = `usage: npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]
   --stack         stack to boot (default nats-tutorial)
   --time-scale    multiplies the health check interval and timeout, e.g. 0.2 (default 1)
   --address-base  load balancer address; node i gets the last octet + i (default ${DEFAULT_ADDRESS_BASE})
-  --check         run verify against the twin, tear it down, exit 0 or 1`;
+  --check         run verify against the twin, tear it down, exit 0 or 1
+  --allow-version-mismatch
+                  run a nats-server of another major.minor than the plan installs
+                  (${SERVER_ENV}'s, or PATH's when none can be fetched) instead of refusing
+
+nats-server: ${SERVER_ENV}=<binary> if set (its major.minor must match the plan's), else
+${cacheRoot()}/<version>/, else PATH; otherwise it is fetched from Debian's archive into that cache.`;
 
 interface CliOptions {
   stack: string;
   timeScale: number;
   addressBase: string;
   check: boolean;
+  allowVersionMismatch: boolean;
 }
 
 function parseCli(argv: string[]): CliOptions | undefined {
@@ -32,6 +40,7 @@ function parseCli(argv: string[]): CliOptions | undefined {
       "time-scale": { type: "string", default: "1" },
       "address-base": { type: "string", default: DEFAULT_ADDRESS_BASE },
       check: { type: "boolean", default: false },
+      "allow-version-mismatch": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -42,20 +51,20 @@ function parseCli(argv: string[]): CliOptions | undefined {
   if (!(timeScale > 0 && timeScale <= 10)) {
     throw new Error(`--time-scale ${JSON.stringify(values["time-scale"])} is not valid: expected a number above 0 and at most 10`);
   }
-  return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check };
+  return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check, allowVersionMismatch: values["allow-version-mismatch"] };
 }
 
-/** The node table: name, address, server_id from /varz, routes from /routez. */
+/** The node table: name, address, version and server_id from /varz, peers from /routez. */
 async function describeNodes(twin: Twin): Promise<string[]> {
   const rows = await Promise.all(
     twin.nodes.map(async (node) => {
-      if (node.monitorPort === undefined) return [node.name, node.address, "(no monitoring)", "-"];
+      if (node.monitorPort === undefined) return [node.name, node.address, node.server.version, "(no monitoring)", "-"];
       const monitor = `http://${node.address}:${node.monitorPort}`;
-      const [varz, routes] = await Promise.all([fetchJson<Varz>(`${monitor}/varz`), routeCount(monitor)]);
-      return [node.name, node.address, varz.server_id, String(routes)];
+      const [varz, peers] = await Promise.all([fetchJson<Varz>(`${monitor}/varz`), peerCount(monitor)]);
+      return [node.name, node.address, varz.version, varz.server_id, String(peers)];
     }),
   );
-  const table = [["node", "address", "server_id", "routes"], ...rows];
+  const table = [["node", "address", "version", "server_id", "routed to"], ...rows];
   const widths = table[0].map((_title, column) => Math.max(...table.map((row) => row[column].length)));
   return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
 }

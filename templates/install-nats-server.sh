@@ -1,17 +1,9 @@
 #!/bin/sh
-# Installs nats-server for the unit in /etc/systemd/system/nats-server.service.
-#   release: the pinned GitHub release {{natsVersion}}, checked against its SHA256SUMS
-#   apt:     the distribution's nats-server package
+# Installs nats-server for the unit in /etc/systemd/system/nats-server.service:
+# the pinned nats-io release {{natsVersion}}, checked against its SHA256SUMS.
 set -eu
 
-method="{{installMethod}}"
 version="{{natsVersion}}"
-
-if [ "$method" = apt ]; then
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nats-server
-  exit 0
-fi
 
 arch=$(dpkg --print-architecture)
 tarball="nats-server-v$version-linux-$arch.tar.gz"

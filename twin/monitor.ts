@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from "node:net";
+import { remoteIds } from "../verify/checks/mesh";
 import { httpGet } from "../verify/http";
 
 /** GETs `url` and returns its JSON object; fails on a non-2xx status, a non-JSON body or after `timeoutMs`. */
@@ -13,16 +14,13 @@ export async function fetchJson<T = Record<string, unknown>>(url: string, timeou
 export interface Varz {
   readonly server_id: string;
   readonly server_name: string;
+  readonly version: string;
   readonly connect_urls?: string[];
 }
 
-/**
- * Number of peers a node has routes to, per /routez: distinct `remote_id`s (from 2.10 each
- * peer has a pool of route connections).
- */
-export async function routeCount(monitorUrl: string): Promise<number> {
-  const routez = await fetchJson<{ routes?: { remote_id: string }[] }>(`${monitorUrl}/routez`);
-  return new Set((routez.routes ?? []).map((route) => route.remote_id)).size;
+/** Number of distinct servers a node has routes to, from /routez (never `num_routes`: routes are pooled from 2.10). */
+export async function peerCount(monitorUrl: string): Promise<number> {
+  return remoteIds((await fetchJson<{ routes?: unknown }>(`${monitorUrl}/routez`)).routes).size;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { natsVersionOf } from "../plan/nodes";
 import { resolveTagName } from "../plan/tf-json";
 
 /** One droplet of the plan, in node order. */
@@ -8,6 +9,8 @@ export interface PlanDroplet {
   /** Node number: the trailing number of the droplet name. */
   readonly number: number;
   readonly userData: string;
+  /** The nats-server release its install script pins, e.g. "2.15.1". */
+  readonly natsVersion: string;
   /** Tag names, Terraform tag references already resolved. */
   readonly tags: readonly string[];
   /** Resource ids of the digitalocean_volume resources attached through `volume_ids`, in order. */
@@ -94,9 +97,13 @@ function toDroplet(id: string, body: Record<string, unknown>, tags: Map<string, 
   const match = /(\d+)$/.exec(name);
   if (match === null) throw new Error(`droplet name ${JSON.stringify(name)} has no trailing node number: expected e.g. "nats-1"`);
   if (typeof body.user_data !== "string") throw new Error(`droplet ${name} has no user_data: expected a #cloud-config document`);
+  const natsVersion = natsVersionOf(body.user_data);
+  if (natsVersion === undefined || !/^\d+\.\d+\.\d+$/.test(natsVersion)) {
+    throw new Error(`droplet ${name} pins no nats-server release in its user_data (found ${natsVersion ?? "none"}): the twin runs the version the droplet installs, so it must be X.Y.Z`);
+  }
   const tagList = Array.isArray(body.tags) ? body.tags.map((tag) => resolveTag(String(tag), tags)) : [];
   const volumes = (Array.isArray(body.volume_ids) ? body.volume_ids : []).map((ref) => volumeOf(String(ref), name));
-  return { id, name, number: Number(match[1]), userData: body.user_data, tags: tagList, volumes };
+  return { id, name, number: Number(match[1]), userData: body.user_data, natsVersion, tags: tagList, volumes };
 }
 
 /** The resource id in a `${digitalocean_volume.<id>.id}` reference; the twin plays only the plan's own volumes. */

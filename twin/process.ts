@@ -1,13 +1,23 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, openSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
-import { delimiter, join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { sleep } from "../verify/retry";
 
 /** The PATH systemd gives services, followed by the caller's own PATH. */
 export const SERVICE_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", process.env.PATH ?? ""]
   .filter((dir) => dir !== "")
   .join(delimiter);
+
+/**
+ * A PATH that finds `binary` under the name `name` first: `<dir>/bin/<name>` links to it,
+ * followed by SERVICE_PATH. How the twin gives a unit's bare `nats-server` a chosen binary.
+ */
+export function pathWith(dir: string, name: string, binary: string): string {
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  symlinkSync(resolve(binary), join(dir, "bin", name));
+  return [join(dir, "bin"), SERVICE_PATH].join(delimiter);
+}
 
 /** Every child the twin has started and not yet seen exit, by PID. */
 const running = new Map<number, ChildProcess>();

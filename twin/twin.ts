@@ -1,15 +1,15 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { References, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
-import { Jsz, fetchJson, isHealthy, metaLeader, routeCount } from "./monitor";
-import { ensureNatsServer } from "./nats-binary";
-import { natsVersionOf } from "../plan/nodes";
+import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
+import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
+import { NatsServerBinary, ensureNatsServer } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
-import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
+import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
 export interface TwinOptions {
@@ -25,6 +25,12 @@ export interface TwinOptions {
   secrets?: Record<string, string>;
   /** Receives progress lines. @default - silent */
   log?: (line: string) => void;
+  /**
+   * Runs a nats-server of another major.minor than the plan installs (NATS_TWIN_SERVER's, or
+   * PATH's when none can be fetched) instead of refusing to boot.
+   * @default false - the twin proves the plan only on the version the droplets install
+   */
+  allowVersionMismatch?: boolean;
 }
 
 /** One running droplet of the twin. */
@@ -36,6 +42,8 @@ export interface TwinNode {
   pid: number | undefined;
   /** The directories that play the droplet's volumes, by mount point; they survive a restart. */
   volumes: ReadonlyMap<string, string>;
+  /** The nats-server binary the node runs and the version it reports. */
+  server: NatsServerBinary;
   clientPort: number;
   monitorPort?: number;
 }
@@ -109,8 +117,9 @@ interface Tools {
 
 /**
  * Boots the synthesized plan on loopback: validates every droplet's cloud-config, runs each
- * droplet's systemd command line with Debian's nats-server, waits for a complete route
- * mesh, then runs HAProxy as the load balancer and waits until it reports every server UP.
+ * droplet's systemd command line with a nats-server of the major.minor the droplet installs
+ * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy for each load
+ * balancer (internal ones first: nodes may route through them) and waits until it reports every server UP.
  * On any failure it stops what it started before rethrowing.
  */
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
@@ -127,7 +136,7 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   }
 }
 
-/** Finds HAProxy and cloud-init. */
+/** Finds HAProxy and cloud-init (nats-server comes from ensureNatsServer). */
 function requireTools(): Tools {
   const hint = (pkg: string, brew: string): string => `apt-get install ${pkg} (Debian/Ubuntu) or ${brew} (macOS)`;
   return {
@@ -247,20 +256,18 @@ class LocalTwin implements Twin {
     this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
   }
 
-  /** Validates droplet `i`'s cloud-config, writes its files to a fresh directory and finds its nats-server. */
+  /** Validates droplet `i`'s cloud-config, writes its files to a fresh directory and finds the nats-server it installs. */
   private async prepareNode(droplet: PlanDroplet, i: number): Promise<NodeRuntime> {
     const userData = substituteReferences(droplet.userData, this.references(), droplet.name);
     const dir = mkdtempSync(join(this.workDir, `${droplet.name}-`));
     await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
-    const version = natsVersionOf(userData);
-    if (version === undefined) throw new Error(`user_data of ${droplet.name} pins no nats-server version`);
-    const server = await ensureNatsServer(version, { log: this.log });
-    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}, nats-server ${server.version}`);
-    return this.materialise(droplet, userData, dir, this.nodeAddresses[i], dirname(server.path));
+    const server = await ensureNatsServer(droplet.natsVersion, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
+    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})`);
+    return this.materialise(droplet, userData, dir, this.nodeAddresses[i], server);
   }
 
   /** Writes the node's working-directory files and derives how to run and reach it. */
-  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, serverDir: string): NodeRuntime {
+  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, server: NatsServerBinary): NodeRuntime {
     const config = readNodeConfig(userData, droplet.name);
     const volumes = this.volumeDirectories(droplet, config.mountPoints);
     for (const file of substituteMountPoints(config.workingFiles, volumes)) {
@@ -271,19 +278,23 @@ class LocalTwin implements Twin {
       writeFileSync(join(dir, config.environmentFile), `PRIVATE_IP=${address}\nPUBLIC_IP=${address}\n`);
     }
     const words = serverWords(config.argv);
+    const command = words.find((word) => /(^|\/)nats-server$/.test(word));
+    if (command !== "nats-server") {
+      throw new Error(`the unit of ${droplet.name} runs ${command ?? "no nats-server"}: the twin supplies nats-server through PATH, so the unit must name it without a directory`);
+    }
     return {
       node: {
         name: droplet.name,
         address,
         pid: undefined,
         volumes,
+        server,
         clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
         monitorPort: portOf(flagValue(words, "-m", "--http_port")),
       },
       dir,
       argv: config.argv,
-      // The unit runs `nats-server` from the service PATH; the twin's binary of the plan's version comes first.
-      env: { PATH: `${serverDir}${delimiter}${SERVICE_PATH}`, PRIVATE_IP: address, PUBLIC_IP: address },
+      env: { PATH: pathWith(dir, "nats-server", server.path), PRIVATE_IP: address, PUBLIC_IP: address },
       clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
       config: flagValue(words, "-c", "--config"),
       killSignal: config.killSignal,
@@ -343,7 +354,7 @@ class LocalTwin implements Twin {
   public async meshWhole(): Promise<boolean> {
     const expected = this.nodes.length - 1;
     const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
-    const counts = await Promise.all(monitored.map((node) => routeCount(`http://${node.address}:${node.monitorPort}`)));
+    const counts = await Promise.all(monitored.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)));
     return counts.every((count) => count === expected);
   }
 
@@ -376,9 +387,9 @@ class LocalTwin implements Twin {
 
   private async waitForMesh(): Promise<void> {
     const expected = this.nodes.length - 1;
-    await poll(() => this.meshWhole(), BOOT_TIMEOUT_MS, 50, `every node to report ${expected} routes`);
+    await poll(() => this.meshWhole(), BOOT_TIMEOUT_MS, 50, `every node to report routes to ${plural(expected, "other server")}`);
     const unmonitored = this.nodes.some((node) => node.monitorPort === undefined);
-    this.log(`mesh complete: ${expected} routes per node${unmonitored ? " (nodes without monitoring not checked)" : ""}`);
+    this.log(`mesh complete: every node routes to ${plural(expected, "other server")}${unmonitored ? " (nodes without monitoring not checked)" : ""}`);
   }
 
   /** Runs HAProxy for `lb` and waits until it reports every server in `waitFor` that it targets UP. */

@@ -67,7 +67,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
       monitorPort,
       nodeMonitors,
       healthPath: optional(values["health-path"], parseHealthPath),
-      jetstream: values.jetstream ?? false,
+      jetstream: values.jetstream,
       timeoutSeconds: optional(values.timeout, (raw) => integerArg("--timeout", raw, 1, MAX_TIMEOUT_SECONDS)),
       credentials: credentialsFromEnv(env),
     },

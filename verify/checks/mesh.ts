@@ -25,10 +25,17 @@ export function checkMesh(ctx: CheckContext): Promise<Verdict> {
 /** Why a /routez answer does not show `expectNodes - 1` distinct routes; undefined when it does. */
 export function routeProblem(label: string, answer: HttpAnswer, expectNodes: number): string | undefined {
   if (answer.status !== 200) return `${label} answered HTTP ${answer.status}`;
-  const routes = answer.json?.routes;
-  const remotes = new Set(Array.isArray(routes) ? routes.map(remoteIdOf) : []);
-  remotes.delete(undefined);
+  const remotes = remoteIds(answer.json?.routes);
   return remotes.size === expectNodes - 1 ? undefined : `${label} has ${plural(remotes.size, "route")}, expected ${expectNodes - 1}`;
+}
+
+/**
+ * The distinct servers a /routez `routes` list connects to. From 2.10 nats-server pools routes
+ * (3 per peer plus one for the system account), so `num_routes` counts connections, not peers.
+ */
+export function remoteIds(routes: unknown): Set<string> {
+  const ids = Array.isArray(routes) ? routes.map(remoteIdOf) : [];
+  return new Set(ids.filter((id): id is string => id !== undefined));
 }
 
 function remoteIdOf(route: unknown): string | undefined {

@@ -1,0 +1,150 @@
+/**
+ * `npm run roll -- --stack nats [--dry-run] [--force]`: replaces the nodes whose droplet differs
+ * from the synthesized plan one at a time (lame duck, terraform apply -replace, ready).
+ * `--twin [--from-version U] [--to-version V]` runs the same roll against the local twin under
+ * request/reply and pub/sub traffic. Exit status 0 when done, 1 when refused or stopped, 2 on
+ * bad arguments.
+ */
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { UsageError } from "../verify/args";
+import { errorMessage } from "../verify/errors";
+import { STACKS, defaultOutdir, isStackStale, stackFile } from "../plan/synth";
+import { DEFAULT_ADDRESS_BASE } from "../twin/twin";
+import { RollRefused, planRoll, roll } from "../roll/driver";
+import { readRollPlan } from "../roll/plan";
+import { TerraformTarget } from "../roll/terraform-target";
+import { p99 } from "../roll/traffic";
+import { TwinPlanView } from "../roll/twin-target";
+import { rollTwin, summaryLine, synthesizeRollPlans } from "../roll/twin-roll";
+
+export const USAGE = `usage: npm run roll -- --stack NAME [--dry-run] [--force]
+       npm run roll -- --stack NAME --twin [--from-version U] [--to-version V] [--time-scale X] [--address-base A] [--dry-run] [--force]
+
+  --stack         ${STACKS.join(" or ")} (required)
+  --dry-run       print the steps, change nothing
+  --force         replace the next node even when another node is unhealthy
+  --twin          roll the local twin instead of the deployed stack, under traffic
+  --from-version  nats-server version the twin boots (default: the plan's)
+  --to-version    nats-server version to roll to (default: the plan's)
+  --time-scale    multiplies the twin's health check timers (default 1)
+  --address-base  the twin's load balancer address (default ${DEFAULT_ADDRESS_BASE})
+
+Without --twin it runs terraform in cdktf.out/stacks/NAME (DIGITALOCEAN_TOKEN must be set).
+Exit status: 0 every differing node replaced, 1 refused or stopped, 2 bad arguments.`;
+
+const VERSION = /^\d+\.\d+\.\d+$/;
+
+interface Command {
+  readonly stack: string;
+  readonly dryRun: boolean;
+  readonly force: boolean;
+  readonly twin?: { fromVersion?: string; toVersion?: string; timeScale: number; addressBase?: string };
+}
+
+function parse(argv: string[]): Command | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      force: { type: "boolean", default: false },
+      twin: { type: "boolean", default: false },
+      "from-version": { type: "string" },
+      "to-version": { type: "string" },
+      "time-scale": { type: "string" },
+      "address-base": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  if (values.stack === undefined || !(STACKS as readonly string[]).includes(values.stack)) {
+    throw new UsageError(`--stack ${JSON.stringify(values.stack ?? "")} is not allowed: expected one of ${STACKS.join(", ")}`);
+  }
+  for (const name of ["from-version", "to-version"] as const) {
+    const value = values[name];
+    if (value !== undefined && !VERSION.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a version such as 2.15.1`);
+  }
+  const twinOnly = (["from-version", "to-version", "time-scale", "address-base"] as const).filter((name) => values[name] !== undefined);
+  if (!values.twin && twinOnly.length > 0) throw new UsageError(`--${twinOnly[0]} needs --twin`);
+  const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
+  if (!(timeScale > 0 && timeScale <= 10)) throw new UsageError(`--time-scale ${JSON.stringify(values["time-scale"])} is not a number above 0 and at most 10`);
+  return {
+    stack: values.stack,
+    dryRun: values["dry-run"],
+    force: values.force,
+    twin: values.twin ? { fromVersion: values["from-version"], toVersion: values["to-version"], timeScale, addressBase: values["address-base"] } : undefined,
+  };
+}
+
+/** Rolls the deployed stack through terraform; refuses a plan older than its sources. */
+async function rollDeployed(command: Command, log: (line: string) => void, signal: AbortSignal): Promise<boolean> {
+  if (isStackStale(command.stack)) {
+    throw new RollRefused(
+      `the synthesized plan of ${command.stack} is missing or stale (older than main.ts, constructs/, policy/ or templates/, or synthesized with other NATS_* settings): ` +
+        `run npx cdktf synth ${command.stack}, review it (npm run plan:summary -- --diff), and roll again`,
+    );
+  }
+  const file = stackFile(defaultOutdir(), command.stack);
+  const target = new TerraformTarget(dirname(file), readRollPlan(file), log);
+  const result = await roll(target, { dryRun: command.dryRun, force: command.force, log, signal, resumeHint: resumeHint(command) });
+  if (!command.dryRun) log(`roll: ${result.replaced.length} nodes replaced`);
+  return true;
+}
+
+async function rollTwinCommand(command: Command, log: (line: string) => void, signal: AbortSignal): Promise<boolean> {
+  const twin = command.twin as NonNullable<Command["twin"]>;
+  const plans = synthesizeRollPlans(command.stack, twin.fromVersion, twin.toVersion);
+  try {
+    if (command.dryRun) {
+      await planRoll(new TwinPlanView(readRollPlan(plans.fromPlan), readRollPlan(plans.toPlan)), { dryRun: true, log });
+      return true;
+    }
+    const report = await rollTwin({ ...plans, timeScale: twin.timeScale, addressBase: twin.addressBase, force: command.force, log, signal, resumeHint: resumeHint(command) });
+    log(`nats-server ${report.versions[0] ?? "?"} → ${report.versions[1] ?? "?"}; per node ${report.durationsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+    log(`request p99 ${p99(report.during).toFixed(1)} ms during the roll, ${p99(report.atRest).toFixed(1)} ms at rest; ${report.during.received}/${report.during.published} stream messages received; subscriber ${report.subscribed ? "still subscribed" : "LOST its subscription"}; mesh ${report.meshWhole ? "whole" : "NOT whole"}`);
+    for (const error of report.during.errors) log(`failed: ${error}`);
+    const summary = summaryLine(report, report.replaced.length === 0 ? 0 : readRollPlan(plans.toPlan).nodes.length);
+    console.log(summary.line);
+    return summary.ok && report.subscribed;
+  } finally {
+    rmSync(plans.dir, { recursive: true, force: true });
+  }
+}
+
+function resumeHint(command: Command): string {
+  return `npm run roll -- --stack ${command.stack}${command.twin ? " --twin" : ""}`;
+}
+
+async function main(): Promise<number> {
+  const command = parse(process.argv.slice(2));
+  if (command === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  const interrupt = new AbortController();
+  process.once("SIGINT", () => {
+    console.error("roll: interrupted: finishing the node in progress, then stopping (Ctrl-C again to abort at once)");
+    interrupt.abort();
+  });
+  const log = (line: string): void => console.log(line);
+  const ok = command.twin ? await rollTwinCommand(command, log, interrupt.signal) : await rollDeployed(command, log, interrupt.signal);
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      console.error(`roll: ${errorMessage(error)}\n\n${USAGE}`);
+      process.exitCode = UsageError.EXIT_CODE;
+    } else {
+      console.error(`roll: ${errorMessage(error)}`);
+      process.exitCode = 1;
+    }
+  },
+);
