@@ -55,9 +55,10 @@ describe("summary of the default stack", () => {
     }
   });
 
-  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer)", () => {
+  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer) + volume GiB × GiB price", () => {
     const cost = estimateCost(plan(base), prices);
-    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly;
+    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly + 3 * 10 * prices.volumeGibMonthly;
+    expect(cost.lines.find((line) => line.item === "volume 10 GiB")).toEqual({ item: "volume 10 GiB", quantity: 3, unitPrice: 10 * prices.volumeGibMonthly, monthly: 30 * prices.volumeGibMonthly });
     expect(cost.total).toBe(expected);
     const markdown = renderSummary(plan(base), prices);
     expect(markdown).toContain(`**$${expected.toFixed(2)}**`);
