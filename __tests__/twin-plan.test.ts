@@ -64,7 +64,12 @@ describe("secrets", () => {
 
 describe("assignAddresses", () => {
   test("gives the load balancer the base and node i the last octet + i", () => {
-    expect(assignAddresses("127.0.3.10", 3)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"] });
+    expect(assignAddresses("127.0.3.10", 3)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"], internal: [] });
+  });
+
+  test("gives internal load balancers the addresses after the last node", () => {
+    expect(assignAddresses("127.0.3.10", 3, 1)).toEqual({ lb: "127.0.3.10", nodes: ["127.0.3.11", "127.0.3.12", "127.0.3.13"], internal: ["127.0.3.14"] });
+    expect(() => assignAddresses("127.0.3.251", 3, 1)).toThrow(/leaves no room for 3 nodes and 1 internal load balancers: its last octet must be at most 250/);
   });
 
   test.each([

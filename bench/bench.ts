@@ -27,6 +27,9 @@ import { failoverBudget } from "../plan/load-balancer";
 import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { credentialOptions } from "../verify/connection";
+import { DeathWindow, measureDeathWindow } from "../roll/death-window";
+import { p99 } from "../roll/traffic";
+import { LEGACY_NATS_VERSION, TwinRollReport, rollTwin, synthesizeRollPlans } from "../roll/twin-roll";
 
 /** One line of the results table. */
 interface Figure {
@@ -39,7 +42,7 @@ interface Figure {
 
 const MIN_RUNS = 5;
 const TWIN_ADDRESS_BASE = "127.0.20.10";
-/** Shrinks the default stack's health check (10 s interval) so failover runs take seconds. */
+/** Shrinks the default stack's health check (3 s interval) so failover runs take about a second. */
 const TWIN_TIME_SCALE = 0.1;
 const PUBSUB_MESSAGES = 200_000;
 const REQUESTS_PER_RUN = 1_000;
@@ -69,12 +72,65 @@ async function main(): Promise<void> {
       report({ name: "twin figures", result: "skipped (--skip-twin)", goal: "-" });
     } else {
       (await twinFigures(runs)).forEach(report);
+      (await rollFigures()).forEach(report);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   writeFileSync(RESULTS_FILE, renderResults(figures, runs));
   console.log(`\nwrote ${RESULTS_FILE}`);
+}
+
+// ---------------------------------------------------------------- roll
+
+/** The roll's twin runs on its own addresses, its health check ×0.2 (the lame duck keeps its real 10 s grace). */
+const ROLL_ADDRESS_BASE = "127.0.21.10";
+const ROLL_TIME_SCALE = 0.2;
+const DEATH_WINDOW_ADDRESS_BASE = "127.0.22.10";
+/** Goal: new connections through the load balancer fail for at most 10 s after a node dies. */
+const DEATH_WINDOW_GOAL_MS = 10_000;
+
+/**
+ * One rolling upgrade of the default stack from 2.10 to the pin under request/reply and pub/sub
+ * load (roll/twin-roll.ts), and the death window at time scale 1 (one node killed).
+ */
+async function rollFigures(): Promise<Figure[]> {
+  const plans = synthesizeRollPlans("nats", LEGACY_NATS_VERSION, undefined);
+  let report: TwinRollReport;
+  try {
+    report = await rollTwin({ ...plans, timeScale: ROLL_TIME_SCALE, addressBase: ROLL_ADDRESS_BASE, log: () => undefined, resumeHint: "npm run bench" });
+  } finally {
+    rmSync(plans.dir, { recursive: true, force: true });
+  }
+  const twin = await bootTwin({ stack: "nats", addressBase: DEATH_WINDOW_ADDRESS_BASE, timeScale: 1 });
+  let death: DeathWindow;
+  try {
+    death = await measureDeathWindow(twin, 2);
+  } finally {
+    await twin.stop();
+  }
+  const { during, atRest } = report;
+  const versions = report.versions.join(" → ");
+  return [
+    {
+      name: `roll time per node (twin, ${versions}, health check ×${ROLL_TIME_SCALE})`,
+      result: `${ms(median(report.durationsMs))} median of ${report.durationsMs.length} nodes (${report.durationsMs.map(ms).join(", ")})`,
+      goal: "-",
+    },
+    {
+      name: "failed requests during the roll",
+      result: `${during.failed} of ${during.requests} without a retry, ${during.failedAfterRetry} after one retry; longest gap ${ms(during.longestGapMs)}`,
+      goal: "0 after one retry",
+      pass: during.failedAfterRetry === 0,
+    },
+    { name: "request p99 during the roll ÷ at rest", result: `${ratio(p99(during), p99(atRest))} (${ms(p99(during))} / ${ms(p99(atRest))})`, goal: "-" },
+    {
+      name: "death window ÷ goal (time scale 1)",
+      result: `${ratio(death.windowMs, DEATH_WINDOW_GOAL_MS)} (${ms(death.windowMs)} / ${ms(DEATH_WINDOW_GOAL_MS)}; ${death.failures} of ${death.attempts} new connections failed)`,
+      goal: "≤ 1.00",
+      pass: death.windowMs <= DEATH_WINDOW_GOAL_MS,
+    },
+  ];
 }
 
 // ---------------------------------------------------------------- synthesis
@@ -474,6 +530,12 @@ function renderResults(figures: readonly Figure[], runs: number): string {
     "  another, via the load balancer (HAProxy round-robin puts them on different nodes) and directly node 1 → node 2.",
     `  Latency: ${REQUESTS_PER_RUN} sequential requests per run, the same two paths. Failover: SIGKILL one node (each in`,
     "  turn) until HAProxy reports it DOWN, against interval × fall + timeout; the node is restarted between runs.",
+    `- **Roll** (one run): \`nats\` booted with nats-server ${LEGACY_NATS_VERSION} on ${ROLL_ADDRESS_BASE} and up, health check ×${ROLL_TIME_SCALE},`,
+    "  rolled node by node to the pinned version (roll/twin-roll.ts) while 3 responders, a requester (one request at a",
+    "  time, a failed one retried once after 250 ms) and a publisher/subscriber pair run through the load balancer. Per",
+    "  node: from the lame duck signal until the new node is UP behind the load balancer with the mesh whole. p99 at",
+    "  rest: the 3 s before the roll. Death window: SIGKILL one node of a twin at time scale 1 (the default health check:",
+    "  3 s interval, 3 s timeout, 2 failures) and open a new connection through the load balancer every 100 ms.",
     "",
   ].join("\n");
 }
