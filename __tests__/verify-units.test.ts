@@ -1,4 +1,4 @@
-import { routeProblem } from "../verify/checks/mesh";
+import { remoteIds, routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
 import { percentile, plural } from "../verify/stats";
@@ -31,6 +31,19 @@ describe("routeProblem", () => {
 
   test("names a non-200 answer", () => {
     expect(routeProblem("n1", { status: 503 }, 3)).toBe("n1 answered HTTP 503");
+  });
+});
+
+describe("remoteIds", () => {
+  test("counts peers, not pooled route connections (2.10+: 3 pooled plus one $SYS route per peer)", () => {
+    const pooled = ["NA", "NB"].flatMap((remote_id) => [undefined, undefined, undefined, "$SYS"].map((account) => ({ remote_id, account })));
+    expect(pooled).toHaveLength(8);
+    expect(remoteIds(pooled)).toEqual(new Set(["NA", "NB"]));
+  });
+
+  test("ignores entries without a remote_id and answers without a list", () => {
+    expect(remoteIds([{ remote_id: "NA" }, { ip: "127.0.0.1" }, null])).toEqual(new Set(["NA"]));
+    expect(remoteIds(undefined)).toEqual(new Set());
   });
 });
 

@@ -20,11 +20,14 @@ import { parseArgs } from "node:util";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { createStream, publishAcked, untilReplicasCurrent } from "../twin/jetstream-probe";
+import { Varz, fetchJson } from "../twin/monitor";
+import { minorOf } from "../twin/nats-binary";
+import { readPlan } from "../twin/plan";
 import { poll } from "../twin/process";
 import { bootTwin, Twin } from "../twin/twin";
 import { deployFacts } from "../plan/graph";
 import { failoverBudget } from "../plan/load-balancer";
-import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
+import { PROJECT_ROOT, SynthOptions, freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { credentialOptions } from "../verify/connection";
 import { DeathWindow, measureDeathWindow } from "../roll/death-window";
@@ -226,6 +229,7 @@ async function twinFigures(runs: number): Promise<Figure[]> {
   process.once("SIGTERM", stopOnSignal);
   try {
     return [
+      await versionFigure(twin),
       ...(await throughputFigures(twin, runs)),
       ...(await latencyFigures(twin, runs)),
       await failoverFigure(twin, runs),
@@ -237,6 +241,19 @@ async function twinFigures(runs: number): Promise<Figure[]> {
     process.off("SIGTERM", stopOnSignal);
     await twin.stop();
   }
+}
+
+/** The nats-server every twin node reports on /varz, against the line the plan installs. */
+async function versionFigure(twin: Twin): Promise<Figure> {
+  const planned = readPlan(freshStackFile("nats")).droplets[0].natsVersion;
+  const versions = await Promise.all(twin.nodes.map(async (node) => (await fetchJson<Varz>(`http://${node.address}:${node.monitorPort}/varz`)).version));
+  const distinct = [...new Set(versions)];
+  return {
+    name: "twin nats-server (/varz version of every node)",
+    result: `${distinct.join(", ")} (the plan installs ${planned})`,
+    goal: `${minorOf(planned)}.x`,
+    pass: versions.every((version) => minorOf(version) === minorOf(planned)),
+  };
 }
 
 function lbUrl(twin: Twin): string {

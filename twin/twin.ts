@@ -7,7 +7,7 @@ import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
 import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
-import { NatsServerBinary, ensureNatsServer } from "./nats-binary";
+import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
@@ -262,7 +262,8 @@ class LocalTwin implements Twin {
     const dir = mkdtempSync(join(this.workDir, `${droplet.name}-`));
     await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
     const server = await ensureNatsServer(droplet.natsVersion, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
-    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})`);
+    const mismatch = minorOf(server.version) === minorOf(droplet.natsVersion) ? "" : " (mismatch allowed: this twin proves nothing about the droplets' version)";
+    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})${mismatch}`);
     return this.materialise(droplet, userData, dir, this.nodeAddresses[i], server);
   }
 
