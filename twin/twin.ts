@@ -248,10 +248,13 @@ class LocalTwin implements Twin {
   }
 
   private async prepareNodes(): Promise<void> {
-    await Promise.all(this.plan.droplets.map(async (droplet, i) => {
+    // Settled, not Promise.all: one droplet's failure must not leave another's cloud-init running.
+    const prepared = await Promise.allSettled(this.plan.droplets.map(async (droplet, i) => {
       this.runtimes[i] = await this.prepareNode(droplet, i);
       this.nodes[i] = this.runtimes[i].node;
     }));
+    const failed = prepared.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const config = this.runtimes[0].config;
     this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
   }
