@@ -12,7 +12,7 @@ export interface PublishResult {
   /** Indexes never acknowledged within their attempts. */
   readonly failed: number[];
   /** Publishes that needed more than one attempt. */
-  readonly retried: number;
+  retried: number;
 }
 
 /** How {@link publishAcked} publishes. */
@@ -43,7 +43,7 @@ export async function publishAcked(js: JetStreamClient, subject: string, from: n
         try {
           const ack = await js.publish(subject, String(index), { msgID: `${prefix}-${index}`, timeout: options.timeoutMs ?? 2000 });
           out.acked.set(index, ack.seq);
-          if (attempt > 1) (out as { retried: number }).retried++;
+          if (attempt > 1) out.retried++;
           break;
         } catch {
           if (attempt >= options.attempts) {
