@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { buildStacks, problemReport } from "../constructs/nats-app";
 import { NatsAdvertise, NatsInstallMethod } from "../constructs/cloud-init";
+import { VolumeFilesystem } from "../constructs/jetstream";
 import { ClientAuth } from "../constructs/nats-auth";
 import { NatsCluster } from "../constructs/nats-cluster";
 import { HealthCheckProtocol, LoadBalancerProtocol, NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
@@ -113,6 +114,15 @@ const PROPS: Case[] = [
   ["readiness timeout 5", () => stackWith({ readinessTimeoutSeconds: 5 }), /readinessTimeoutSeconds must be an integer from 10 to 3600, got 5/],
   ["acknowledging an unknown rule", () => stackWith({ acknowledge: { "NATS-100": "typo" } }), /"NATS-100" is not a policy rule: expected one of NATS-001/],
   ["acknowledging without a reason", () => stackWith({ acknowledge: { "NATS-004": "" } }), /NATS-004 has an empty reason: say why the stack breaks the rule/],
+  ["volume size 0", () => stackWith({ volumeSizeGib: 0 }), /volumeSizeGib must be an integer from 1 to 16384 \(digitalocean's volume sizes\), got 0/],
+  ["volume size above 16384", () => stackWith({ volumeSizeGib: 16385 }), /volumeSizeGib must be an integer from 1 to 16384 .*, got 16385/],
+  ["volume size 10.5", () => stackWith({ volumeSizeGib: 10.5 }), /volumeSizeGib must be an integer from 1 to 16384 .*, got 10\.5/],
+  ["volume filesystem btrfs", () => stackWith({ volumeFilesystem: "btrfs" as VolumeFilesystem }), /volumeFilesystem "btrfs" is not allowed: expected one of ext4, xfs/],
+  ["volume smaller than the file store", () => stackWith({ volumeSizeGib: 10, maxFileStoreGib: 10 }), /volumeSizeGib 10 is smaller than maxFileStoreGib 10 needs: jetstream may fill 80% of the volume.*use volumeSizeGib 13 or more/],
+  ["memory store above 75% of the droplet", () => stackWith({ size: "s-1vcpu-1gb", maxMemoryStoreMib: 1024 }), /maxMemoryStoreMib must be an integer from 1 to 768 \(75% of the 1024 MiB of s-1vcpu-1gb\), got 1024/],
+  ["droplet size without its memory in the slug", () => stackWith({ size: "c-2" }), /size "c-2" does not name its memory \(like s-1vcpu-1gb does\): set maxMemoryStoreMib/],
+  ["volume name from a prefix starting with a digit", () => stackWith({ namePrefix: "1nats" }), /namePrefix "1nats" cannot name volumes: a digitalocean volume name must begin with a letter/],
+  ["jetstream without the seed load balancer", () => stackWith({ seedLoadBalancer: false }), /jetstream needs the seed load balancer: every jetstream node needs a configured route/],
   ["duplicate forwarding entry ports", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222 }, { entryProtocol: "http", entryPort: 4222, targetPort: 8222 }] }), /forwardingRules\[1\]\.entryPort 4222 is used by another rule: entry ports must be unique/],
   ["no forwarding rules", () => loadBalancerWith({ forwardingRules: [] }), /forwardingRules must contain at least one rule/],
   ["forwarding protocol ftp", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "ftp" as LoadBalancerProtocol, entryPort: 21 }] }), /forwardingRules\[0\]\.entryProtocol "ftp" is not allowed: expected one of http, https, http2, http3, tcp, udp/],

@@ -40,7 +40,7 @@ describe("NatsFirewall", () => {
   });
 
   test("without the seed load balancer the cluster port is open between the cluster's droplets only", () => {
-    const fw = firewall({ seedLoadBalancer: false });
+    const fw = firewall({ seedLoadBalancer: false, jetstream: false });
     expect(fw.inbound_rule[2]).toEqual({ protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)] });
     expect(fw.outbound_rule[5]).not.toHaveProperty("destination_load_balancer_uids");
   });

@@ -87,6 +87,7 @@ describe("cost", () => {
       expect(prices.dropletMonthly[size]).toBeGreaterThan(0);
     }
     expect(prices.loadBalancerSizeUnitMonthly).toBeGreaterThan(0);
+    expect(prices.volumeGibMonthly).toBeGreaterThan(0);
     expect(prices.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
@@ -94,7 +95,7 @@ describe("cost", () => {
     const dir = mkdtempSync(join(tmpdir(), "prices-"));
     try {
       const file = join(dir, "prices.json");
-      writeFileSync(file, JSON.stringify({ asOf: "2025-06-01", dropletMonthly: { "s-1vcpu-1gb": "six" }, loadBalancerSizeUnits: {}, loadBalancerSizeUnitMonthly: 12 }));
+      writeFileSync(file, JSON.stringify({ asOf: "2025-06-01", dropletMonthly: { "s-1vcpu-1gb": "six" }, loadBalancerSizeUnits: {}, loadBalancerSizeUnitMonthly: 12, volumeGibMonthly: 0.1 }));
       expect(() => loadPrices(file)).toThrow(/dropletMonthly.s-1vcpu-1gb "six" is not a price: expected a positive number/);
       writeFileSync(file, JSON.stringify({ asOf: "June" }));
       expect(() => loadPrices(file)).toThrow(/asOf "June" is not a date: expected YYYY-MM-DD/);

@@ -58,9 +58,10 @@ describe("summary of the default stack", () => {
     }
   });
 
-  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer)", () => {
+  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer) + volume GiB × GiB price", () => {
     const cost = estimateCost(plan(base), prices);
-    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly;
+    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly + 3 * 10 * prices.volumeGibMonthly;
+    expect(cost.lines.find((line) => line.item === "volume 10 GiB")).toEqual({ item: "volume 10 GiB", quantity: 3, unitPrice: 10 * prices.volumeGibMonthly, monthly: 30 * prices.volumeGibMonthly });
     expect(cost.total).toBe(expected);
     const markdown = renderSummary(plan(base), prices);
     expect(markdown).toContain(`**$${expected.toFixed(2)}**`);
@@ -128,10 +129,21 @@ describe("diff between two syntheses", () => {
     expect(renderDiff(diff, "old")).toContain("No droplet is replaced.");
   });
 
-  test("a new droplet size resizes in place and replaces nothing", () => {
+  test("a new droplet size resizes in place, replaces nothing, and leaves jetstream's memory limit to the roll", () => {
     const diff = diffPlans(plan(base), plan(synth("size", { NATS_SIZE: "s-2vcpu-2gb", NATS_NODE_COUNT: "3" })));
+    // max_memory_store follows the droplet's memory, so user_data changes too: the roll applies it, volumes stay.
+    expect(changed(diff, "digitalocean_droplet", "roll")).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.changes.filter((c) => c.action === "replace" || c.type === "digitalocean_volume")).toEqual([]);
+    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual([
+      'size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)',
+      "user_data: changed (forces replacement: left to npm run roll)",
+    ]);
+  });
+
+  test("without jetstream a new droplet size only resizes in place", () => {
+    const before = plan(synth("size-core", { NATS_JETSTREAM: "false" }));
+    const diff = diffPlans(before, plan(synth("size-core-2", { NATS_JETSTREAM: "false", NATS_SIZE: "s-2vcpu-2gb" })));
     expect(changed(diff, "digitalocean_droplet", "update")).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(diff.changes.filter((c) => c.action === "replace")).toEqual([]);
     expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)']);
   });
 

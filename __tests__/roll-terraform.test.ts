@@ -84,18 +84,19 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const verify = `npm run --silent verify -- --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
+    // The readiness gate's own command, which carries --jetstream in the default stack.
     expect(run.calls).toEqual([
       "terraform show -json (in nats)",
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-3"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-1"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });

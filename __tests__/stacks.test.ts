@@ -81,10 +81,10 @@ describe("nats stack (the careful default)", () => {
     expect(lbBlock(stack)).toMatchSnapshot();
   });
 
-  test("forwards only the client port and checks /healthz", () => {
+  test("forwards only the client port and checks /healthz without the jetstream meta leader", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(Loadbalancer, {
       forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
-      healthcheck: DEFAULT_HEALTH_CHECK_JSON,
+      healthcheck: { ...DEFAULT_HEALTH_CHECK_JSON, path: "/healthz?js-enabled-only=true" },
       sticky_sessions: { type: "none" },
     });
   });
@@ -135,6 +135,7 @@ describe("stacks that share an account", () => {
       droplets: names("digitalocean_droplet"),
       loadBalancers: names("digitalocean_loadbalancer"),
       firewalls: names("digitalocean_firewall"),
+      volumes: names("digitalocean_volume"),
     };
   }
 
@@ -147,13 +148,25 @@ describe("stacks that share an account", () => {
   test("each stack gets its own names: the tutorial keeps tag nats, the others derive theirs from the stack id", () => {
     expect(problems).toEqual([]);
     expect(names).toEqual({
-      nats: { tags: ["nats-cluster"], droplets: ["nats-1", "nats-2", "nats-3"], loadBalancers: ["nats-cluster-lb"], firewalls: ["nats-cluster-fw"] },
-      "nats-tutorial": { tags: ["nats"], droplets: ["nats-droplet-1", "nats-droplet-2"], loadBalancers: ["nats-lb"], firewalls: [] },
-      demo: { tags: ["demo-cluster"], droplets: ["demo-1", "demo-2", "demo-3"], loadBalancers: ["demo-cluster-lb"], firewalls: ["demo-cluster-fw"] },
+      nats: {
+        tags: ["nats-cluster", "nats-cluster-seed"],
+        droplets: ["nats-1", "nats-2", "nats-3"],
+        loadBalancers: ["nats-cluster-lb", "nats-cluster-seed"],
+        firewalls: ["nats-cluster-fw"],
+        volumes: ["nats-1-data", "nats-2-data", "nats-3-data"],
+      },
+      "nats-tutorial": { tags: ["nats"], droplets: ["nats-droplet-1", "nats-droplet-2"], loadBalancers: ["nats-lb"], firewalls: [], volumes: [] },
+      demo: {
+        tags: ["demo-cluster", "demo-cluster-seed"],
+        droplets: ["demo-1", "demo-2", "demo-3"],
+        loadBalancers: ["demo-cluster-lb", "demo-cluster-seed"],
+        firewalls: ["demo-cluster-fw"],
+        volumes: ["demo-1-data", "demo-2-data", "demo-3-data"],
+      },
     });
   });
 
-  test.each(["tags", "droplets", "loadBalancers", "firewalls"])("no two stacks share any of their %s", (kind) => {
+  test.each(["tags", "droplets", "loadBalancers", "firewalls", "volumes"])("no two stacks share any of their %s", (kind) => {
     const all = Object.values(names).flatMap((byKind) => byKind[kind]);
     expect(new Set(all).size).toBe(all.length);
   });
@@ -163,10 +176,11 @@ describe("stacks that share an account", () => {
     expect(buildStacks(custom, { NATS_TAG: "edge", NATS_NAME_PREFIX: "edge-node", NATS_LOAD_BALANCER_NAME: "edge-entry" })).toEqual([]);
     const stack = custom.node.findChild("nats") as NatsStack;
     expect(namesIn(synthJson(stack))).toEqual({
-      tags: ["edge"],
+      tags: ["edge", "edge-seed"],
       droplets: ["edge-node-1", "edge-node-2", "edge-node-3"],
-      loadBalancers: ["edge-entry"],
+      loadBalancers: ["edge-entry", "edge-seed"],
       firewalls: ["edge-fw"],
+      volumes: ["edge-node-1-data", "edge-node-2-data", "edge-node-3-data"],
     });
   });
 });

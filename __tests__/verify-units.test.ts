@@ -129,7 +129,7 @@ describe("parseVerifyArgs", () => {
     [["--lb", "x", "--credentials-file", "/nonexistent/gate"], '--credentials-file "/nonexistent/gate" cannot be read: ENOENT'],
     [[], "--lb is required: the load balancer's host name or IP address"],
     [["--lb"], "--lb needs a value"],
-    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --credentials-file, --help'],
+    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --credentials-file, --jetstream, --help'],
     [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option'],
   ])("refuses %j", (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
@@ -173,7 +173,7 @@ describe("verify with nothing listening", () => {
     const result = await verify({ lb: "127.0.10.99", expectNodes: 2, timeoutSeconds: 2 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.ok).toBe(false);
-    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true]]);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true], ["jetstream", true]]);
     expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
     expect(result.checks[3].detail).toBe("not reachable from here: the load balancer's own health check covers it");
   });

@@ -12,13 +12,14 @@
  * - Twin: the default stack booted by twin/twin.ts on 127.0.20.x (loopback only), measured
  *   with the official NATS client.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 // Types from nats-core: transport-node re-exports them from a path CommonJS resolution cannot follow.
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
+import { createStream, publishAcked, untilReplicasCurrent } from "../twin/jetstream-probe";
 import { Varz, fetchJson } from "../twin/monitor";
 import { minorOf } from "../twin/nats-binary";
 import { readPlan } from "../twin/plan";
@@ -48,6 +49,8 @@ const TWIN_ADDRESS_BASE = "127.0.20.10";
 const TWIN_TIME_SCALE = 0.1;
 const PUBSUB_MESSAGES = 200_000;
 const REQUESTS_PER_RUN = 1_000;
+const JETSTREAM_MESSAGES = 5_000;
+const CATCH_UP_MESSAGES = 20_000;
 const RESULTS_FILE = join(PROJECT_ROOT, "bench", "RESULTS.md");
 
 async function main(): Promise<void> {
@@ -225,7 +228,14 @@ async function twinFigures(runs: number): Promise<Figure[]> {
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
-    return [await versionFigure(twin), ...(await throughputFigures(twin, runs)), ...(await latencyFigures(twin, runs)), await failoverFigure(twin, runs)];
+    return [
+      await versionFigure(twin),
+      ...(await throughputFigures(twin, runs)),
+      ...(await latencyFigures(twin, runs)),
+      await failoverFigure(twin, runs),
+      await jetStreamPublishFigure(twin, runs),
+      await catchUpFigure(twin, runs),
+    ];
   } finally {
     process.off("SIGINT", stopOnSignal);
     process.off("SIGTERM", stopOnSignal);
@@ -374,6 +384,87 @@ async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
     result: `${ratio(took, budget)} (${ms(took)} / ${ms(budget)})`,
     goal: "≤ 1.0",
     pass: took / budget <= 1.0,
+  };
+}
+
+// ---------------------------------------------------------------- jetstream
+
+/** Acknowledged publishes to an R3 stream per second: via the load balancer against straight to node 1. */
+async function jetStreamPublishFigure(twin: Twin, runs: number): Promise<Figure> {
+  const rate = async (url: string, run: number): Promise<number> => {
+    const nc = await open(twin, url);
+    try {
+      const name = `BENCH_PUB_${run}`;
+      const { jsm, js } = await createStream(nc, name, `bench.pub.${run}`, 3);
+      await untilReplicasCurrent(jsm, name, 3, 30_000);
+      const started = performance.now();
+      const result = await publishAcked(js, `bench.pub.${run}`, 0, JETSTREAM_MESSAGES, name, { attempts: 1, window: 64 });
+      const elapsed = performance.now() - started;
+      await jsm.streams.delete(name);
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} publishes failed`);
+      return (JETSTREAM_MESSAGES / elapsed) * 1000;
+    } finally {
+      await nc.close();
+    }
+  };
+  const viaLb: number[] = [];
+  const direct: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    viaLb.push(await rate(lbUrl(twin), 2 * run));
+    direct.push(await rate(nodeUrl(twin, 0), 2 * run + 1));
+  }
+  const [lb, node] = [median(viaLb), median(direct)];
+  return {
+    name: `twin jetstream acknowledged publish msg/s, R3 file stream, ${JETSTREAM_MESSAGES} messages, 64 in flight: via LB ÷ direct`,
+    result: `${ratio(lb, node)} (${Math.round(lb)} / ${Math.round(node)} msg/s)`,
+    goal: "≥ 0.8",
+    pass: lb / node >= 0.8,
+  };
+}
+
+/**
+ * A replica node misses CATCH_UP_MESSAGES while down; time from its restart until the stream is
+ * current on every replica, with its volume against with an emptied volume (a new, blank disk).
+ */
+async function catchUpFigure(twin: Twin, runs: number): Promise<Figure> {
+  const nc = await open(twin, nodeUrl(twin, 0));
+  const withVolume: number[] = [];
+  const empty: number[] = [];
+  try {
+    const { jsm, js } = await createStream(nc, "BENCH_CATCHUP", "bench.catchup", 3);
+    let published = 0;
+    const publish = async (count: number): Promise<void> => {
+      const result = await publishAcked(js, "bench.catchup", published, published + count, "catchup", { attempts: 5, window: 64 });
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} publishes failed`);
+      published += count;
+    };
+    await publish(CATCH_UP_MESSAGES);
+    const once = async (wipe: boolean): Promise<number> => {
+      await untilReplicasCurrent(jsm, "BENCH_CATCHUP", 3, 60_000);
+      const leader = (await jsm.streams.info("BENCH_CATCHUP")).cluster?.leader;
+      // A replica that is not node 1 (the bench's connection) and not the stream leader.
+      const index = twin.nodes.findIndex((node, i) => i > 0 && node.name !== leader);
+      await twin.kill(index);
+      await publish(CATCH_UP_MESSAGES);
+      if (wipe) for (const dir of twin.nodes[index].volumes.values()) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+      const started = performance.now();
+      await twin.restart(index);
+      await untilReplicasCurrent(jsm, "BENCH_CATCHUP", 3, 120_000);
+      return performance.now() - started;
+    };
+    for (let run = 0; run < runs; run++) {
+      withVolume.push(await once(false));
+      empty.push(await once(true));
+    }
+    await jsm.streams.delete("BENCH_CATCHUP");
+  } finally {
+    await nc.close();
+  }
+  const [kept, blank] = [median(withVolume), median(empty)];
+  return {
+    name: `twin jetstream catch-up after missing ${CATCH_UP_MESSAGES} messages: restart with its volume ÷ with an empty volume`,
+    result: `${ratio(kept, blank)} (${ms(kept)} / ${ms(blank)}, from restart to every replica current)`,
+    goal: "none set: reported",
   };
 }
 

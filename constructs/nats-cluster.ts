@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
+import { JETSTREAM_HEALTH_PATH } from "./jetstream";
 import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
@@ -20,7 +21,8 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly publishMonitor?: boolean;
   /**
    * The load balancer's health check; `port` defaults to the monitor port.
-   * @default - http GET /healthz on the monitor port every 3 s, timeout 3 s, healthy 5, unhealthy 2
+   * @default - http GET /healthz on the monitor port every 3 s, timeout 3 s, healthy 5, unhealthy 2;
+   * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
   /** @default 1 */
@@ -57,7 +59,7 @@ export interface NatsClusterProps extends NatsNodesProps {
    * only target is node 1 (by a tag only node 1 carries), instead of node 1's own address.
    * Replacing node 1 then changes no other droplet, so any node can be replaced alone
    * (`npm run roll`). Costs one more load balancer unit.
-   * @default true with 2 or more nodes
+   * @default true with 2 or more nodes or with JetStream
    */
   readonly seedLoadBalancer?: boolean;
 }
@@ -98,8 +100,9 @@ export class NatsCluster extends Construct {
     const tag = props.tag ?? props.namePrefix ?? "nats";
     const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
     if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
+    const jetstreamPath = (props.jetstream ?? true) && (props.healthCheck?.protocol ?? "http") !== "tcp" ? JETSTREAM_HEALTH_PATH : undefined;
     const healthCheck: HealthCheckProps = monitoring
-      ? { port: monitorPort, ...props.healthCheck }
+      ? { port: monitorPort, path: jetstreamPath, ...props.healthCheck }
       : { protocol: "tcp", port: clientPort, ...props.healthCheck };
     const lbProps = { region, dropletTag: tag, forwardingRules, healthCheck, sizeUnit: props.loadBalancerSizeUnit, name: props.loadBalancerName };
 
@@ -118,10 +121,16 @@ export class NatsCluster extends Construct {
       !monitoring && healthCheck.protocol !== "tcp",
       `healthCheck.protocol ${JSON.stringify(healthCheck.protocol ?? "http")} needs the monitor port, but monitoring is false: use a tcp health check`,
     );
+    errors.check(
+      (props.jetstream ?? true) && props.seedLoadBalancer === false,
+      "jetstream needs the seed load balancer: every jetstream node needs a configured route, and node 1 can only route to itself through it; remove seedLoadBalancer: false or set jetstream: false",
+    );
     errors.throwIfAny(this.node.path);
 
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
-    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
+    // With JetStream even one node needs the seed load balancer: node 1's route to itself.
+    const seedNeeded = (props.nodeCount ?? 3) > 1 || (props.jetstream ?? true);
+    const seed = (props.seedLoadBalancer ?? true) && seedNeeded ? this.seedLoadBalancerFor(props, tag) : undefined;
     this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
@@ -175,6 +184,7 @@ export class NatsCluster extends Construct {
         clientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
+        jetstream: this.nodes.jetstream !== undefined,
         credentials: clientCredentials(this.auth),
       });
     }
@@ -189,8 +199,11 @@ export class NatsCluster extends Construct {
   private seedLoadBalancerFor(props: NatsClusterProps, tag: string): { tag: Tag; loadBalancer: Loadbalancer } {
     const clusterPort = props.clusterPort ?? 6222;
     const seedTag = new Tag(this, "seed-tag", { name: `${tag}-seed` });
+    // With JetStream a plain /healthz waits for a meta leader, which needs the routes this load
+    // balancer carries: at cold start node 1 would never pass, and the cluster never form.
+    const path = (props.jetstream ?? true) ? JETSTREAM_HEALTH_PATH : "/healthz";
     const check: HealthCheckProps = (props.monitoring ?? true)
-      ? { protocol: "http", port: props.monitorPort ?? 8222, path: "/healthz" }
+      ? { protocol: "http", port: props.monitorPort ?? 8222, path }
       : { protocol: "tcp", port: props.clientPort ?? 4222 };
     const loadBalancer = new NatsLoadBalancer(this, "seed-load-balancer", {
       name: `${tag}-seed`,

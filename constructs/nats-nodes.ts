@@ -1,6 +1,9 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
+import { Annotations } from "cdktf";
+import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
+import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
 import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
@@ -97,6 +100,42 @@ export interface NatsNodesProps {
    */
   readonly routeCredentials?: RouteCredentials;
   /**
+   * Runs JetStream (streams, key-value and object stores), each node with its store on its
+   * own block-storage volume (`<namePrefix>-<i>-data`), attached at creation through the
+   * droplet's `volume_ids` and mounted at boot. A replaced droplet gets the same volume back.
+   * @default true
+   */
+  readonly jetstream?: boolean;
+  /**
+   * Size of each node's volume in GiB, 1–16384. DigitalOcean volumes only grow: a smaller
+   * value later is refused by the provider.
+   * @default 10
+   */
+  readonly volumeSizeGib?: number;
+  /**
+   * Filesystem created on a new volume; `initial_filesystem_type`, so changing it replaces
+   * every volume and its data.
+   * @default "ext4"
+   */
+  readonly volumeFilesystem?: VolumeFilesystem;
+  /**
+   * JetStream's file store limit per node (`max_file_store`), in GiB; at most 80% of the volume.
+   * @default - 80% of volumeSizeGib: the rest is headroom for the filesystem and Raft snapshots
+   */
+  readonly maxFileStoreGib?: number;
+  /**
+   * JetStream's memory store limit per node (`max_memory_store`), in MiB; at most 75% of the
+   * droplet's memory.
+   * @default - a quarter of the droplet's memory, read from the size slug (256 MiB for s-1vcpu-1gb)
+   */
+  readonly maxMemoryStoreMib?: number;
+  /**
+   * Terraform's `prevent_destroy` on every volume: `cdktf destroy` (or a change that would
+   * replace a volume) fails instead of deleting JetStream's data.
+   * @default false - volumes are destroyed with the stack
+   */
+  readonly protectVolumes?: boolean;
+  /**
    * Host that nodes 2…n route to, a reference to something that is not a droplet (the
    * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
    * @default - node 1's private address: replacing node 1 changes every other node's user_data
@@ -129,10 +168,21 @@ export class NatsNodes extends Construct {
   public readonly monitorPort: number;
   public readonly clusterPort: number;
   public readonly region: string;
+  /** JetStream settings; undefined with JetStream off. */
+  public readonly jetstream?: JetStreamSettings;
+  /** One volume per node, in node order; undefined with JetStream off. */
+  public readonly volumes?: NatsVolumes;
 
   constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
     super(scope, id);
-    validateNodesProps(props).throwIfAny(this.node.path);
+    const errors = validateNodesProps(props);
+    errors.check(
+      (props.jetstream ?? true) && props.seedAddress === undefined,
+      "jetstream needs a seedAddress that is not node 1 itself (the cluster's seed load balancer): jetstream will not start clustered on a node without a configured route",
+    );
+    errors.throwIfAny(this.node.path);
+    const unused = unusedVolumePropsWarning(props);
+    if (unused !== undefined) Annotations.of(this).addWarning(unused);
 
     const nodeCount = props.nodeCount ?? 3;
     const namePrefix = props.namePrefix ?? "nats";
@@ -143,10 +193,17 @@ export class NatsNodes extends Construct {
     this.clusterPort = props.clusterPort ?? 6222;
 
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
+    this.jetstream = jetStreamSettings(props);
+    if (this.jetstream !== undefined) {
+      this.volumes = new NatsVolumes(this, "volumes", { nodeCount, namePrefix, region: this.region, settings: this.jetstream });
+    }
     this.droplets = [];
     for (let i = 1; i <= nodeCount; i++) {
       const name = `${namePrefix}-${i}`;
-      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
+      // JetStream refuses to start clustered without a configured route, so with it node 1
+      // routes to the seed address too: through the seed load balancer it reaches itself, which
+      // nats-server recognises and drops.
+      const seed = i === 1 ? (this.jetstream === undefined ? undefined : props.seedAddress) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,
@@ -158,6 +215,7 @@ export class NatsNodes extends Construct {
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
+        jetstream: this.jetstream === undefined ? undefined : { volumeName: volumeName(namePrefix, i), settings: this.jetstream },
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.
@@ -176,6 +234,9 @@ export class NatsNodes extends Construct {
           gracefulShutdown: true,
           // Only when no droplet refers to another can each be replaced alone (npm run roll).
           lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // Attached at creation, so the volume is there at first boot. Never combined with a
+          // digitalocean_volume_attachment (the provider would see it as drift).
+          volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
@@ -211,6 +272,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   })) {
     errors.add(problem);
   }
+  validateJetStreamProps(props, errors);
   return errors;
 }
 

@@ -24,6 +24,11 @@ export interface ReadinessGateProps {
    */
   readonly timeoutSeconds?: number;
   /**
+   * The cluster runs JetStream: verify also checks it (`--jetstream`).
+   * @default false
+   */
+  readonly jetstream?: boolean;
+  /**
    * Client credentials for verify, by the environment variable it reads them from
    * (NATS_TOKEN, or NATS_USER and NATS_PASSWORD); values may be references to secrets (they
    * stay out of the plan). A first step writes them to a 0600 file that verify reads and the
@@ -76,6 +81,7 @@ export class ReadinessGate extends Construct {
       ...(props.monitorPort !== undefined ? ["--monitor-port", String(props.monitorPort)] : []),
       "--timeout", String(props.timeoutSeconds ?? 900),
       ...(names.length > 0 ? ["--credentials-file", GATE_CREDENTIALS_FILE] : []),
+      ...(props.jetstream === true ? ["--jetstream"] : []),
     ];
     this.command = `node ${script.path} ${args.join(" ")}`;
     const writeCredentials = {

@@ -20,6 +20,9 @@ export const SETTINGS = {
   namePrefix: { env: "NAME_PREFIX", kind: "string" },
   tag: { env: "TAG", kind: "string" },
   loadBalancerName: { env: "LOAD_BALANCER_NAME", kind: "string" },
+  jetstream: { env: "JETSTREAM", kind: "bool" },
+  volumeSizeGib: { env: "VOLUME_SIZE_GIB", kind: "int" },
+  protectVolumes: { env: "PROTECT_VOLUMES", kind: "bool" },
 } as const satisfies Record<string, { env: string; kind: Kind }>;
 
 export type SettingName = keyof typeof SETTINGS;

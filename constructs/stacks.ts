@@ -43,6 +43,8 @@ export const TUTORIAL_STACK: NatsStackProps = {
   },
   firewall: false,
   auth: false,
+  // The tutorial predates JetStream.
+  jetstream: false,
   // The tutorial routes node 2 to node 1's address: replacing node 1 replaces node 2 too.
   seedLoadBalancer: false,
   acknowledge: {

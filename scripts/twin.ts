@@ -97,6 +97,7 @@ async function runCheck(twin: Twin): Promise<boolean> {
     monitorPort: twin.publishedMonitorPort,
     nodeMonitors: twin.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`),
     healthPath: twin.healthCheck.path,
+    jetstream: twin.jetstream,
     timeoutSeconds: 30,
     credentials: twin.credentials,
     log: (line) => console.error(`verify: ${line}`),

@@ -17,7 +17,7 @@ const MAX_TIMEOUT_SECONDS = 3600;
 /** Usage text printed with every argument error and for --help. */
 export const USAGE = usageText(
   `npm run verify -- --lb <host> [--expect-nodes N] [--client-port P] [--monitor-port P]
-         [--timeout S] [--nodes host1,host2,...] [--health-path /healthz] [--credentials-file FILE]`,
+         [--timeout S] [--nodes host1,host2,...] [--health-path /healthz] [--credentials-file FILE] [--jetstream]`,
   [
     ["--lb", "load balancer host name or IP address (required)"],
     ["--expect-nodes", `NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})`],
@@ -27,6 +27,7 @@ export const USAGE = usageText(
     ["--nodes", `node monitors reachable from here: hosts, host:port or http:// URLs\n(default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})`],
     ["--health-path", "path every node answers 200 on (default /healthz)"],
     ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does)"],
+    ["--jetstream", "the cluster runs JetStream: check its meta leader and a temporary\nstream of min(N, 3) replicas written and read through the load balancer"],
   ],
   ["Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD.", "Exit status: 0 every check passed, 1 a check failed, 2 bad arguments."],
 );
@@ -40,6 +41,7 @@ const OPTIONS = {
   nodes: { type: "string" },
   "health-path": { type: "string" },
   "credentials-file": { type: "string" },
+  jetstream: { type: "boolean" },
   ...HELP_OPTION,
 } as const;
 
@@ -67,6 +69,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
       monitorPort,
       nodeMonitors,
       healthPath: optional(values["health-path"], parseHealthPath),
+      jetstream: values.jetstream,
       timeoutSeconds: optional(values.timeout, (raw) => integerArg("--timeout", raw, 1, MAX_TIMEOUT_SECONDS)),
       credentials: credentialsFromEnv(values["credentials-file"] === undefined ? env : readCredentialsFile(values["credentials-file"])),
     },

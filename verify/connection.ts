@@ -51,7 +51,7 @@ export async function reconnectOnLameDuck(nc: NatsConnection, afterMs = DEFAULT_
  * Opens one connection to `server` that never reconnects and ignores the servers the
  * cluster gossips, so that it reaches exactly the server the load balancer picked.
  */
-function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
+export function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
   return connect({
     servers: server,
     ...credentialOptions(credentials),

@@ -1,4 +1,5 @@
 import { checkHealth } from "./checks/health";
+import { checkJetStream } from "./checks/jetstream";
 import { checkMesh } from "./checks/mesh";
 import { checkPubSub } from "./checks/pubsub";
 import { checkRoundRobin } from "./checks/round-robin";
@@ -25,12 +26,13 @@ const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ["mesh", checkMesh],
   ["pub/sub", checkPubSub],
   ["health", checkHealth],
+  ["jetstream", checkJetStream],
 ];
 
 /**
  * Checks a NATS cluster behind a load balancer: round robin reaches every server, the servers
- * form a full mesh, messages cross between servers (with round-trip latency), and every node
- * is healthy. Each check is retried until it passes or the overall budget ends (each gets at
+ * form a full mesh, messages cross between servers (with round-trip latency), every node
+ * is healthy, and (when asked) JetStream stores and replicates a stream. Each check is retried until it passes or the overall budget ends (each gets at
  * least one attempt), so it can run while the load balancer still refuses connections.
  */
 export async function verify(options: VerifyOptions): Promise<{ ok: boolean; checks: CheckResult[] }> {
@@ -53,6 +55,7 @@ export function contextOf(options: VerifyOptions): CheckContext {
     expectNodes: options.expectNodes,
     healthPath: options.healthPath ?? DEFAULT_HEALTH_PATH,
     credentials: options.credentials,
+    jetstream: options.jetstream ?? false,
     deadline: new Deadline(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
   };
 }
