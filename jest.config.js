@@ -1,12 +1,63 @@
-/** @type {import('jest').Config} */
-module.exports = {
+// Two projects: `unit` (no process is started: in-process synthesis and pure functions, a
+// few seconds per test) and `integration` (the cdktf app, the CLIs, systemd-analyze,
+// cloud-init, nats-server and HAProxy run as processes; each file sets its own timeout).
+// `npm run test:unit` runs the first only. A test file that starts a process belongs in
+// INTEGRATION.
+const INTEGRATION = [
+  "cloud-init-tools",
+  "death-window",
+  "main-report",
+  "nats-binary",
+  "plan-graph",
+  "plan-summary",
+  "pubsub",
+  "readiness-gate-twin",
+  "roll-jetstream",
+  "roll-terraform",
+  "roll-twin",
+  "secret-scan",
+  "stack-files",
+  "synth-fresh",
+  "twin-boot",
+  "twin-boot-failure",
+  "twin-fault",
+  "twin-jetstream",
+  "twin-plan",
+  "twin-slow-consumer",
+  "twin-tls",
+  "twin-tls-issue",
+  "verify-cli",
+  "verify-nats",
+  "verify-tutorial",
+  "policy/acknowledgements",
+].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
+
+const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
-  testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
+  // `npm test` type-checks everything with tsc first, so jest only transpiles.
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
   setupFilesAfterEnv: ["<rootDir>/setup.js"],
-  // The nats-server the plans install, found or fetched once before the twin tests run.
-  globalSetup: "<rootDir>/__tests__/global-setup.ts",
-  // Integration tests boot real nats-server and HAProxy processes on loopback.
-  testTimeout: 120000,
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // A unit test gets seconds; an integration file raises this with jest.setTimeout (jest 29 reads
+  // testTimeout only here, not per project).
+  testTimeout: 10_000,
+  projects: [
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...INTEGRATION.map((file) => file.replace("<rootDir>", ""))],
+    },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: INTEGRATION,
+      // The nats-server the plans install, found or fetched once before the twin tests run.
+      globalSetup: "<rootDir>/__tests__/global-setup.ts",
+    },
+  ],
 };

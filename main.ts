@@ -1,14 +1,14 @@
 import { App } from "cdktf";
-import { NatsStack } from "./constructs/nats-stack";
-import { readStackSettings } from "./constructs/stack-config";
-import { DEFAULT_STACK, TUTORIAL_STACK } from "./constructs/stacks";
+import { buildStacks, problemReport } from "./constructs/nats-app";
+import { removeOtherFormat } from "./constructs/stack-files";
 
 const app = new App();
-for (const [name, defaults] of [
-  ["nats", DEFAULT_STACK],
-  ["nats-tutorial", TUTORIAL_STACK],
-] as const) {
-  const settings = readStackSettings(name, app.node.tryGetContext(name), process.env);
-  new NatsStack(app, name, { ...defaults, ...settings });
+const problems = buildStacks(app, process.env);
+if (problems.length > 0) {
+  // One block naming every problem, no stack trace: it is the configuration that is wrong.
+  process.stderr.write(problemReport(problems));
+  process.exitCode = 1;
+} else {
+  app.synth();
+  removeOtherFormat(app);
 }
-app.synth();

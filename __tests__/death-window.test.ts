@@ -5,6 +5,9 @@ import { poll } from "../twin/process";
 import { Twin, bootTwin } from "../twin/twin";
 import { httpGet } from "../verify/http";
 
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file. Time scale 1: the default stack's real health check (3 s, 3 s, 2 down).
 const BASE = "127.0.8.10";
 /** The goal: new connections through the load balancer fail for at most 10 s after a node dies. */

@@ -1,5 +1,6 @@
 import "cdktf/lib/testing/adapters/jest";
 import { Testing } from "cdktf";
+import { parse } from "yaml";
 import { NatsClusterProps } from "../constructs/nats-cluster";
 import { NatsStack } from "../constructs/nats-stack";
 
@@ -11,7 +12,7 @@ export interface TerraformJson {
 }
 
 /** A NatsStack in a fresh test app. */
-export function testStack(props: NatsClusterProps = {}, id = "test"): NatsStack {
+export function testStack(props: NatsClusterProps = {}, id = "nats"): NatsStack {
   return new NatsStack(Testing.app(), id, props);
 }
 
@@ -42,6 +43,12 @@ export const DEFAULT_HEALTH_CHECK_JSON = {
   healthy_threshold: 5,
   unhealthy_threshold: 2,
 };
+
+/** The systemd unit that a droplet's cloud-init writes. */
+export function unitOf(userData: string): string {
+  const config = parse(userData) as { write_files: { path: string; content: string }[] };
+  return config.write_files.find((f) => f.path === "/etc/systemd/system/nats-server.service")!.content;
+}
 
 /** The public load balancer clients use; fails unless there is exactly one. */
 export function clientLoadBalancer(json: TerraformJson): Record<string, unknown> {

@@ -27,6 +27,23 @@ describe("NatsAuth", () => {
     expect(auth.clientUser).toBe("app");
   });
 
+  test("the client token and the route password are different secrets; the client user defaults to nats", () => {
+    const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth");
+    expect(auth.client).toBe("token");
+    expect(auth.clientAuthorization).toBe(`authorization {\n  token: "${auth.clientSecret}"\n}`);
+    expect(auth.routeCredentials?.password).not.toBe(auth.clientSecret);
+    const users = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "user-password" });
+    expect(users.clientUser).toBe("nats");
+    expect(users.clientAuthorization).toBe(`authorization {\n  user: "nats"\n  password: "${users.clientSecret}"\n}`);
+  });
+
+  test("routes: false leaves routes unauthenticated", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const auth = new NatsAuth(stack, "auth", { routes: false });
+    expect(auth.routeCredentials).toBeUndefined();
+    expect(resourcesOf(JSON.parse(Testing.synth(stack)), "random_password")).toHaveLength(1);
+  });
+
   test("no client auth, routes only", () => {
     const auth = new NatsAuth(new TerraformStack(Testing.app(), "s"), "auth", { client: "none" });
     expect(auth.clientSecret).toBeUndefined();

@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArchiveRelease, NatsArchive, cacheRoot, ensureNatsServer, minorOf, parseMadison, versionOf } from "../twin/nats-binary";
 
+// Integration test: runs nats-server binaries and a locked fetch.
+jest.setTimeout(60_000);
+
 /** A stand-in binary whose `--version` prints `reports`. */
 function fakeServer(file: string, reports: string): string {
   mkdirSync(join(file, ".."), { recursive: true });
@@ -131,11 +134,25 @@ describe("ensureNatsServer", () => {
   });
 
   test("concurrent callers fetch once and get the same binary", async () => {
-    const archive = fakeArchive(["2.15.1"]);
-    const results = await Promise.all([1, 2, 3].map(() => ensureNatsServer("2.15.1", { env, archive, log })));
-    expect(new Set(results.map((result) => result.path)).size).toBe(1);
-    expect(archive.installed).toEqual(["2.15.1"]);
-    expect(lines.filter((line) => /another process is fetching/.test(line)).length).toBeGreaterThan(0);
+    // The first caller holds the lock until both others have found it taken.
+    let bothWaiting: () => void = () => undefined;
+    const waiting = new Promise<void>((resolve) => (bothWaiting = resolve));
+    const watch = (line: string): void => {
+      log(line);
+      if (lines.filter((seen) => /another process is fetching/.test(seen)).length === 2) bothWaiting();
+    };
+    const base = fakeArchive(["2.15.1"]);
+    const archive: NatsArchive = {
+      description: base.description,
+      releases: async (listLog) => (await base.releases(listLog)).map((release) => ({ ...release, install: async (file, installLog) => {
+        await waiting;
+        await release.install(file, installLog);
+      } })),
+    };
+    const results = await Promise.all([1, 2, 3].map(() => ensureNatsServer("2.15.1", { env, archive, log: watch })));
+    expect(results.map((result) => result.path)).toEqual(Array(3).fill(join(cacheRoot(env), "2.15.1", "nats-server")));
+    expect(base.installed).toEqual(["2.15.1"]);
+    expect(base.listed).toBe(1);
     expect(existsSync(`${cacheRoot(env)}.lock`)).toBe(false);
   });
 

@@ -37,7 +37,7 @@ describe("NatsCluster", () => {
 
   test("reports every problem of one configuration together", () => {
     const run = () => testStack({ nodeCount: 0, region: "Bangalore", clientPort: 70000, healthCheck: { unhealthyThreshold: 1 } });
-    expect(run).toThrow(/test\/cluster: 4 problems/);
+    expect(run).toThrow(/nats\/cluster: 4 problems/);
     expect(run).toThrow(/nodeCount must be an integer from 1 to 25 \(every node routes to every other, so the mesh grows as n²\), got 0/);
     expect(run).toThrow(/region "Bangalore" is not valid: expected a region slug such as nyc3, fra1 or blr1/);
     expect(run).toThrow(/clientPort must be an integer from 1 to 65535, got 70000/);
@@ -60,16 +60,23 @@ describe("NatsCluster", () => {
         vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc",
         droplet_tag: expect.stringMatching(/^\$\{digitalocean_tag\.cluster_seed-tag_\w+\.name\}$/),
         forwarding_rule: [{ entry_protocol: "tcp", entry_port: 6222, target_protocol: "tcp", target_port: 6222, tls_passthrough: false }],
-        healthcheck: { protocol: "http", port: 8222, path: "/healthz", check_interval_seconds: 3, response_timeout_seconds: 3, healthy_threshold: 2, unhealthy_threshold: 2 },
+        healthcheck: { protocol: "http", port: 8222, path: "/healthz?js-enabled-only=true", check_interval_seconds: 3, response_timeout_seconds: 3, healthy_threshold: 2, unhealthy_threshold: 2 },
       }),
     ]);
   });
 
-  test("no seed load balancer for one node, with seedLoadBalancer false, and a tcp check on the client port without monitoring", () => {
+  test("without jetstream the seed load balancer checks the plain /healthz", () => {
+    const seed = resourcesOf(synthJson(testStack({ jetstream: false })), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
+    expect(seed.map((lb) => (lb.healthcheck as { path: string }).path)).toEqual(["/healthz"]);
+  });
+
+  test("no seed load balancer for one node without jetstream, with seedLoadBalancer false, and a tcp check on the client port without monitoring", () => {
     const internal = (props: object): Record<string, unknown>[] =>
       resourcesOf(synthJson(testStack(props)), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
-    expect(internal({ nodeCount: 1, acknowledge: { "NATS-004": "test" } })).toEqual([]);
-    expect(internal({ seedLoadBalancer: false })).toEqual([]);
+    expect(internal({ nodeCount: 1, jetstream: false, acknowledge: { "NATS-004": "test" } })).toEqual([]);
+    // One jetstream node still needs it: its route to itself.
+    expect(internal({ nodeCount: 1, acknowledge: { "NATS-004": "test" } })).toHaveLength(1);
+    expect(internal({ seedLoadBalancer: false, jetstream: false })).toEqual([]);
     expect(internal({ monitoring: false })[0].healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
   });
 });

@@ -30,6 +30,7 @@ describe("NatsFirewall", () => {
     ]);
     for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
     expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
+    expect((fw as unknown as { name: string }).name).toBe("nats-fw");
   });
 
   test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster and its seed load balancer only", () => {
@@ -39,9 +40,16 @@ describe("NatsFirewall", () => {
   });
 
   test("without the seed load balancer the cluster port is open between the cluster's droplets only", () => {
-    const fw = firewall({ seedLoadBalancer: false });
+    const fw = firewall({ seedLoadBalancer: false, jetstream: false });
     expect(fw.inbound_rule[2]).toEqual({ protocol: "tcp", port_range: "6222", source_tags: [expect.stringMatching(/^\$\{digitalocean_tag\./)] });
     expect(fw.outbound_rule[5]).not.toHaveProperty("destination_load_balancer_uids");
+  });
+
+  test("outbound destinations: the cluster port only to the cluster's tag, nothing else to a tag", () => {
+    const out = firewall().outbound_rule;
+    expect(out.slice(0, 5).map((r) => [r.destination_addresses, r.destination_tags])).toEqual(out.slice(0, 5).map(() => [WORLD, undefined]));
+    expect(out[5]).toEqual({ protocol: "tcp", port_range: "6222", destination_tags: [expect.stringMatching(/^\$\{digitalocean_tag\..*\.name\}$/)] });
+    expect(out[5].destination_tags).toEqual(firewall().inbound_rule[2].source_tags);
   });
 
   test("admin and client CIDRs open SSH, monitor and client ports to those addresses only", () => {

@@ -27,6 +27,8 @@ describe("NatsLoadBalancer", () => {
     expect(Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", PROPS))).toHaveResourceWithProperties(
       Loadbalancer,
       {
+        name: "nats-lb",
+        size_unit: 1,
         forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
         healthcheck: DEFAULT_HEALTH_CHECK_JSON,
       },

@@ -5,6 +5,9 @@ import { dependencyGraph, deployFacts, deployOrder, upstreamOf } from "../plan/g
 import { stackFile, synthesize } from "../plan/synth";
 import { Json, Plan, loadPlan, parsePlan } from "../plan/tf-json";
 
+// Integration test: synthesizes the app in a child process.
+jest.setTimeout(60_000);
+
 function planOf(resource: Record<string, Record<string, Json>>): Plan {
   return parsePlan({ resource }, "test");
 }
@@ -56,6 +59,8 @@ describe("the synthesized default stack", () => {
       return deployFacts(loadPlan(stackFile(outdir, "nats")));
     });
     expect(new Set(facts.map((f) => f.depth)).size).toBe(1);
+    // Every node, node 1 included (JetStream's route to itself), waits only for the seed load
+    // balancer and its own volume: all droplets are created at once.
     for (const f of facts) {
       expect(f).toMatchObject({ dropletWaves: 1, waitingForDroplets: [] });
       // With TLS the droplets wait for their certificates, which wait for nothing the cloud creates.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { estimateCost, loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { firewallReport } from "../plan/firewall";
+import { describeLoadBalancers, failoverBudget } from "../plan/load-balancer";
 import { WORLD_OPEN_MARKER, renderSummary } from "../plan/markdown";
 import { natsVersionOf } from "../plan/nodes";
 import { Json, Plan, parsePlan } from "../plan/tf-json";
@@ -86,6 +87,7 @@ describe("cost", () => {
       expect(prices.dropletMonthly[size]).toBeGreaterThan(0);
     }
     expect(prices.loadBalancerSizeUnitMonthly).toBeGreaterThan(0);
+    expect(prices.volumeGibMonthly).toBeGreaterThan(0);
     expect(prices.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
@@ -93,7 +95,7 @@ describe("cost", () => {
     const dir = mkdtempSync(join(tmpdir(), "prices-"));
     try {
       const file = join(dir, "prices.json");
-      writeFileSync(file, JSON.stringify({ asOf: "2025-06-01", dropletMonthly: { "s-1vcpu-1gb": "six" }, loadBalancerSizeUnits: {}, loadBalancerSizeUnitMonthly: 12 }));
+      writeFileSync(file, JSON.stringify({ asOf: "2025-06-01", dropletMonthly: { "s-1vcpu-1gb": "six" }, loadBalancerSizeUnits: {}, loadBalancerSizeUnitMonthly: 12, volumeGibMonthly: 0.1 }));
       expect(() => loadPrices(file)).toThrow(/dropletMonthly.s-1vcpu-1gb "six" is not a price: expected a positive number/);
       writeFileSync(file, JSON.stringify({ asOf: "June" }));
       expect(() => loadPrices(file)).toThrow(/asOf "June" is not a date: expected YYYY-MM-DD/);
@@ -112,6 +114,61 @@ describe("firewall", () => {
     });
     expect(firewallReport(plan).inbound.map((opening) => [opening.port, opening.worldOpen])).toEqual([["22", true], ["4222", false]]);
     expect(renderSummary(plan, prices)).toContain(`| fw | 22 | tcp | ::/0 | ${WORLD_OPEN_MARKER} |`);
+  });
+
+  test.each(["::0/0", "0:0::/0", "1.2.3.4/0", "::ffff:0.0.0.0/96", "0.0.0.0/1, 128.0.0.0/1", "anyone"])(
+    "%s is open to the world too, and the summary does not say nothing is",
+    (sources) => {
+      const plan = planOf({
+        digitalocean_firewall: { f: { name: "fw", inbound_rule: [{ protocol: "tcp", port_range: "22", source_addresses: sources.split(", ") }] } },
+      });
+      expect(firewallReport(plan).inbound.map((opening) => opening.worldOpen)).toEqual([true]);
+      const summary = renderSummary(plan, prices);
+      expect(summary).toContain(WORLD_OPEN_MARKER);
+      expect(summary).not.toContain("Nothing is open to the world");
+    },
+  );
+
+  test.each(["0.0.0.0/1", "203.0.113.0/24, 2001:db8::/32", "${var.admin_cidr}"])("%s is not open to the world", (sources) => {
+    const plan = planOf({
+      digitalocean_firewall: { f: { name: "fw", inbound_rule: [{ protocol: "tcp", port_range: "22", source_addresses: sources.split(", ") }] } },
+    });
+    expect(firewallReport(plan).inbound.map((opening) => opening.worldOpen)).toEqual([false]);
+    expect(renderSummary(plan, prices)).toContain("Nothing is open to the world");
+  });
+});
+
+describe("load balancer", () => {
+  test("is read with its tag target, rules and health check in the plan's units", () => {
+    const plan = planOf({
+      digitalocean_tag: { t: { name: "nats-prod" } },
+      digitalocean_loadbalancer: {
+        lb: {
+          name: "nats-lb",
+          region: "fra1",
+          droplet_tag: "${digitalocean_tag.t.name}",
+          forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4333, tls_passthrough: true }],
+          healthcheck: { protocol: "http", port: 8222, path: "/healthz", check_interval_seconds: 20, response_timeout_seconds: 7, healthy_threshold: 2, unhealthy_threshold: 6 },
+          sticky_sessions: { type: "none" },
+        },
+        by_id: { region: "fra1", droplet_ids: [1, 2], forwarding_rule: [] },
+      },
+    });
+    expect(describeLoadBalancers(plan)).toEqual([
+      {
+        name: "nats-lb",
+        region: "fra1",
+        targets: ["tag nats-prod"],
+        rules: [{ entry: "tcp 4222", target: "tcp 4333", tlsPassthrough: true }],
+        healthCheck: { protocol: "http", port: 8222, path: "/healthz", intervalSeconds: 20, timeoutSeconds: 7, healthyThreshold: 2, unhealthyThreshold: 6 },
+        stickySessions: "none",
+      },
+      { name: "by_id", region: "fra1", targets: [], rules: [], healthCheck: undefined, stickySessions: undefined },
+    ]);
+  });
+
+  test("failover budget: fall checks an interval apart, the last one waiting the full timeout", () => {
+    expect(failoverBudget(20, 7, 6)).toBe(127);
   });
 });
 

@@ -11,6 +11,9 @@ import { rollEstimate } from "../plan/roll-estimate";
 import { PROJECT_ROOT, cdktfEnv, stackFile, synthesize } from "../plan/synth";
 import { Plan, loadPlan, parsePlan } from "../plan/tf-json";
 
+// Integration test: synthesizes the app and runs the CLI in child processes.
+jest.setTimeout(60_000);
+
 const work = mkdtempSync(join(tmpdir(), "plan-summary-"));
 const prices = loadPrices();
 
@@ -60,9 +63,10 @@ describe("summary of the default stack", () => {
     for (const name of ["nats-1", "nats-2", "nats-3"]) expect(markdown).toContain(`| ${name} | on | mutual | off (http) |`);
   });
 
-  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer)", () => {
+  test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer) + volume GiB × GiB price", () => {
     const cost = estimateCost(plan(base), prices);
-    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly;
+    const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly + 3 * 10 * prices.volumeGibMonthly;
+    expect(cost.lines.find((line) => line.item === "volume 10 GiB")).toEqual({ item: "volume 10 GiB", quantity: 3, unitPrice: 10 * prices.volumeGibMonthly, monthly: 30 * prices.volumeGibMonthly });
     expect(cost.total).toBe(expected);
     const markdown = renderSummary(plan(base), prices);
     expect(markdown).toContain(`**$${expected.toFixed(2)}**`);
@@ -137,10 +141,21 @@ describe("diff between two syntheses", () => {
     expect(renderDiff(diff, "old")).toContain("No droplet is replaced.");
   });
 
-  test("a new droplet size resizes in place and replaces nothing", () => {
+  test("a new droplet size resizes in place, replaces nothing, and leaves jetstream's memory limit to the roll", () => {
     const diff = diffPlans(plan(base), plan(synth("size", { NATS_SIZE: "s-2vcpu-2gb", NATS_NODE_COUNT: "3" })));
+    // max_memory_store follows the droplet's memory, so user_data changes too: the roll applies it, volumes stay.
+    expect(changed(diff, "digitalocean_droplet", "roll")).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.changes.filter((c) => c.action === "replace" || c.type === "digitalocean_volume")).toEqual([]);
+    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual([
+      'size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)',
+      "user_data: changed (forces replacement: left to npm run roll)",
+    ]);
+  });
+
+  test("without jetstream a new droplet size only resizes in place", () => {
+    const before = plan(synth("size-core", { NATS_JETSTREAM: "false" }));
+    const diff = diffPlans(before, plan(synth("size-core-2", { NATS_JETSTREAM: "false", NATS_SIZE: "s-2vcpu-2gb" })));
     expect(changed(diff, "digitalocean_droplet", "update")).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(diff.changes.filter((c) => c.action === "replace")).toEqual([]);
     expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)']);
   });
 
@@ -193,15 +208,16 @@ describe("npm run plan:summary", () => {
     expect(markdown).toContain("`npm run roll -- --stack nats` replaces one at a time");
   });
 
-  test("rejects an unknown stack, naming it", () => {
+  test("rejects an unknown stack, naming it and the stacks, with the usage and exit 2", () => {
     const run = cli(["--stack", "nope"]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/stack "nope" was not synthesized/);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('plan-summary: --stack "nope" is not a stack: expected nats or nats-tutorial\n\nusage: npm run plan:summary');
   });
 
-  test("rejects a missing --diff file, naming it", () => {
+  test("rejects a missing --diff file, naming it, with the usage and exit 2", () => {
     const run = cli(["--diff", "/nonexistent/cdk.tf.json"]);
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--diff \/nonexistent\/cdk.tf.json does not exist/);
+    expect(run.stderr).toContain("usage: npm run plan:summary");
   });
 });

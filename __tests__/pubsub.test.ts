@@ -1,6 +1,9 @@
 import { bootTwin, type Twin } from "../twin/twin";
 import { credentialEnv, runScript, stopAllStarted, waitForOutput, type Started } from "./verify-support";
 
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 afterEach(stopAllStarted);
 
 /** The server a pub/sub app process says it connected to. */

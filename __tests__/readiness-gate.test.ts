@@ -1,6 +1,11 @@
 import { Testing, TerraformStack } from "cdktf";
-import { ReadinessGate } from "../constructs/readiness-gate";
-import { resourcesOf, synthJson, testStack } from "./helpers";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GATE_CREDENTIALS_FILE, ReadinessGate } from "../constructs/readiness-gate";
+import { parseVerifyArgs } from "../verify/cli";
+import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 describe("ReadinessGate", () => {
   test("re-runs when any droplet or the load balancer is replaced", () => {
@@ -9,16 +14,52 @@ describe("ReadinessGate", () => {
     expect(gate.triggers.droplets.match(/digitalocean_droplet\.[\w-]+\.id/g)).toHaveLength(3);
   });
 
-  test("command verifies the expected node count and credentials come from the environment", () => {
-    const gate = new ReadinessGate(new TerraformStack(Testing.app(), "s"), "gate", {
-      loadBalancerIp: "203.0.113.9",
-      loadBalancerId: "lb-1",
-      dropletIds: ["1", "2", "3"],
-      expectNodes: 3,
-      clientPort: 4222,
-      timeoutSeconds: 120,
-    });
-    expect(gate.command).toBe("npm run --silent verify -- --lb 203.0.113.9 --expect-nodes 3 --client-port 4222 --timeout 120");
+  const gateProps = { loadBalancerIp: "203.0.113.9", loadBalancerId: "lb-1", dropletIds: ["1", "2", "3"], expectNodes: 3, clientPort: 4222, timeoutSeconds: 120 };
+  type Step = { "local-exec": { command: string; environment?: Record<string, string>; working_dir?: string } };
+  const stepsOf = (stack: TerraformStack): Step[] => (onlyResource(JSON.parse(Testing.synth(stack)) as TerraformJson, "null_resource").provisioner as Step[]);
+
+  test("command runs the verify bundled into the stack's directory and checks the expected node count", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const gate = new ReadinessGate(stack, "gate", gateProps);
+    expect(gate.command).toMatch(/^node assets\/gate_verify-script_[0-9A-F]{8}\/bundle\/verify\.js --lb 203\.0\.113\.9 --expect-nodes 3 --client-port 4222 --timeout 120$/);
+    expect(stepsOf(stack)).toEqual([{ "local-exec": { command: gate.command } }]);
+  });
+
+  test("credentials reach verify through a 0600 file, so the step that runs verify holds no sensitive value", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const gate = new ReadinessGate(stack, "gate", { ...gateProps, credentials: { NATS_USER: "nats", NATS_PASSWORD: "${random_password.p.result}" } });
+    expect(gate.command).toMatch(/ --credentials-file \.readiness-gate-credentials$/);
+    expect(stepsOf(stack)).toEqual([
+      {
+        "local-exec": {
+          command: "umask 077 && printf '%s=%s\\n' NATS_USER \"$NATS_USER\" NATS_PASSWORD \"$NATS_PASSWORD\" > .readiness-gate-credentials",
+          environment: { NATS_USER: "nats", NATS_PASSWORD: "${random_password.p.result}" },
+        },
+      },
+      { "local-exec": { command: `${gate.command}; status=$?; rm -f .readiness-gate-credentials; exit $status` } },
+    ]);
+  });
+
+  test("the credentials step writes a 0600 file that verify reads, and prints nothing", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new ReadinessGate(stack, "gate", { ...gateProps, credentials: { NATS_TOKEN: "${random_password.t.result}" } });
+    const [write] = stepsOf(stack);
+    const dir = mkdtempSync(join(tmpdir(), "gate-credentials-"));
+    try {
+      const run = spawnSync("/bin/sh", ["-c", write["local-exec"].command], { cwd: dir, env: { PATH: process.env.PATH, NATS_TOKEN: "Zq9x8Wv7" }, encoding: "utf8" });
+      expect([run.status, run.stdout, run.stderr]).toEqual([0, "", ""]);
+      const file = join(dir, GATE_CREDENTIALS_FILE);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(parseVerifyArgs(["--lb", "x", "--credentials-file", file], {})).toMatchObject({ options: { credentials: { token: "Zq9x8Wv7" } } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("rejects a credential name that is not an environment variable name", () => {
+    expect(() => new ReadinessGate(new TerraformStack(Testing.app(), "s"), "gate", { ...gateProps, credentials: { "X; rm -rf /": "v" } })).toThrow(
+      /credentials name "X; rm -rf \/" is not an environment variable name: expected e\.g\. NATS_TOKEN/,
+    );
   });
 
   test("can be turned off", () => {

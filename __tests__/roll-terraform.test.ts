@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, cdktfEnv, freshStackFile, stackFile } from "../plan/synth";
 
+// Integration test: runs the roll CLI with fake terraform and npm executables.
+jest.setTimeout(60_000);
+
 // `npm run roll` without --twin shells out to terraform (and the readiness gate to npm): here both
 // are fakes on PATH that record their arguments, and terraform answers `show -json` with a state.
 const work = mkdtempSync(join(tmpdir(), "roll-terraform-"));
@@ -86,22 +89,23 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("npm run roll against the deployed stack (fake terraform)", () => {
   test("replaces only the droplets whose state differs from the plan, the seed last, each with terraform apply -replace", () => {
     writeState(["nats-2"]);
-    const run = roll(["--stack", "nats"]);
+    const run = roll(["--stack", "nats", "--settle", "0"]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const verify = `npm run --silent verify -- --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
+    // The readiness gate's own command, which carries --jetstream in the default stack.
     expect(run.calls).toEqual([
       "terraform show -json (in nats)",
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-3"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-1"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });
@@ -110,7 +114,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     writeState([]);
     const run = roll(["--stack", "nats", "--dry-run"]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`step 3: nats-1 (seed): terraform apply -auto-approve -replace=${address["nats-1"]} in ${join(outdir, "stacks", "nats")}`);
+    expect(run.stdout).toContain(`step 3: nats-1 (seed): terraform apply -auto-approve -replace=${address["nats-1"]} in ${join(outdir, "stacks", "nats")}; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`);
     expect(run.calls).toEqual(["terraform show -json (in nats)"]);
   });
 

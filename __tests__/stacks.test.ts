@@ -1,9 +1,10 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing } from "cdktf";
+import { APP_STACKS, buildStacks } from "../constructs/nats-app";
 import { NatsStack } from "../constructs/nats-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
-import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, onlyResource, resourcesOf, synthJson } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, TerraformJson, clientLoadBalancer, onlyResource, resourcesOf, synthJson } from "./helpers";
 
 /** Droplets and load balancer name the tag through the tag resource, which is named "nats". */
 const TAG_REF = "${digitalocean_tag.cluster_nodes_tag_96D8DAC5.name}";
@@ -80,10 +81,10 @@ describe("nats stack (the careful default)", () => {
     expect(lbBlock(stack)).toMatchSnapshot();
   });
 
-  test("forwards only the client port and checks /healthz", () => {
+  test("forwards only the client port and checks /healthz without the jetstream meta leader", () => {
     expect(Testing.synth(stack)).toHaveResourceWithProperties(Loadbalancer, {
       forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
-      healthcheck: DEFAULT_HEALTH_CHECK_JSON,
+      healthcheck: { ...DEFAULT_HEALTH_CHECK_JSON, path: "/healthz?js-enabled-only=true" },
       sticky_sessions: { type: "none" },
     });
   });
@@ -122,5 +123,64 @@ describe.each([
   test("runs verify against the new load balancer after every droplet replacement", () => {
     const gate = onlyResource(synthJson(new NatsStack(Testing.app(), name, props)), "null_resource");
     expect(gate).toMatchSnapshot();
+  });
+});
+
+describe("stacks that share an account", () => {
+  /** Every tag and resource name a synthesized stack would create, read from its JSON. */
+  function namesIn(json: TerraformJson): Record<string, string[]> {
+    const names = (type: string) => resourcesOf(json, type).map((r) => String(r.name));
+    return {
+      tags: names("digitalocean_tag"),
+      droplets: names("digitalocean_droplet"),
+      loadBalancers: names("digitalocean_loadbalancer"),
+      firewalls: names("digitalocean_firewall"),
+      volumes: names("digitalocean_volume"),
+    };
+  }
+
+  // main.ts's stacks, plus one a user adds from the default props under another id.
+  const app = Testing.app();
+  const problems = buildStacks(app, {}, { ...APP_STACKS, demo: DEFAULT_STACK });
+  const stacks = app.node.children.filter((child): child is NatsStack => child instanceof NatsStack);
+  const names = Object.fromEntries(stacks.map((stack) => [stack.node.id, namesIn(synthJson(stack))]));
+
+  test("each stack gets its own names: the tutorial keeps tag nats, the others derive theirs from the stack id", () => {
+    expect(problems).toEqual([]);
+    expect(names).toEqual({
+      nats: {
+        tags: ["nats-cluster", "nats-cluster-seed"],
+        droplets: ["nats-1", "nats-2", "nats-3"],
+        loadBalancers: ["nats-cluster-lb", "nats-cluster-seed"],
+        firewalls: ["nats-cluster-fw"],
+        volumes: ["nats-1-data", "nats-2-data", "nats-3-data"],
+      },
+      "nats-tutorial": { tags: ["nats"], droplets: ["nats-droplet-1", "nats-droplet-2"], loadBalancers: ["nats-lb"], firewalls: [], volumes: [] },
+      demo: {
+        tags: ["demo-cluster", "demo-cluster-seed"],
+        droplets: ["demo-1", "demo-2", "demo-3"],
+        loadBalancers: ["demo-cluster-lb", "demo-cluster-seed"],
+        firewalls: ["demo-cluster-fw"],
+        volumes: ["demo-1-data", "demo-2-data", "demo-3-data"],
+      },
+    });
+  });
+
+  test.each(["tags", "droplets", "loadBalancers", "firewalls", "volumes"])("no two stacks share any of their %s", (kind) => {
+    const all = Object.values(names).flatMap((byKind) => byKind[kind]);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  test("names are settings: NATS_TAG, NATS_NAME_PREFIX and NATS_LOAD_BALANCER_NAME", () => {
+    const custom = Testing.app();
+    expect(buildStacks(custom, { NATS_TAG: "edge", NATS_NAME_PREFIX: "edge-node", NATS_LOAD_BALANCER_NAME: "edge-entry" })).toEqual([]);
+    const stack = custom.node.findChild("nats") as NatsStack;
+    expect(namesIn(synthJson(stack))).toEqual({
+      tags: ["edge", "edge-seed"],
+      droplets: ["edge-node-1", "edge-node-2", "edge-node-3"],
+      loadBalancers: ["edge-entry", "edge-seed"],
+      firewalls: ["edge-fw"],
+      volumes: ["edge-node-1-data", "edge-node-2-data", "edge-node-3-data"],
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
@@ -6,9 +6,11 @@ import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { freshStackFile } from "../plan/synth";
 import { readPlan } from "../twin/plan";
 import { childPids, collect, connectNats, awaitInterest } from "../twin/probe";
-import { isAlive, pathWith, startProcess, stopProcess } from "../twin/process";
-import { sleep } from "../verify/retry";
+import { isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "../twin/process";
 import { Twin, bootTwin } from "../twin/twin";
+
+// Integration test: boots twins (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.1.10";
@@ -109,8 +111,7 @@ describe("twin of the default stack", () => {
       await awaitInterest(nc, "twin.boot", inbox);
       nc.publish("twin.boot", "hello");
       await nc.flush();
-      await sleep(50);
-      expect(inbox.messages).toContain("hello");
+      await poll(() => inbox.messages.includes("hello"), 5000, 20, "the message to arrive");
     } finally {
       await nc.close();
     }
@@ -129,9 +130,11 @@ describe("twin of the default stack", () => {
     });
     const [command, ...args] = config.argv;
     const env = { PATH: pathWith(intruderDir, "nats-server", lb.nodes[1].server.path), PRIVATE_IP: INTRUDER, PUBLIC_IP: INTRUDER };
-    const intruder = await startProcess({ command, args, cwd: intruderDir, env, logFile: join(intruderDir, "log") });
+    const logFile = join(intruderDir, "log");
+    const intruder = await startProcess({ command, args, cwd: intruderDir, env, logFile });
     started.push(intruder.pid);
-    await sleep(2500);
+    // Evidence, not a pause: the seed refused the intruder's route with an authorization error.
+    await pollWhileRunning(intruder, logFile, () => /authorization violation/i.test(readFileSync(logFile, "utf8")), 20_000, "the seed to refuse the intruder's route");
     expect(await peerCount(`http://${INTRUDER}:8222`)).toBe(0);
     const seed = lb.nodes[0];
     expect(await peerCount(`http://${seed.address}:${seed.monitorPort}`)).toBe(lb.nodes.length - 1);

@@ -1,15 +1,34 @@
 import type { NatsConnection } from "@nats-io/nats-core";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freshStackFile } from "../plan/synth";
 import { peerCount } from "../twin/monitor";
 import { Inbox, awaitInterest, childPids, collect, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
 import { Twin, TwinNode, bootTwin } from "../twin/twin";
 
+// Integration test: boots a twin (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.2.10";
-// The default stack checks every 3 s with a 3 s timeout: 300 ms and 300 ms here.
+// The default stack's plan with asymmetric thresholds, so that swapped rise and fall show:
+// a check every 10 s with a 5 s timeout, 2 passes to come UP, 5 failures to go DOWN.
+const HEALTH_CHECK = { check_interval_seconds: 10, response_timeout_seconds: 5, healthy_threshold: 2, unhealthy_threshold: 5 };
+// Timers × 0.1: a check every 1000 ms with a 500 ms timeout.
 const TIME_SCALE = 0.1;
+const INTERVAL_MS = 1000;
+const TIMEOUT_MS = 500;
+// Expected from the plan's values above, never from the twin's own HAProxy settings.
+// DOWN: the first failed check comes at most one interval after the kill, the fifth four intervals later.
+const DOWN_MS = { min: (5 - 1) * INTERVAL_MS, max: 5 * INTERVAL_MS + TIMEOUT_MS };
+// UP: two passing checks, one interval apart.
+const UP_MS = { max: 2 * INTERVAL_MS };
 // Allowance for polling, scheduling and process start on top of HAProxy's own budget.
 const SLACK_MS = 1000;
+
+const work = mkdtempSync(join(tmpdir(), "twin-fault-"));
 
 let twin: Twin;
 const started = new Set<number>();
@@ -42,7 +61,11 @@ async function connect(server: string, reconnect = false): Promise<NatsConnectio
 }
 
 beforeAll(async () => {
-  twin = await bootTwin({ stack: "nats", addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) });
+  const plan = JSON.parse(readFileSync(freshStackFile("nats"), "utf8")) as { resource: { digitalocean_loadbalancer: Record<string, { healthcheck: object }> } };
+  for (const lb of Object.values(plan.resource.digitalocean_loadbalancer)) lb.healthcheck = { ...lb.healthcheck, ...HEALTH_CHECK };
+  const planFile = join(work, "cdk.tf.json");
+  writeFileSync(planFile, JSON.stringify(plan));
+  twin = await bootTwin({ planFile, addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) });
   remember();
 });
 
@@ -56,19 +79,16 @@ afterAll(async () => {
   await twin?.stop();
   expect([...started].filter(isAlive)).toEqual([]);
   expect(childPids()).toEqual([]);
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe("a killed non-seed node", () => {
   const victim = 1;
   const survivor = 2;
-  const budget = (): { down: number; up: number } => ({
-    down: twin.healthCheck.fall * twin.healthCheck.intervalMs + twin.healthCheck.timeoutMs,
-    up: twin.healthCheck.rise * twin.healthCheck.intervalMs,
-  });
   let inbox: Inbox;
   let publisher: NatsConnection;
 
-  test("is marked DOWN within fall × interval + timeout while messages keep flowing", async () => {
+  test("is marked DOWN after 5 failed checks, not sooner, while messages keep flowing", async () => {
     const subscriber = await connect(`${twin.nodes[survivor].address}:${twin.nodes[survivor].clientPort}`);
     inbox = await collect(subscriber, "twin.fault");
     publisher = await connect(`${twin.lbAddress}:${twin.clientPort}`, true);
@@ -76,9 +96,10 @@ describe("a killed non-seed node", () => {
 
     const killedAt = Date.now();
     await twin.kill(victim, "SIGKILL");
-    const downMs = await timeUntil(twin.nodes[victim].name, "DOWN", killedAt, budget().down + 5000);
-    console.log(`failover: ${twin.nodes[victim].name} DOWN after ${downMs} ms (budget ${budget().down} ms)`);
-    expect(downMs).toBeLessThanOrEqual(budget().down + SLACK_MS);
+    const downMs = await timeUntil(twin.nodes[victim].name, "DOWN", killedAt, DOWN_MS.max + 5000);
+    console.log(`failover: ${twin.nodes[victim].name} DOWN after ${downMs} ms (expected ${DOWN_MS.min} to ${DOWN_MS.max} ms)`);
+    expect(downMs).toBeGreaterThanOrEqual(DOWN_MS.min);
+    expect(downMs).toBeLessThanOrEqual(DOWN_MS.max + SLACK_MS);
 
     const before = inbox.messages.length;
     await poll(
@@ -97,14 +118,14 @@ describe("a killed non-seed node", () => {
     }
   });
 
-  test("rejoins the mesh after a restart and is UP again after rise × interval", async () => {
+  test("rejoins the mesh after a restart and is UP again after 2 passing checks", async () => {
     await twin.restart(victim);
     const restartedAt = Date.now();
     remember();
     await meshComplete();
-    const upMs = await timeUntil(twin.nodes[victim].name, "UP", restartedAt, budget().up + 5000);
-    console.log(`recovery: ${twin.nodes[victim].name} UP ${upMs} ms after it was healthy (budget ${budget().up} ms)`);
-    expect(upMs).toBeLessThanOrEqual(budget().up + SLACK_MS);
+    const upMs = await timeUntil(twin.nodes[victim].name, "UP", restartedAt, UP_MS.max + 5000);
+    console.log(`recovery: ${twin.nodes[victim].name} UP ${upMs} ms after it was healthy (expected at most ${UP_MS.max} ms)`);
+    expect(upMs).toBeLessThanOrEqual(UP_MS.max + SLACK_MS);
   });
 });
 

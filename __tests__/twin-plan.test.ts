@@ -10,6 +10,9 @@ import { childPids } from "../twin/probe";
 import { findExecutable } from "../twin/process";
 import { assignAddresses, bootTwin } from "../twin/twin";
 
+// Integration test: synthesizes the app and boots twins (processes).
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up.
 const BASE = "127.0.3.10";
 

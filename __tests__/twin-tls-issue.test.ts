@@ -7,6 +7,9 @@ import { readPlan } from "../twin/plan";
 import { findExecutable } from "../twin/process";
 import { issueTls, readPlanTls } from "../twin/tls";
 
+// Integration test: synthesizes the app and runs openssl.
+jest.setTimeout(60_000);
+
 const DAY_MS = 24 * 3600 * 1000;
 const work = mkdtempSync(join(tmpdir(), "twin-tls-issue-"));
 const openssl = findExecutable("openssl", "apt-get install openssl");

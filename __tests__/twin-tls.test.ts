@@ -14,6 +14,9 @@ import { connectDistinct } from "../verify/connection";
 import { Twin, bootTwin } from "../twin/twin";
 import { verify } from "../verify/verify";
 
+// Integration test: boots twins and a rogue nats-server, and runs openssl.
+jest.setTimeout(120_000);
+
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up, the rogue node on .20.
 const BASE = "127.0.12.10";
 const ROGUE = "127.0.12.20";

@@ -1,6 +1,9 @@
 import { bootTwin, type Twin } from "../twin/twin";
 import { credentialEnv, runNpmScript, runScript, stopAllStarted } from "./verify-support";
 
+// Integration test: boots a twin and runs the CLI in child processes.
+jest.setTimeout(120_000);
+
 afterEach(stopAllStarted);
 
 describe("bad arguments exit 2 with a message naming the value and what is allowed", () => {
@@ -47,11 +50,13 @@ describe("against the default stack's twin", () => {
   }
 
   test("exits 0 with one ok line per check, credentials from NATS_TOKEN and never printed", async () => {
-    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "20"], env());
+    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "20", "--jetstream"], env());
     expect(await run.exited).toBe(0);
     const lines = run.output().trimEnd().split("\n");
-    expect(lines.map((line) => line.slice(0, line.indexOf(":")))).toEqual(["ok   round robin", "ok   mesh", "ok   pub/sub", "ok   health"]);
+    expect(lines.map((line) => line.slice(0, line.indexOf(":")))).toEqual(["ok   round robin", "ok   mesh", "ok   pub/sub", "ok   health", "ok   jetstream"]);
     expect(lines[0]).toMatch(/^ok {3}round robin: 3\/3 servers in \d+ connections$/);
+    // No node monitor from here: the stream's creation proves the meta leader.
+    expect(lines[4]).toMatch(/^ok {3}jetstream: meta leader up \(the stream was created\); R3 stream on nats-\d, replicas nats-\d, nats-\d current: 20\/20 acknowledged, 20\/20 read back, deleted$/);
     expect(run.output()).not.toContain(env().NATS_TOKEN);
   });
 
@@ -61,6 +66,21 @@ describe("against the default stack's twin", () => {
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain("ok   mesh: each node's /routez: 3/3 nodes report 2 routes");
     expect(run.output()).toContain("ok   health: 3/3 nodes answer 200 on /healthz");
+  });
+
+  test("a wrong token fails at once, not after --timeout, with a hint where the token comes from", async () => {
+    // With --timeout 3600 a retrying verify would outlive this test.
+    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "3600"], { NATS_TOKEN: "not-the-token" });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/^FAIL round robin: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN to the stack's client_secret output/m);
+    expect(run.output()).not.toMatch(/still failing after/);
+    expect(run.output()).not.toContain("not-the-token");
+  });
+
+  test("the subscriber without a token stops at once with the same hint", async () => {
+    const run = runScript("subscriber", [], { NATS_SERVER: `nats://${BASE}:4222` });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/^subscriber: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN/m);
   });
 
   test("exits 1 with FAIL lines when a node is missing, after reporting what it waits for", async () => {

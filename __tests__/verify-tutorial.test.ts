@@ -2,6 +2,9 @@ import { bootTwin, type Twin } from "../twin/twin";
 import { verify } from "../verify/verify";
 import { nodeMonitorsOf, optionsFor } from "./verify-support";
 
+// Integration test: boots a twin (nats-server and HAProxy processes).
+jest.setTimeout(120_000);
+
 // The seed tutorial's stack: 2 nodes, the monitor published through the load balancer, no auth.
 const BASE = "127.0.10.10";
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { routeProblem } from "../verify/checks/mesh";
+import { remoteIds, routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
 import { percentile, plural } from "../verify/stats";
@@ -34,6 +34,19 @@ describe("routeProblem", () => {
 
   test("names a non-200 answer", () => {
     expect(routeProblem("n1", { status: 503 }, 3)).toBe("n1 answered HTTP 503");
+  });
+});
+
+describe("remoteIds", () => {
+  test("counts peers, not pooled route connections (2.10+: 3 pooled plus one $SYS route per peer)", () => {
+    const pooled = ["NA", "NB"].flatMap((remote_id) => [undefined, undefined, undefined, "$SYS"].map((account) => ({ remote_id, account })));
+    expect(pooled).toHaveLength(8);
+    expect(remoteIds(pooled)).toEqual(new Set(["NA", "NB"]));
+  });
+
+  test("ignores entries without a remote_id and answers without a list", () => {
+    expect(remoteIds([{ remote_id: "NA" }, { ip: "127.0.0.1" }, null])).toEqual(new Set(["NA"]));
+    expect(remoteIds(undefined)).toEqual(new Set());
   });
 });
 
@@ -138,12 +151,26 @@ describe("parseVerifyArgs", () => {
     [["--lb", "x", "--nodes", "a:99999"], '--nodes port of a "99999" is not an integer from 1 to 65535'],
     [["--lb", "x", "--expect-nodes", "3", "--nodes", "a,b"], "--nodes lists 2 nodes but --expect-nodes is 3: list every node or none"],
     [["--lb", "x", "--health-path", "healthz"], '--health-path "healthz" is not a path starting with "/"'],
+    [["--lb", "x", "--credentials-file", "/nonexistent/gate"], '--credentials-file "/nonexistent/gate" cannot be read: ENOENT'],
     [[], "--lb is required: the load balancer's host name or IP address"],
     [["--lb"], "--lb needs a value"],
-    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --help'],
-    [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option, e.g. --lb 203.0.113.7'],
+    [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --credentials-file, --jetstream, --help'],
+    [["--lb", "x", "extra"], 'unexpected argument "extra": every value follows an option'],
   ])("refuses %j", (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
+  });
+
+  test("--credentials-file: NAME=value lines instead of the environment, as the readiness gate writes them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "verify-credentials-"));
+    try {
+      const file = join(dir, "gate");
+      writeFileSync(file, "NATS_USER=nats\nNATS_PASSWORD=Ab3xYz\nOTHER=1\n", { mode: 0o600 });
+      expect(parse(["--lb", "x", "--credentials-file", file], { NATS_TOKEN: "from-env" })).toMatchObject({ options: { credentials: { user: "nats", password: "Ab3xYz" } } });
+      writeFileSync(file, "NATS_USER=nats\n");
+      expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow("NATS_USER is set but NATS_PASSWORD is not");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("refuses a user without a password from the environment", () => {
@@ -171,7 +198,7 @@ describe("verify with nothing listening", () => {
     const result = await verify({ lb: "127.0.10.99", expectNodes: 2, timeoutSeconds: 2 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.ok).toBe(false);
-    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true]]);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true], ["jetstream", true]]);
     expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
     expect(result.checks[3].detail).toBe("not reachable from here: the load balancer's own health check covers it");
   });

@@ -16,18 +16,22 @@
  *   critical path with TLS, and with the alternative design (the load balancer's IP in the
  *   node certificates) applied to the same plan.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 // Types from nats-core: transport-node re-exports them from a path CommonJS resolution cannot follow.
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
+import { createStream, publishAcked, untilReplicasCurrent } from "../twin/jetstream-probe";
+import { Varz, fetchJson } from "../twin/monitor";
+import { minorOf } from "../twin/nats-binary";
+import { readPlan } from "../twin/plan";
 import { poll } from "../twin/process";
 import { bootTwin, Twin } from "../twin/twin";
 import { deployFacts } from "../plan/graph";
 import { failoverBudget } from "../plan/load-balancer";
-import { PROJECT_ROOT, SynthOptions, stackFile, synthesize } from "../plan/synth";
+import { PROJECT_ROOT, SynthOptions, freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { credentialOptions } from "../verify/connection";
 import { App } from "cdktf";
@@ -54,6 +58,8 @@ const CONNECTIONS_PER_RUN = 50;
 const TWIN_TIME_SCALE = 0.1;
 const PUBSUB_MESSAGES = 200_000;
 const REQUESTS_PER_RUN = 1_000;
+const JETSTREAM_MESSAGES = 5_000;
+const CATCH_UP_MESSAGES = 20_000;
 const RESULTS_FILE = join(PROJECT_ROOT, "bench", "RESULTS.md");
 
 async function main(): Promise<void> {
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  writeFileSync(RESULTS_FILE, renderResults(figures, runs));
+  writeFileSync(RESULTS_FILE, renderResults(figures, runs) + mutationSection());
   console.log(`\nwrote ${RESULTS_FILE}`);
 }
 
@@ -332,12 +338,33 @@ async function twinFigures(runs: number, plaintextFile: string): Promise<Figure[
     twins.push(plaintext);
     const tls = await tlsTwinFigures(twin, plaintext, runs);
     await plaintext.stop();
-    return [...(await throughputFigures(twin, runs)), ...(await latencyFigures(twin, runs)), await failoverFigure(twin, runs), ...tls];
+    return [
+      await versionFigure(twin),
+      ...(await throughputFigures(twin, runs)),
+      ...(await latencyFigures(twin, runs)),
+      await failoverFigure(twin, runs),
+      await jetStreamPublishFigure(twin, runs),
+      await catchUpFigure(twin, runs),
+      ...tls,
+    ];
   } finally {
     process.off("SIGINT", stopOnSignal);
     process.off("SIGTERM", stopOnSignal);
     await Promise.all(twins.map((twin) => twin.stop()));
   }
+}
+
+/** The nats-server every twin node reports on /varz, against the line the plan installs. */
+async function versionFigure(twin: Twin): Promise<Figure> {
+  const planned = readPlan(freshStackFile("nats")).droplets[0].natsVersion;
+  const versions = await Promise.all(twin.nodes.map(async (node) => (await fetchJson<Varz>(`http://${node.address}:${node.monitorPort}/varz`)).version));
+  const distinct = [...new Set(versions)];
+  return {
+    name: "twin nats-server (/varz version of every node)",
+    result: `${distinct.join(", ")} (the plan installs ${planned})`,
+    goal: `${minorOf(planned)}.x`,
+    pass: versions.every((version) => minorOf(version) === minorOf(planned)),
+  };
 }
 
 function lbUrl(twin: Twin): string {
@@ -471,6 +498,87 @@ async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
   };
 }
 
+// ---------------------------------------------------------------- jetstream
+
+/** Acknowledged publishes to an R3 stream per second: via the load balancer against straight to node 1. */
+async function jetStreamPublishFigure(twin: Twin, runs: number): Promise<Figure> {
+  const rate = async (url: string, run: number): Promise<number> => {
+    const nc = await open(twin, url);
+    try {
+      const name = `BENCH_PUB_${run}`;
+      const { jsm, js } = await createStream(nc, name, `bench.pub.${run}`, 3);
+      await untilReplicasCurrent(jsm, name, 3, 30_000);
+      const started = performance.now();
+      const result = await publishAcked(js, `bench.pub.${run}`, 0, JETSTREAM_MESSAGES, name, { attempts: 1, window: 64 });
+      const elapsed = performance.now() - started;
+      await jsm.streams.delete(name);
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} publishes failed`);
+      return (JETSTREAM_MESSAGES / elapsed) * 1000;
+    } finally {
+      await nc.close();
+    }
+  };
+  const viaLb: number[] = [];
+  const direct: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    viaLb.push(await rate(lbUrl(twin), 2 * run));
+    direct.push(await rate(nodeUrl(twin, 0), 2 * run + 1));
+  }
+  const [lb, node] = [median(viaLb), median(direct)];
+  return {
+    name: `twin jetstream acknowledged publish msg/s, R3 file stream, ${JETSTREAM_MESSAGES} messages, 64 in flight: via LB ÷ direct`,
+    result: `${ratio(lb, node)} (${Math.round(lb)} / ${Math.round(node)} msg/s)`,
+    goal: "≥ 0.8",
+    pass: lb / node >= 0.8,
+  };
+}
+
+/**
+ * A replica node misses CATCH_UP_MESSAGES while down; time from its restart until the stream is
+ * current on every replica, with its volume against with an emptied volume (a new, blank disk).
+ */
+async function catchUpFigure(twin: Twin, runs: number): Promise<Figure> {
+  const nc = await open(twin, nodeUrl(twin, 0));
+  const withVolume: number[] = [];
+  const empty: number[] = [];
+  try {
+    const { jsm, js } = await createStream(nc, "BENCH_CATCHUP", "bench.catchup", 3);
+    let published = 0;
+    const publish = async (count: number): Promise<void> => {
+      const result = await publishAcked(js, "bench.catchup", published, published + count, "catchup", { attempts: 5, window: 64 });
+      if (result.failed.length > 0) throw new Error(`${result.failed.length} publishes failed`);
+      published += count;
+    };
+    await publish(CATCH_UP_MESSAGES);
+    const once = async (wipe: boolean): Promise<number> => {
+      await untilReplicasCurrent(jsm, "BENCH_CATCHUP", 3, 60_000);
+      const leader = (await jsm.streams.info("BENCH_CATCHUP")).cluster?.leader;
+      // A replica that is not node 1 (the bench's connection) and not the stream leader.
+      const index = twin.nodes.findIndex((node, i) => i > 0 && node.name !== leader);
+      await twin.kill(index);
+      await publish(CATCH_UP_MESSAGES);
+      if (wipe) for (const dir of twin.nodes[index].volumes.values()) for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+      const started = performance.now();
+      await twin.restart(index);
+      await untilReplicasCurrent(jsm, "BENCH_CATCHUP", 3, 120_000);
+      return performance.now() - started;
+    };
+    for (let run = 0; run < runs; run++) {
+      withVolume.push(await once(false));
+      empty.push(await once(true));
+    }
+    await jsm.streams.delete("BENCH_CATCHUP");
+  } finally {
+    await nc.close();
+  }
+  const [kept, blank] = [median(withVolume), median(empty)];
+  return {
+    name: `twin jetstream catch-up after missing ${CATCH_UP_MESSAGES} messages: restart with its volume ÷ with an empty volume`,
+    result: `${ratio(kept, blank)} (${ms(kept)} / ${ms(blank)}, from restart to every replica current)`,
+    goal: "none set: reported",
+  };
+}
+
 // ---------------------------------------------------------------- helpers
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
@@ -518,6 +626,13 @@ function machine(): string {
   const gib = (totalmem() / 2 ** 30).toFixed(1);
   const load = loadavg()[0].toFixed(2);
   return `${cpus().length} CPUs (nproc), ${model}, ${gib} GiB memory, Node ${process.version}, ${process.platform} ${process.arch}; 1-minute load average ${load} when the results were written`;
+}
+
+/** The mutation-testing section of RESULTS.md (recorded after `npm run mutation`), kept across bench runs. */
+function mutationSection(): string {
+  const previous = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
+  const start = previous.indexOf("\n## Mutation testing");
+  return start === -1 ? "" : previous.slice(start + 1);
 }
 
 function renderResults(figures: readonly Figure[], runs: number): string {

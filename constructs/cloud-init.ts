@@ -2,6 +2,7 @@ import { Fn } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
+import { JETSTREAM_STORE_DIR, JetStreamSettings, VOLUME_MOUNT_POINT, volumeDevice } from "./jetstream";
 
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
@@ -18,6 +19,16 @@ export const INSTALL_METHODS: readonly NatsInstallMethod[] = ["release"];
  */
 export type NatsAdvertise = "none" | "private" | "public";
 export const ADVERTISE_MODES: readonly NatsAdvertise[] = ["none", "private", "public"];
+
+/** Where the volume's mount script is installed; dropped from the cloud-init without a volume. */
+const MOUNT_SCRIPT = "/usr/local/sbin/mount-nats-volume";
+
+/** A node's JetStream store: its volume and the limits. */
+export interface NodeJetStream {
+  /** The node's volume name (its device is /dev/disk/by-id/scsi-0DO_Volume_<name>). */
+  readonly volumeName: string;
+  readonly settings: JetStreamSettings;
+}
 
 /** User and password of the cluster's route authorization. */
 export interface RouteCredentials {
@@ -86,6 +97,12 @@ export interface CloudInitProps {
    * @default - no TLS
    */
   readonly tls?: NodeTls;
+
+  /**
+   * JetStream with its store on the node's block-storage volume, mounted at boot.
+   * @default - no JetStream, no volume
+   */
+  readonly jetstream?: NodeJetStream;
 }
 
 /** True when the cluster listener and routes are in nats-server.conf rather than flags. */
@@ -130,8 +147,10 @@ export function renderCloudInit(props: CloudInitProps): string {
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),
     authorization: [props.clientAuthorization, clientTlsBlock(props.tls), clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
+    ...volumeValues(props.jetstream),
   };
   const doc = parseDocument(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
+  if (props.jetstream === undefined) dropMountScript(doc);
   const files = doc.get("write_files");
   if (!isSeq(files)) {
     throw new Error("templates/cloud-init.yaml has no write_files list");
@@ -150,6 +169,38 @@ export function renderCloudInit(props: CloudInitProps): string {
     for (const [key, path] of Object.entries(TLS_FILES)) files.add(doc.createNode(tlsFile(path, props.tls[key as keyof typeof TLS_FILES])));
   }
   return toCloudConfig(doc);
+}
+
+/** Placeholder values for the volume, the JetStream block and the unit's mount lines. */
+function volumeValues(jetstream: NodeJetStream | undefined): Record<string, string> {
+  if (jetstream === undefined) {
+    return { volumeDevice: "", mountPoint: "", filesystem: "", jetstream: "", mountDependency: "", volumeAccess: "" };
+  }
+  const { settings } = jetstream;
+  return {
+    volumeDevice: volumeDevice(jetstream.volumeName),
+    mountPoint: VOLUME_MOUNT_POINT,
+    filesystem: settings.filesystem,
+    jetstream: [
+      "# JetStream's store is on this node's block-storage volume (mount-nats-volume mounts it).",
+      "jetstream {",
+      `  store_dir: "${JETSTREAM_STORE_DIR}"`,
+      `  max_file_store: ${settings.maxFileStoreMib}MiB`,
+      ...(settings.maxMemoryStoreMib === undefined ? [] : [`  max_memory_store: ${settings.maxMemoryStoreMib}MiB`]),
+      "}",
+    ].join("\n"),
+    mountDependency: `# JetStream's store is on the volume: never start without it.\nRequiresMountsFor=${VOLUME_MOUNT_POINT}`,
+    volumeAccess: `ExecStartPre=/usr/bin/mountpoint -q ${VOLUME_MOUNT_POINT}\nReadWritePaths=${VOLUME_MOUNT_POINT}`,
+  };
+}
+
+/** Removes the volume's mount script and its runcmd step. */
+function dropMountScript(doc: Document): void {
+  const files = doc.get("write_files");
+  const runcmd = doc.get("runcmd");
+  if (!isSeq(files) || !isSeq(runcmd)) throw new Error("templates/cloud-init.yaml has no write_files or runcmd list");
+  files.items = files.items.filter((file) => !(isMap(file) && file.get("path") === MOUNT_SCRIPT));
+  runcmd.items = runcmd.items.filter((step) => !(isSeq(step) && step.items.length === 1 && String(step.get(0)) === MOUNT_SCRIPT));
 }
 
 /**
@@ -221,9 +272,13 @@ function readTemplate(name: string): string {
   return readFileSync(join(TEMPLATE_DIR, name), "utf8");
 }
 
-/** Replaces every `{{name}}` with its value; an unknown name is a template bug. */
+/**
+ * Replaces every `{{name}}` with its value; a placeholder alone on its line that renders empty
+ * removes the line. An unknown name is a template bug.
+ */
 function fillPlaceholders(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
+  const withoutEmptyLines = template.replace(/^\{\{(\w+)\}\}\n/gm, (line, name: string) => (values[name] === "" ? "" : line));
+  return withoutEmptyLines.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) {
       throw new Error(`template placeholder {{${name}}} has no value; known: ${Object.keys(values).join(", ")}`);

@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
+import { JETSTREAM_HEALTH_PATH } from "./jetstream";
 import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
@@ -21,7 +22,8 @@ export interface NatsClusterProps extends NatsNodesProps {
   readonly publishMonitor?: boolean;
   /**
    * The load balancer's health check; `port` defaults to the monitor port.
-   * @default - http GET /healthz on the monitor port every 3 s, timeout 3 s, healthy 5, unhealthy 2
+   * @default - http GET /healthz on the monitor port every 3 s, timeout 3 s, healthy 5, unhealthy 2;
+   * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
   /** @default 1 */
@@ -64,9 +66,18 @@ export interface NatsClusterProps extends NatsNodesProps {
    * only target is node 1 (by a tag only node 1 carries), instead of node 1's own address.
    * Replacing node 1 then changes no other droplet, so any node can be replaced alone
    * (`npm run roll`). Costs one more load balancer unit.
-   * @default true with 2 or more nodes
+   * @default true with 2 or more nodes or with JetStream
    */
   readonly seedLoadBalancer?: boolean;
+}
+
+/** The names a cluster gives its DigitalOcean resources: two clusters in one account must not share any. */
+export interface ClusterNames {
+  readonly tag: string;
+  readonly droplets: readonly string[];
+  readonly loadBalancer: string;
+  /** @default - no firewall */
+  readonly firewall?: string;
 }
 
 /**
@@ -85,6 +96,7 @@ export class NatsCluster extends Construct {
   public readonly tls?: NatsTls;
   public readonly outputs: NatsOutputs;
   public readonly readinessGate?: ReadinessGate;
+  public readonly names: ClusterNames;
 
   constructor(scope: Construct, id: string, props: NatsClusterProps = {}) {
     super(scope, id);
@@ -96,8 +108,9 @@ export class NatsCluster extends Construct {
     const tag = props.tag ?? props.namePrefix ?? "nats";
     const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
     if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
+    const jetstreamPath = (props.jetstream ?? true) && (props.healthCheck?.protocol ?? "http") !== "tcp" ? JETSTREAM_HEALTH_PATH : undefined;
     const healthCheck: HealthCheckProps = monitoring
-      ? { port: monitorPort, ...props.healthCheck }
+      ? { port: monitorPort, path: jetstreamPath, ...props.healthCheck }
       : { protocol: "tcp", port: clientPort, ...props.healthCheck };
     const lbProps = { region, dropletTag: tag, forwardingRules, healthCheck, sizeUnit: props.loadBalancerSizeUnit, name: props.loadBalancerName };
 
@@ -117,13 +130,19 @@ export class NatsCluster extends Construct {
       !monitoring && healthCheck.protocol !== "tcp",
       `healthCheck.protocol ${JSON.stringify(healthCheck.protocol ?? "http")} needs the monitor port, but monitoring is false: use a tcp health check`,
     );
+    errors.check(
+      (props.jetstream ?? true) && props.seedLoadBalancer === false,
+      "jetstream needs the seed load balancer: every jetstream node needs a configured route, and node 1 can only route to itself through it; remove seedLoadBalancer: false or set jetstream: false",
+    );
     errors.throwIfAny(this.node.path);
 
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
     this.tls = props.tls === false
       ? undefined
       : new NatsTls(this, "tls", { ...props.tls, serverNames: nodeNames(props), caName: `${props.clusterName ?? props.namePrefix ?? "nats"} NATS CA` });
-    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
+    // With JetStream even one node needs the seed load balancer: node 1's route to itself.
+    const seedNeeded = (props.nodeCount ?? 3) > 1 || (props.jetstream ?? true);
+    const seed = (props.seedLoadBalancer ?? true) && seedNeeded ? this.seedLoadBalancerFor(props, tag) : undefined;
     this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
@@ -134,17 +153,20 @@ export class NatsCluster extends Construct {
       certificates: this.tls === undefined ? undefined : { caCertPem: this.tls.caCertPem, nodes: this.tls.nodes, routeName: ROUTE_TLS_NAME },
     });
     this.droplets = this.nodes.droplets;
+    const loadBalancerName = props.loadBalancerName ?? `${tag}-lb`;
+    const firewallName = (props.firewall ?? true) ? `${tag}-fw` : undefined;
+    this.names = { tag, droplets: [...this.nodes.byName.keys()], loadBalancer: loadBalancerName, firewall: firewallName };
     this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {
       ...lbProps,
-      name: props.loadBalancerName ?? `${tag}-lb`,
+      name: loadBalancerName,
       // The tag resource, not its name: the load balancer waits for the tag, never for droplets.
       dropletTag: this.nodes.tag.name,
       vpcUuid: props.vpcUuid,
     }).loadBalancer;
 
-    if (props.firewall ?? true) {
+    if (firewallName !== undefined) {
       this.firewall = new NatsFirewall(this, "firewall", {
-        name: `${tag}-fw`,
+        name: firewallName,
         dropletTag: this.nodes.tag.name,
         loadBalancerId: this.loadBalancer.id,
         seedLoadBalancerId: this.seedLoadBalancer?.id,
@@ -168,7 +190,6 @@ export class NatsCluster extends Construct {
     });
 
     if (props.readinessGate ?? true) {
-      const environment = { ...clientCredentials(this.auth), ...clientTls(this.tls) };
       this.readinessGate = new ReadinessGate(this, "readiness-gate", {
         loadBalancerIp: this.loadBalancer.ip,
         loadBalancerId: this.loadBalancer.id,
@@ -177,7 +198,9 @@ export class NatsCluster extends Construct {
         clientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
-        environment: Object.keys(environment).length > 0 ? environment : undefined,
+        jetstream: this.nodes.jetstream !== undefined,
+        credentials: clientCredentials(this.auth),
+        environment: clientTls(this.tls),
       });
     }
   }
@@ -191,8 +214,11 @@ export class NatsCluster extends Construct {
   private seedLoadBalancerFor(props: NatsClusterProps, tag: string): { tag: Tag; loadBalancer: Loadbalancer } {
     const clusterPort = props.clusterPort ?? 6222;
     const seedTag = new Tag(this, "seed-tag", { name: `${tag}-seed` });
+    // With JetStream a plain /healthz waits for a meta leader, which needs the routes this load
+    // balancer carries: at cold start node 1 would never pass, and the cluster never form.
+    const path = (props.jetstream ?? true) ? JETSTREAM_HEALTH_PATH : "/healthz";
     const check: HealthCheckProps = (props.monitoring ?? true)
-      ? { protocol: "http", port: props.monitorPort ?? 8222, path: "/healthz" }
+      ? { protocol: "http", port: props.monitorPort ?? 8222, path }
       : { protocol: "tcp", port: props.clientPort ?? 4222 };
     const loadBalancer = new NatsLoadBalancer(this, "seed-load-balancer", {
       name: `${tag}-seed`,

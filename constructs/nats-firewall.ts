@@ -1,6 +1,7 @@
 import { Firewall, FirewallInboundRule, FirewallOutboundRule } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Construct } from "constructs";
-import { ValidationErrors, cidr } from "./validation";
+import { parseCidr } from "./cidr";
+import { ValidationErrors, cidr, duplicates } from "./validation";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
@@ -84,7 +85,11 @@ export function validateFirewallProps(
   props: Pick<NatsFirewallProps, "adminCidrs" | "clientCidrs">,
   errors = new ValidationErrors(),
 ): ValidationErrors {
-  (props.adminCidrs ?? []).forEach((value, i) => errors.add(cidr(`adminCidrs[${i}]`, value)));
-  (props.clientCidrs ?? []).forEach((value, i) => errors.add(cidr(`clientCidrs[${i}]`, value)));
+  for (const name of ["adminCidrs", "clientCidrs"] as const) {
+    const values = props[name] ?? [];
+    values.forEach((value, i) => errors.add(cidr(`${name}[${i}]`, value)));
+    // The same block in two spellings (2001:db8::/32, 2001:0db8::/32) is still a repeat.
+    duplicates(name, values, (value) => parseCidr(value)?.network ?? value).forEach((problem) => errors.add(problem));
+  }
   return errors;
 }

@@ -1,9 +1,12 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
+import { Annotations } from "cdktf";
+import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
+import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
+import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -104,6 +107,42 @@ export interface NatsNodesProps {
    */
   readonly certificates?: NodesTls;
   /**
+   * Runs JetStream (streams, key-value and object stores), each node with its store on its
+   * own block-storage volume (`<namePrefix>-<i>-data`), attached at creation through the
+   * droplet's `volume_ids` and mounted at boot. A replaced droplet gets the same volume back.
+   * @default true
+   */
+  readonly jetstream?: boolean;
+  /**
+   * Size of each node's volume in GiB, 1–16384. DigitalOcean volumes only grow: a smaller
+   * value later is refused by the provider.
+   * @default 10
+   */
+  readonly volumeSizeGib?: number;
+  /**
+   * Filesystem created on a new volume; `initial_filesystem_type`, so changing it replaces
+   * every volume and its data.
+   * @default "ext4"
+   */
+  readonly volumeFilesystem?: VolumeFilesystem;
+  /**
+   * JetStream's file store limit per node (`max_file_store`), in GiB; at most 80% of the volume.
+   * @default - 80% of volumeSizeGib: the rest is headroom for the filesystem and Raft snapshots
+   */
+  readonly maxFileStoreGib?: number;
+  /**
+   * JetStream's memory store limit per node (`max_memory_store`), in MiB; at most 75% of the
+   * droplet's memory.
+   * @default - a quarter of the droplet's memory, read from the size slug (256 MiB for s-1vcpu-1gb)
+   */
+  readonly maxMemoryStoreMib?: number;
+  /**
+   * Terraform's `prevent_destroy` on every volume: `cdktf destroy` (or a change that would
+   * replace a volume) fails instead of deleting JetStream's data.
+   * @default false - volumes are destroyed with the stack
+   */
+  readonly protectVolumes?: boolean;
+  /**
    * Host that nodes 2…n route to, a reference to something that is not a droplet (the
    * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
    * @default - node 1's private address: replacing node 1 changes every other node's user_data
@@ -149,13 +188,24 @@ export class NatsNodes extends Construct {
   public readonly monitorPort: number;
   public readonly clusterPort: number;
   public readonly region: string;
+  /** JetStream settings; undefined with JetStream off. */
+  public readonly jetstream?: JetStreamSettings;
+  /** One volume per node, in node order; undefined with JetStream off. */
+  public readonly volumes?: NatsVolumes;
 
   constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
     super(scope, id);
-    validateNodesProps(props).throwIfAny(this.node.path);
+    const errors = validateNodesProps(props);
+    errors.check(
+      (props.jetstream ?? true) && props.seedAddress === undefined,
+      "jetstream needs a seedAddress that is not node 1 itself (the cluster's seed load balancer): jetstream will not start clustered on a node without a configured route",
+    );
+    errors.throwIfAny(this.node.path);
     if (props.certificates !== undefined && props.certificates.nodes.length !== (props.nodeCount ?? 3)) {
       throw new Error(`${this.node.path}: certificates has ${props.certificates.nodes.length} node certificates for ${props.nodeCount ?? 3} nodes`);
     }
+    const unused = unusedVolumePropsWarning(props);
+    if (unused !== undefined) Annotations.of(this).addWarning(unused);
 
     const names = nodeNames(props);
     const namePrefix = props.namePrefix ?? "nats";
@@ -166,10 +216,17 @@ export class NatsNodes extends Construct {
     this.clusterPort = props.clusterPort ?? 6222;
 
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
+    this.jetstream = jetStreamSettings(props);
+    if (this.jetstream !== undefined) {
+      this.volumes = new NatsVolumes(this, "volumes", { nodeCount: this.nodeCount, namePrefix, region: this.region, settings: this.jetstream });
+    }
     this.droplets = [];
     names.forEach((name, index) => {
       const i = index + 1;
-      const seed = i === 1 ? undefined : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
+      // JetStream refuses to start clustered without a configured route, so with it node 1
+      // routes to the seed address too: through the seed load balancer it reaches itself, which
+      // nats-server recognises and drops.
+      const seed = i === 1 ? (this.jetstream === undefined ? undefined : props.seedAddress) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({
         serverName: name,
@@ -183,6 +240,7 @@ export class NatsNodes extends Construct {
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
         tls: props.certificates === undefined || cert === undefined ? undefined : { caCertPem: props.certificates.caCertPem, ...cert, routeName: props.certificates.routeName },
+        jetstream: this.jetstream === undefined ? undefined : { volumeName: volumeName(namePrefix, i), settings: this.jetstream },
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.
@@ -201,6 +259,9 @@ export class NatsNodes extends Construct {
           gracefulShutdown: true,
           // Only when no droplet refers to another can each be replaced alone (npm run roll).
           lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // Attached at creation, so the volume is there at first boot. Never combined with a
+          // digitalocean_volume_attachment (the provider would see it as drift).
+          volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
@@ -221,9 +282,9 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(natsVersion("natsVersion", props.natsVersion));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
   errors.add(installMethod(props.installMethod));
-  (props.sshKeys ?? []).forEach((key, i) =>
-    errors.add(matches(`sshKeys[${i}]`, key, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f")),
-  );
+  errors.add(imageProblem("image", props.image));
+  (props.sshKeys ?? []).forEach((key, i) => errors.add(sshKeyProblem(`sshKeys[${i}]`, key)));
+  duplicates("sshKeys", props.sshKeys).forEach((problem) => errors.add(problem));
   errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
   errors.add(port("clientPort", props.clientPort));
   errors.add(port("monitorPort", props.monitorPort));
@@ -236,6 +297,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   })) {
     errors.add(problem);
   }
+  validateJetStreamProps(props, errors);
   return errors;
 }
 
@@ -243,4 +305,34 @@ function installMethod(value: string | undefined): string | undefined {
   if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
   const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
   return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
+}
+
+/**
+ * Image slugs of the distributions the install script supports: it runs apt-get and dpkg.
+ * A numeric id (a snapshot or custom image) cannot be judged here; it must be Debian-based.
+ */
+const APT_IMAGE = /^(?:ubuntu|debian)-/;
+
+/** The problem with an image the install script cannot handle, if any. */
+function imageProblem(name: string, image: string | undefined): string | undefined {
+  if (!isKnown(image) || /^\d+$/.test(image as string) || APT_IMAGE.test(image as string)) return undefined;
+  if (pattern(name, image, "image") !== undefined) return undefined; // reported as malformed
+  return (
+    `${name} ${JSON.stringify(image)} is not an ubuntu or debian image: the install script uses apt and dpkg; ` +
+    "expected e.g. ubuntu-24-04-x64 or debian-12-x64, or the numeric id of a debian-based snapshot"
+  );
+}
+
+/** The problem with one SSH key as DigitalOcean wants it (a key id or an MD5 fingerprint), if any. */
+function sshKeyProblem(name: string, key: string | undefined): string | undefined {
+  if (!isKnown(key)) return undefined;
+  const text = key as string;
+  if (/^SHA256:/i.test(text)) {
+    return (
+      `${name} ${JSON.stringify(text)} is a SHA256 fingerprint, but DigitalOcean wants the MD5 fingerprint or the key id: ` +
+      "print it with `ssh-keygen -E md5 -lf key.pub` (without the MD5: prefix)"
+    );
+  }
+  if (/^MD5:/i.test(text)) return `${name} ${JSON.stringify(text)} starts with MD5: as ssh-keygen prints it: remove the prefix`;
+  return matches(name, text, /^(?:\d+|[0-9a-f]{2}(?::[0-9a-f]{2}){15})$/, "a numeric key id or an md5 fingerprint such as 3b:16:...:8f");
 }

@@ -1,4 +1,4 @@
-import { Aspects, TerraformStack } from "cdktf";
+import { AnnotationMetadataEntryType, Aspects, TerraformStack } from "cdktf";
 import { DigitaloceanProvider } from "@cdktf/provider-digitalocean/lib/provider";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
@@ -7,6 +7,10 @@ import { Construct } from "constructs";
 import { Acknowledgements, NatsPolicyChecks } from "../policy/aspect";
 import { NatsCluster, NatsClusterProps } from "./nats-cluster";
 
+/**
+ * Props of a NatsStack. `namePrefix` and `tag` default from the stack id (see
+ * {@link stackNames}), so that two stacks in one account never share a tag or a name.
+ */
 export interface NatsStackProps extends NatsClusterProps {
   /**
    * Policy rules (policy/rules) this stack breaks on purpose, by id, each with the reason,
@@ -23,15 +27,45 @@ export interface NatsStackProps extends NatsClusterProps {
  */
 export class NatsStack extends TerraformStack {
   public readonly cluster: NatsCluster;
+  private readonly policy: NatsPolicyChecks;
 
   constructor(scope: Construct, id: string, props: NatsStackProps = {}) {
     super(scope, id);
     const { acknowledge, ...clusterProps } = props;
-    Aspects.of(this).add(new NatsPolicyChecks({ acknowledge }));
+    this.policy = new NatsPolicyChecks({ acknowledge });
+    Aspects.of(this).add(this.policy);
     new DigitaloceanProvider(this, "digitalocean", {});
     new NullProvider(this, "null", {});
     new RandomProvider(this, "random", {});
     new TlsProvider(this, "tls", {});
-    this.cluster = new NatsCluster(this, "cluster", clusterProps);
+    this.cluster = new NatsCluster(this, "cluster", { ...stackNames(id), ...definedOnly(clusterProps) });
   }
+
+  /**
+   * Runs the policy rules now (synthesis does not run them again) and returns the messages
+   * of the errors they found, so that an app can report them with every other problem.
+   */
+  public policyErrors(): string[] {
+    this.policy.visit(this);
+    return this.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata)
+      .filter((entry) => entry.type === AnnotationMetadataEntryType.ERROR)
+      .map((entry) => String(entry.data));
+  }
+}
+
+/**
+ * Default names of a stack's resources, from its id: droplets `<id>-1…n`, tag
+ * `<id>-cluster`, so the load balancer is `<id>-cluster-lb` and the firewall
+ * `<id>-cluster-fw`. The id is lowercased and every run of other characters becomes a dash.
+ */
+export function stackNames(id: string): Pick<NatsClusterProps, "namePrefix" | "tag"> {
+  const slug = id.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
+  return { namePrefix: slug, tag: `${slug}-cluster` };
+}
+
+/** `props` without the keys whose value is undefined, so that spreading it keeps defaults. */
+function definedOnly<T extends object>(props: T): Partial<T> {
+  return Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

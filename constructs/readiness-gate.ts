@@ -1,7 +1,8 @@
-import { Fn } from "cdktf";
+import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { Construct } from "constructs";
 import { ValidationErrors, integerInRange } from "./validation";
+import { verifyBundle } from "./verify-bundle";
 
 export interface ReadinessGateProps {
   /** Address of the new load balancer (a reference to its IP). */
@@ -23,7 +24,22 @@ export interface ReadinessGateProps {
    */
   readonly timeoutSeconds?: number;
   /**
-   * Environment for verify; values may be references to secrets (they stay out of the plan).
+   * The cluster runs JetStream: verify also checks it (`--jetstream`).
+   * @default false
+   */
+  readonly jetstream?: boolean;
+  /**
+   * Client credentials for verify, by the environment variable it reads them from
+   * (NATS_TOKEN, or NATS_USER and NATS_PASSWORD); values may be references to secrets (they
+   * stay out of the plan). A first step writes them to a 0600 file that verify reads and the
+   * gate deletes, so that verify's own step holds no sensitive value and Terraform shows its
+   * progress (it hides a local-exec's output when its environment is sensitive).
+   * @default - none: the cluster needs no credentials
+   */
+  readonly credentials?: Record<string, string>;
+  /**
+   * Variables verify's own step gets in its environment, such as NATS_CA (the CA certificate)
+   * and NATS_TLS_SERVER_NAME. Never a secret: Terraform would then hide verify's output.
    * @default - none
    */
   readonly environment?: Record<string, string>;
@@ -34,9 +50,14 @@ export function readinessTimeoutProblem(name: string, seconds: number | undefine
   return integerInRange(name, seconds, 10, 3600);
 }
 
+/** File, in Terraform's working directory, that hands the credentials to verify during the gate. */
+export const GATE_CREDENTIALS_FILE = ".readiness-gate-credentials";
+
 /**
- * A null_resource that runs `npm run verify` against the new load balancer, so that
- * `cdktf deploy` ends only when every node answers through it and the mesh carries messages.
+ * A null_resource that runs verify against the new load balancer, so that `cdktf deploy` ends
+ * only when every node answers through it and the mesh carries messages. verify is bundled into
+ * the stack's directory (an asset run with `node`), so the synthesized stack, JSON or HCL, needs
+ * neither this checkout nor its node_modules.
  */
 export class ReadinessGate extends Construct {
   public readonly resource: Resource;
@@ -46,30 +67,47 @@ export class ReadinessGate extends Construct {
     super(scope, id);
     const errors = new ValidationErrors();
     errors.add(readinessTimeoutProblem("timeoutSeconds", props.timeoutSeconds));
+    for (const [prop, variables] of Object.entries({ credentials: props.credentials, environment: props.environment })) {
+      for (const name of Object.keys(variables ?? {})) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) errors.add(`${prop} name ${JSON.stringify(name)} is not an environment variable name: expected e.g. NATS_TOKEN`);
+      }
+    }
     errors.throwIfAny(this.node.path);
 
+    const script = new TerraformAsset(this, "verify-script", {
+      path: verifyBundle(),
+      type: AssetType.FILE,
+      // A fixed name: the plan does not change with verify's code (the asset is rewritten at every synth).
+      assetHash: "bundle",
+    });
+    const credentials = props.credentials ?? {};
+    const names = Object.keys(credentials);
     const args = [
       "--lb", props.loadBalancerIp,
       "--expect-nodes", String(props.expectNodes),
       "--client-port", String(props.clientPort),
       ...(props.monitorPort !== undefined ? ["--monitor-port", String(props.monitorPort)] : []),
       "--timeout", String(props.timeoutSeconds ?? 900),
+      ...(names.length > 0 ? ["--credentials-file", GATE_CREDENTIALS_FILE] : []),
+      ...(props.jetstream === true ? ["--jetstream"] : []),
     ];
-    this.command = `npm run --silent verify -- ${args.join(" ")}`;
+    this.command = `node ${script.path} ${args.join(" ")}`;
+    const writeCredentials = {
+      type: "local-exec" as const,
+      command: `umask 077 && printf '%s=%s\\n' ${names.map((name) => `${name} "$${name}"`).join(" ")} > ${GATE_CREDENTIALS_FILE}`,
+      environment: credentials,
+    };
+    const runVerify = {
+      type: "local-exec" as const,
+      command: names.length > 0 ? `${this.command}; status=$?; rm -f ${GATE_CREDENTIALS_FILE}; exit $status` : this.command,
+      environment: props.environment,
+    };
     this.resource = new Resource(this, "verify", {
       triggers: {
         droplets: Fn.join(",", props.dropletIds),
         load_balancer: props.loadBalancerId,
       },
-      provisioners: [
-        {
-          type: "local-exec",
-          command: this.command,
-          // Terraform runs in cdktf.out/stacks/<stack>; verify lives at the project root.
-          workingDir: "../../..",
-          environment: props.environment,
-        },
-      ],
+      provisioners: names.length > 0 ? [writeCredentials, runVerify] : [runVerify],
     });
   }
 }

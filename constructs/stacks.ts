@@ -1,9 +1,12 @@
 import { NatsStackProps } from "./nats-stack";
 
-/** `nats`: what a careful operator deploys. */
+/**
+ * `nats`: what a careful operator deploys. Its names come from the stack id (droplets
+ * nats-1…3, tag nats-cluster), so a stack built from these props under another id gets
+ * its own names.
+ */
 export const DEFAULT_STACK: NatsStackProps = {
   nodeCount: 3,
-  namePrefix: "nats",
   region: "nyc3",
   clusterPort: 6222,
 };
@@ -41,12 +44,14 @@ export const TUTORIAL_STACK: NatsStackProps = {
   firewall: false,
   auth: false,
   tls: false,
+  // The tutorial predates JetStream.
+  jetstream: false,
   // The tutorial routes node 2 to node 1's address: replacing node 1 replaces node 2 too.
   seedLoadBalancer: false,
   acknowledge: {
     "NATS-002": "faithful to the tutorial: it creates no firewall, so every droplet port is reachable",
     "NATS-003": "faithful to the tutorial: its load balancer forwards http 8222 to show /varz and /routez",
     "NATS-004": "faithful to the tutorial: it runs 2 droplets",
-    "NATS-007": "faithful to the tutorial: its clients connect without TLS",
+    "NATS-008": "faithful to the tutorial: its clients connect without TLS",
   },
 };

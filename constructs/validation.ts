@@ -1,5 +1,5 @@
-import { isIP } from "node:net";
-import { Token } from "cdktf";
+import { Token, Tokenization } from "cdktf";
+import { parseCidr } from "./cidr";
 
 /**
  * Collects every problem in a configuration so that one synth reports them all,
@@ -22,16 +22,34 @@ export class ValidationErrors {
   }
 
   public throwIfAny(scope: string): void {
-    if (this.messages.length === 0) return;
-    if (this.messages.length === 1) throw new Error(`${scope}: ${this.messages[0]}`);
-    throw new Error(`${scope}: ${this.messages.length} problems:\n- ${this.messages.join("\n- ")}`);
+    if (this.messages.length > 0) throw new ValidationError(scope, this.messages);
   }
 }
 
-/** True when the value can be judged now (not a token resolved at synth or apply). */
+/** A configuration with problems: a message for each, so that an app can report them all together. */
+export class ValidationError extends Error {
+  constructor(
+    public readonly scope: string,
+    public readonly problems: readonly string[],
+  ) {
+    super(problems.length === 1 ? `${scope}: ${problems[0]}` : `${scope}: ${problems.length} problems:\n- ${problems.join("\n- ")}`);
+    this.name = "ValidationError";
+  }
+}
+
+/**
+ * True when the value can be judged now. Only a value that is one whole token, a reference
+ * the code made (a variable, another resource's attribute), is left to Terraform; text with
+ * a token inside it is judged like any other text, and fails every pattern. Settings typed
+ * by a user never reach this point with a token: readStackSettings rejects them.
+ */
 export function isKnown(value: unknown): boolean {
   if (value === undefined || value === null) return false;
-  if (typeof value === "string" || typeof value === "number") return !Token.isUnresolved(value);
+  if (typeof value === "number") return !Token.isUnresolved(value);
+  if (typeof value === "string") {
+    const fragments = Tokenization.reverseString(value);
+    return !(fragments.length === 1 && fragments.firstToken !== undefined);
+  }
   return true;
 }
 
@@ -108,13 +126,40 @@ export function natsVersion(name: string, value: string | undefined): string | u
   return `${name} ${JSON.stringify(value)} is not supported: expected a nats-server release from ${NATS_VERSION_RANGE.text}`;
 }
 
-/** An IPv4 or IPv6 address, optionally with a prefix length that fits its family. */
+/**
+ * An IPv4 or IPv6 address, optionally with a prefix length that fits its family, read by
+ * parseCidr (constructs/cidr.ts). A block with host bits set is rejected rather than
+ * silently widened or narrowed: `203.0.113.5/24` may mean the network or the one address.
+ */
 export function cidr(name: string, value: string | undefined): string | undefined {
   if (!isKnown(value)) return undefined;
-  const [address, prefix, ...rest] = (value as string).split("/");
-  const family = isIP(address);
-  const maxPrefix = family === 6 ? 128 : 32;
-  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
-  if (family !== 0 && prefixOk && rest.length === 0) return undefined;
-  return `${name} ${JSON.stringify(value)} is not valid: expected an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24`;
+  const text = value as string;
+  const block = parseCidr(text);
+  if (block === undefined || block.unusualSpelling) {
+    return `${name} ${JSON.stringify(text)} is not valid: expected an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24`;
+  }
+  if (block.zoneId !== undefined) {
+    return `${name} ${JSON.stringify(text)} has a zone id (%${block.zoneId}), which means nothing to a cloud firewall: remove it`;
+  }
+  if (block.hostBitsSet) {
+    const [address] = text.split("/");
+    return (
+      `${name} ${JSON.stringify(text)} has host bits set: write the network ${block.network}` +
+      ` or the single address ${address}/${block.family === 4 ? 32 : 128}`
+    );
+  }
+  return undefined;
+}
+
+/** Reports every entry of a list that repeats an earlier one, compared by `key`. */
+export function duplicates(name: string, values: readonly string[] | undefined, key: (value: string) => string = (v) => v): string[] {
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  (values ?? []).forEach((value, i) => {
+    if (!isKnown(value)) return;
+    const earlier = seen.get(key(value));
+    if (earlier !== undefined) problems.push(`${name}[${i}] ${JSON.stringify(value)} repeats ${name}[${earlier}]: list each one once`);
+    else seen.set(key(value), i);
+  });
+  return problems;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DROPLET } from "./nodes";
+import { VOLUME } from "./volumes";
 import { Plan, num, resourcesOfType, text } from "./tf-json";
 
 /** A dated table of DigitalOcean list prices (plan/prices.json). */
@@ -14,6 +15,8 @@ export interface PriceTable {
   readonly loadBalancerSizeUnitMonthly: number;
   /** Legacy load balancer `size` slug → size units. */
   readonly loadBalancerSizeUnits: Readonly<Record<string, number>>;
+  /** Monthly price of one GiB of block storage. */
+  readonly volumeGibMonthly: number;
 }
 
 /** One line of the estimate; `unitPrice` and `monthly` are undefined when the price is unknown. */
@@ -46,17 +49,17 @@ export function loadPrices(file: string = PRICES_FILE): PriceTable {
   }
   checkPrices(file, "dropletMonthly", table.dropletMonthly);
   checkPrices(file, "loadBalancerSizeUnits", table.loadBalancerSizeUnits);
-  if (!isPrice(table.loadBalancerSizeUnitMonthly)) {
-    throw new Error(
-      `price table ${file}: loadBalancerSizeUnitMonthly ${JSON.stringify(table.loadBalancerSizeUnitMonthly)} is not a price: expected a positive number`,
-    );
+  for (const key of ["loadBalancerSizeUnitMonthly", "volumeGibMonthly"] as const) {
+    if (!isPrice(table[key])) {
+      throw new Error(`price table ${file}: ${key} ${JSON.stringify(table[key])} is not a price: expected a positive number`);
+    }
   }
   return { currency: "USD", ...table } as PriceTable;
 }
 
-/** Monthly cost of a plan's droplets (by size) and load balancers (by size unit). */
+/** Monthly cost of a plan's droplets (by size), load balancers (by size unit) and volumes (by GiB). */
 export function estimateCost(plan: Plan, prices: PriceTable): CostEstimate {
-  const lines = [...dropletLines(plan, prices), ...loadBalancerLines(plan, prices)];
+  const lines = [...dropletLines(plan, prices), ...loadBalancerLines(plan, prices), ...volumeLines(plan, prices)];
   const knownTotal = lines.reduce((sum, line) => sum + (line.monthly ?? 0), 0);
   const total = lines.every((line) => line.monthly !== undefined) ? knownTotal : undefined;
   return { lines, total, knownTotal, asOf: prices.asOf, currency: prices.currency };
@@ -82,6 +85,15 @@ function loadBalancerLines(plan: Plan, prices: PriceTable): CostLine[] {
     }
     return priced(`load balancer ${name} (size units)`, units, prices.loadBalancerSizeUnitMonthly);
   });
+}
+
+function volumeLines(plan: Plan, prices: PriceTable): CostLine[] {
+  const counts = new Map<number, number>();
+  for (const volume of resourcesOfType(plan, VOLUME)) {
+    const size = num(volume.body, "size");
+    if (size !== undefined) counts.set(size, (counts.get(size) ?? 0) + 1);
+  }
+  return [...counts].map(([size, quantity]) => priced(`volume ${size} GiB`, quantity, size * prices.volumeGibMonthly));
 }
 
 function priced(item: string, quantity: number, unitPrice: number | undefined): CostLine {

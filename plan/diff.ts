@@ -1,5 +1,6 @@
 import { DROPLET, NodeInfo, describeNodes, natsVersionOf } from "./nodes";
 import { Reference, addressesOf, referencesIn } from "./references";
+import { VolumeWarning, volumeWarnings } from "./volumes";
 import { forcesReplacement, isForceNew } from "./replacement";
 import { Json, META_ARGUMENTS, Plan, Resource, isObject, strings } from "./tf-json";
 
@@ -38,6 +39,8 @@ export interface PlanDiff {
   readonly rolledDroplets: readonly string[];
   /** Set when the old plan's seed is replaced or removed. */
   readonly seedReplaced?: SeedReplacement;
+  /** Volumes whose JetStream data the change destroys, or that it would shrink. */
+  readonly volumeWarnings: readonly VolumeWarning[];
 }
 
 const ACTION_ORDER: readonly Action[] = ["remove", "replace", "roll", "update", "add"];
@@ -70,7 +73,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     (a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || a.address.localeCompare(b.address),
   );
   const dropletsWith = (action: Action): string[] => ordered.filter((c) => c.type === DROPLET && c.action === action).map((c) => c.label);
-  return { changes: ordered, replacedDroplets: dropletsWith("replace"), rolledDroplets: dropletsWith("roll"), seedReplaced: seedReplacement(describeNodes(before), changes) };
+  return { changes: ordered, replacedDroplets: dropletsWith("replace"), rolledDroplets: dropletsWith("roll"), seedReplaced: seedReplacement(describeNodes(before), changes), volumeWarnings: volumeWarnings(ordered, before, after) };
 }
 
 function identity(resource: Resource): Pick<ResourceChange, "address" | "type" | "label"> {

@@ -1,8 +1,6 @@
+import { worldOpenSources } from "../constructs/cidr";
 import { labelOf } from "./references";
 import { Plan, blocks, resourcesOfType, strings, text } from "./tf-json";
-
-/** Source addresses that mean "anyone on the internet". */
-const WORLD = ["0.0.0.0/0", "::/0"] as const;
 
 /** The attributes of an inbound rule that name its sources. */
 const SOURCE_KEYS = [
@@ -22,7 +20,7 @@ export interface InboundOpening {
   readonly protocol: string;
   /** Readable sources: CIDRs as written, references as `tag nats`, `load balancer nats-lb`. */
   readonly sources: readonly string[];
-  /** True when a source is 0.0.0.0/0 or ::/0. */
+  /** True when the sources cover the whole internet, in any spelling (`0.0.0.0/0`, `::0/0`, `1.2.3.4/0`, …). */
   readonly worldOpen: boolean;
 }
 
@@ -44,7 +42,7 @@ export function firewallReport(plan: Plan): FirewallReport {
         port: text(rule, "port_range") ?? (text(rule, "protocol") === "icmp" ? "-" : "all"),
         protocol: text(rule, "protocol") ?? "?",
         sources,
-        worldOpen: strings(rule, "source_addresses").some((source) => (WORLD as readonly string[]).includes(source)),
+        worldOpen: worldOpenSources(strings(rule, "source_addresses")).length > 0,
       };
     }),
   );

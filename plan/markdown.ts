@@ -4,6 +4,7 @@ import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
 import { NodeInfo, describeNodes } from "./nodes";
+import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
 
@@ -20,6 +21,7 @@ export function renderSummary(plan: Plan, prices: PriceTable): string {
     resourcesSection(plan),
     nodesSection(describeNodes(plan)),
     ...describeLoadBalancers(plan).map(loadBalancerSection),
+    ...volumesSection(describeVolumes(plan)),
     firewallSection(firewallReport(plan)),
     outputsSection(plan),
     costSection(estimateCost(plan, prices)),
@@ -39,6 +41,7 @@ export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: str
     const time = roll === undefined ? "" : ` About ${minutes(roll.estimate.perNodeSeconds * diff.rolledDroplets.length)}: ${rollTimeText(roll.estimate)} per node.`;
     lines.push(`Droplets \`cdktf deploy\` leaves unchanged and \`${command}\` replaces one at a time, without an outage: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
   }
+  for (const warning of diff.volumeWarnings) lines.push(`> ⚠️ ${warning.message}.`);
   if (diff.seedReplaced !== undefined) {
     const { name, followers } = diff.seedReplaced;
     lines.push(
@@ -96,6 +99,25 @@ function nodesSection(nodes: readonly NodeInfo[]): string {
     "TLS per listener (`mutual`: both sides present and verify certificates; `-`: no such listener):",
     table(["name", "client", "routes", "monitor"], tls),
   ].join("\n\n");
+}
+
+/** The volumes, when the plan has any; what happens to their data on destroy. */
+function volumesSection(volumes: readonly VolumeInfo[]): string[] {
+  if (volumes.length === 0) return [];
+  const rows = volumes.map((volume) => [
+    volume.name,
+    volume.sizeGib === undefined ? "?" : `${volume.sizeGib} GiB`,
+    volume.filesystem ?? "none",
+    volume.region ?? "?",
+    volume.attachedTo.join(", ") || "none",
+    volume.protected ? "yes (prevent_destroy)" : "no",
+  ]);
+  const unprotected = volumes.filter((volume) => !volume.protected).length;
+  const destroy =
+    unprotected === 0
+      ? "Every volume is protected: `cdktf destroy` fails instead of deleting JetStream's data."
+      : `${unprotected === volumes.length ? "No volume is" : `${unprotected} volume(s) are not`} protected: \`cdktf destroy\` deletes them with their JetStream data (\`protectVolumes\` prevents it).`;
+  return [`### Volumes (${volumes.length})\n\n${table(["name", "size", "filesystem", "region", "attached to", "protected"], rows)}\n\n${destroy}`];
 }
 
 function loadBalancerSection(lb: LoadBalancerInfo): string {

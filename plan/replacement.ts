@@ -25,6 +25,8 @@ export const REPLACEMENT_RULES: Readonly<Record<string, Readonly<Record<string, 
   },
   digitalocean_loadbalancer: { region: always, vpc_uuid: always, type: always, network: always },
   digitalocean_tag: { name: always },
+  // size grows in place (a smaller size is refused, see plan/volumes.ts).
+  digitalocean_volume: { region: always, name: always, description: always, snapshot_id: always, initial_filesystem_type: always, initial_filesystem_label: always },
   digitalocean_vpc: { region: always, ip_range: always },
   null_resource: { triggers: always },
 };

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { preProcessFile } from "typescript";
 
 /** The project root (where cdktf.json and main.ts live). */
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -50,6 +51,37 @@ export function cdktfEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
   return env;
 }
 
+/** The parts of cdktf.json that `cdktf synth` hands to the app. */
+interface CdktfJson {
+  readonly context?: Record<string, unknown>;
+  readonly terraformModules?: readonly (string | { readonly source: string })[];
+}
+
+/**
+ * CDKTF_CONTEXT_JSON as `cdktf synth` sets it for the app: cdktf.json's `context` (when it has
+ * one, it replaces the caller's CDKTF_CONTEXT_JSON), plus `cdktfRelativeModules`, the
+ * terraformModules of cdktf.json with a relative source.
+ */
+export function appContextJson(env: NodeJS.ProcessEnv = process.env, cdktfJson = join(PROJECT_ROOT, "cdktf.json")): string {
+  const config = JSON.parse(readFileSync(cdktfJson, "utf8")) as CdktfJson;
+  const context = config.context ? config.context : env.CDKTF_CONTEXT_JSON ? (JSON.parse(env.CDKTF_CONTEXT_JSON) as Record<string, unknown>) : {};
+  const relativeModules = (config.terraformModules ?? []).filter((module) => /^\.\.?\//.test(typeof module === "string" ? module : module.source));
+  return JSON.stringify({ ...context, cdktfRelativeModules: relativeModules });
+}
+
+/**
+ * The app's environment under `cdktf synth`: the caller's without TF_VAR_* (cdktf keeps
+ * Terraform variables from the synthesis), cdktf.json's context in CDKTF_CONTEXT_JSON, and
+ * `extra` (which may set NATS_* settings and CDKTF_OUTDIR). Unlike `cdktf synth`, error
+ * annotations stay fatal in the app (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is not set),
+ * so a failed synthesis exits non-zero here as it fails there.
+ */
+export function appEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env = cdktfEnv();
+  for (const name of Object.keys(env)) if (name.startsWith("TF_VAR_")) delete env[name];
+  return { ...env, CDKTF_CONTEXT_JSON: appContextJson(env), ...extra };
+}
+
 /** Runs the cdktf app (synthesis without the cdktf CLI), as `cdktf synth` would, and reports how it ended. */
 export function runApp(options: SynthOptions = {}): AppRun {
   const outdir = options.outdir === undefined ? defaultOutdir() : resolve(PROJECT_ROOT, options.outdir);
@@ -57,7 +89,7 @@ export function runApp(options: SynthOptions = {}): AppRun {
   const started = process.hrtime.bigint();
   const run = spawnSync(command, args, {
     cwd: PROJECT_ROOT,
-    env: cdktfEnv({ ...options.env, CDKTF_OUTDIR: outdir }),
+    env: appEnv({ ...options.env, CDKTF_OUTDIR: outdir }),
     encoding: "utf8",
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -79,14 +111,14 @@ export function stackFile(outdir: string, stack: string): string {
 }
 
 /**
- * The synthesized JSON of `stack` in `outdir`, synthesizing first when it is missing or stale:
- * older than main.ts, constructs/, policy/ or templates/, or written with other NATS_*
- * settings. Concurrent callers (parallel test files) wait on a lock file instead of
- * synthesizing twice.
+ * The synthesized JSON of `stack` in `outdir`, synthesizing first when it is missing or stale
+ * (see {@link inputsStamp}), or when it is not the file this function last synthesized there
+ * (`cdktf synth` with other settings wrote it since). Concurrent callers (parallel test files)
+ * wait on a lock file instead of synthesizing twice.
  */
 export function freshStackFile(stack: string, outdir = defaultOutdir()): string {
   const file = stackFile(outdir, stack);
-  if (isStale(file, outdir)) synthesizeLocked(file, outdir);
+  if (isStale(outdir)) synthesizeLocked(outdir);
   if (!existsSync(file)) {
     throw new Error(`stack ${JSON.stringify(stack)} was not synthesized: expected ${file}; main.ts writes ${STACKS.join(", ")}`);
   }
@@ -98,47 +130,104 @@ export function freshStackFile(stack: string, outdir = defaultOutdir()): string 
  * {@link freshStackFile} re-synthesizes on), for tools that must not act on an old plan.
  */
 export function isStackStale(stack: string, outdir = defaultOutdir()): boolean {
-  return isStale(stackFile(outdir, stack), outdir);
+  return isStale(outdir) || !existsSync(stackFile(outdir, stack));
 }
 
 /**
- * Stack settings also come from NATS_* environment variables (README, Configuration): a
- * synthesis is stale when they differ. Only a hash of them is kept on disk.
+ * Every local module the app imports, transitively from main.ts (relative imports of .ts and
+ * .json files), as paths relative to `root`, sorted.
  */
-function settingsStamp(): string {
-  const entries = Object.entries(process.env)
+export function appModules(root = PROJECT_ROOT, entry = "main.ts"): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.endsWith(".ts")) return;
+    for (const { fileName } of preProcessFile(readFileSync(file, "utf8"), true, false).importedFiles) {
+      if (fileName.startsWith(".")) visit(resolveModule(resolve(dirname(file), fileName)));
+    }
+  };
+  visit(resolve(root, entry));
+  return [...seen].map((file) => relative(root, file)).sort();
+}
+
+/** Entry points whose modules a synthesis reads: the app, and the verify CLI the readiness gate bundles into each stack. */
+export const SYNTH_ENTRIES: readonly string[] = ["main.ts", join("scripts", "verify.ts")];
+
+/** Every local module of {@link SYNTH_ENTRIES}, relative to `root`, sorted. */
+export function synthModules(root = PROJECT_ROOT): string[] {
+  return [...new Set(SYNTH_ENTRIES.flatMap((entry) => appModules(root, entry)))].sort();
+}
+
+function resolveModule(base: string): string {
+  const candidate = [`${base}.ts`, join(base, "index.ts"), base].find((path) => existsSync(path) && statSync(path).isFile());
+  if (candidate === undefined) throw new Error(`cannot resolve the import ${base} of the app`);
+  return candidate;
+}
+
+/**
+ * A hash of everything a synthesis depends on: the content of every module the app imports,
+ * and of every module of scripts/verify.ts (the readiness gate bundles it into the stack),
+ * every file in templates/ (read at synth), cdktf.json (app command and context),
+ * package-lock.json (library versions), and the environment the app reads: its NATS_*
+ * settings and the context it is handed.
+ */
+export function inputsStamp(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): string {
+  const hash = createHash("sha256");
+  const files = [...synthModules(root), ...listFiles(join(root, "templates")).map((file) => relative(root, file)), "cdktf.json", "package-lock.json"];
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update("\0");
+  const settings = Object.entries(env)
     .filter(([name]) => name.startsWith("NATS_"))
     .sort(([a], [b]) => a.localeCompare(b));
-  return createHash("sha256").update(JSON.stringify(entries)).digest("hex");
+  return hash.update(JSON.stringify({ settings, context: appContextJson(env, join(root, "cdktf.json")) })).digest("hex");
+}
+
+/** What the last synthesis by {@link freshStackFile} in an output directory was made of and wrote. */
+interface Stamp {
+  readonly inputs: string;
+  /** sha256 of each stack's cdk.tf.json. */
+  readonly outputs: Record<string, string>;
 }
 
 function stampFile(outdir: string): string {
-  return join(outdir, ".nats-settings");
+  return join(outdir, ".nats-synth-stamp.json");
 }
 
-function isStale(file: string, outdir: string): boolean {
-  if (!existsSync(file) || !existsSync(stampFile(outdir))) return true;
-  if (readFileSync(stampFile(outdir), "utf8") !== settingsStamp()) return true;
-  const built = statSync(file).mtimeMs;
-  const sources = [join(PROJECT_ROOT, "main.ts"), ...["constructs", "policy", "templates"].flatMap((dir) => listFiles(join(PROJECT_ROOT, dir)))];
-  return sources.some((source) => statSync(source).mtimeMs > built);
+function fileHash(file: string): string {
+  return createHash("sha256").update(readFileSync(file)).digest("hex");
+}
+
+function isStale(outdir: string): boolean {
+  if (!existsSync(stampFile(outdir))) return true;
+  const stamp = JSON.parse(readFileSync(stampFile(outdir), "utf8")) as Stamp;
+  if (stamp.inputs !== inputsStamp()) return true;
+  return STACKS.some((stack) => {
+    const file = stackFile(outdir, stack);
+    return !existsSync(file) || fileHash(file) !== stamp.outputs[stack];
+  });
 }
 
 function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(dir, entry.name));
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
 }
 
-function synthesizeLocked(file: string, outdir: string): void {
+function synthesizeLocked(outdir: string): void {
   const lock = join(outdir, ".synth.lock");
   const fd = tryLock(lock);
   if (fd === undefined) {
     waitForUnlock(lock);
-    if (isStale(file, outdir)) synthesizeLocked(file, outdir);
+    if (isStale(outdir)) synthesizeLocked(outdir);
     return;
   }
   try {
+    rmSync(stampFile(outdir), { force: true });
+    const inputs = inputsStamp();
     synthesize({ outdir });
-    writeFileSync(stampFile(outdir), settingsStamp());
+    const outputs = Object.fromEntries(STACKS.map((stack) => [stack, fileHash(stackFile(outdir, stack))]));
+    writeFileSync(stampFile(outdir), JSON.stringify({ inputs, outputs } satisfies Stamp));
   } finally {
     closeSync(fd);
     unlinkSync(lock);

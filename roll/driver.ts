@@ -22,7 +22,7 @@ export interface RollView {
 
 /** What the roll drives: the real stack through Terraform, or the twin. */
 export interface RollTarget extends RollView {
-  /** Names of the nodes that are not healthy now (down, or not UP behind the load balancer). */
+  /** What is not healthy now, one line per problem, e.g. "nats-3 (not running)"; empty when all is well. */
   unhealthy(): Promise<string[]>;
   /** Lame duck and replace one node; resolves once its replacement runs. */
   replace(node: RollNode): Promise<void>;

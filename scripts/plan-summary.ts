@@ -8,29 +8,30 @@
  * With --diff, starts with what changes against an older synthesis of the same stack.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
-import { freshStackFile } from "../plan/synth";
+import { STACKS, freshStackFile } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
+import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 
-const USAGE = "usage: npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON] [--out FILE]";
+const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON] [--out FILE]", [
+  ["--stack", `stack to review: ${STACKS.join(" or ")} (default nats)`],
+  ["--diff", "an older cdk.tf.json of the same stack: start with what changes"],
+  ["--out", "write the Markdown to this file (default: standard output)"],
+]);
 
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string", default: "nats" },
-      diff: { type: "string" },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
+void runCli("plan-summary", USAGE, async () => {
+  const values = parseCli(process.argv.slice(2), {
+    stack: { type: "string", default: "nats" },
+    diff: { type: "string" },
+    out: { type: "string" },
+    ...HELP_OPTION,
   });
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+    console.log(USAGE);
+    return 0;
   }
   const markdown = review(values.stack, values.diff);
   if (values.out !== undefined) {
@@ -38,11 +39,17 @@ function main(): void {
   } else {
     process.stdout.write(markdown);
   }
-}
+  return 0;
+});
 
 function review(stack: string, diffAgainst: string | undefined): string {
-  const file = freshStackFile(stack);
-  const plan = loadPlan(file);
+  if (!(STACKS as readonly string[]).includes(stack)) {
+    throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack: expected ${STACKS.join(" or ")}`);
+  }
+  if (diffAgainst !== undefined && !existsSync(diffAgainst)) {
+    throw new UsageError(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
+  }
+  const plan = loadPlan(freshStackFile(stack));
   const summary = renderSummary(plan, loadPrices());
   if (diffAgainst === undefined) {
     return summary;
@@ -51,11 +58,4 @@ function review(stack: string, diffAgainst: string | undefined): string {
     throw new Error(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
   return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
-}
-
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`plan-summary: ${(error as Error).message}\n${USAGE}\n`);
-  process.exitCode = 1;
 }

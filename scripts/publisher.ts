@@ -3,12 +3,14 @@
  * through NATS_SERVER, the load balancer. Replaces the seed tutorial's Java publisher.
  */
 import { intervalFromEnv } from "../verify/env";
-import { SUBJECT, connectApp, drainOnSignals, runApp, untilClosed } from "../verify/pubsub-app";
+import { SUBJECT, appUsage, connectApp, drainOnSignals, runApp, untilClosed } from "../verify/pubsub-app";
 
 const NAME = "publisher";
 const DEFAULT_INTERVAL_MS = 5000;
 
-runApp(NAME, async () => {
+const USAGE = appUsage(NAME, [`  PUBLISH_INTERVAL_MS  milliseconds between messages (default ${DEFAULT_INTERVAL_MS})`]);
+
+runApp(NAME, USAGE, async () => {
   const intervalMs = intervalFromEnv(process.env, "PUBLISH_INTERVAL_MS", DEFAULT_INTERVAL_MS);
   const nc = await connectApp(NAME, process.env);
   const publish = (): void => {

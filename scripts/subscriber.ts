@@ -3,11 +3,11 @@
  * prints the servers it discovered and every message. Replaces the seed tutorial's Go
  * subscriber; run several at once to see them land on different nodes.
  */
-import { SUBJECT, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
+import { SUBJECT, appUsage, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
 
 const NAME = "subscriber";
 
-runApp(NAME, async () => {
+runApp(NAME, appUsage(NAME), async () => {
   const nc = await connectApp(NAME, process.env);
   const advertised = nc.info?.connect_urls ?? [];
   console.log(`${NAME}: cluster advertises ${advertised.length > 0 ? advertised.join(", ") : "no client URLs (clients stay on the load balancer)"}`);

@@ -4,25 +4,28 @@
  * balancer) and keeps it up until Ctrl-C. With --check it runs verify against it, tears it
  * down and exits 0 when every check passes, 1 otherwise.
  */
-import { parseArgs } from "node:util";
 import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
 import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { STACKS } from "../plan/synth";
 import { SERVER_ENV, cacheRoot } from "../twin/nats-binary";
 import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
+import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 import { verify } from "../verify/verify";
 
-const USAGE = `usage: npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]
-  --stack         stack to boot (default nats-tutorial)
-  --time-scale    multiplies the health check interval and timeout, e.g. 0.2 (default 1)
-  --address-base  load balancer address; node i gets the last octet + i (default ${DEFAULT_ADDRESS_BASE})
-  --check         run verify against the twin, tear it down, exit 0 or 1
-  --allow-version-mismatch
-                  run a nats-server of another major.minor than the plan installs
-                  (${SERVER_ENV}'s, or PATH's when none can be fetched) instead of refusing
-
-nats-server: ${SERVER_ENV}=<binary> if set (its major.minor must match the plan's), else
-${cacheRoot()}/<version>/, else PATH; otherwise it is fetched from Debian's archive into that cache.`;
+const USAGE = usageText(
+  `npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]`,
+  [
+    ["--stack", "stack to boot (default nats-tutorial)"],
+    ["--time-scale", "multiplies the health check interval and timeout, e.g. 0.2 (default 1)"],
+    ["--address-base", `load balancer address; node i gets the last octet + i (default ${DEFAULT_ADDRESS_BASE})`],
+    ["--check", "run verify against the twin, tear it down, exit 0 or 1"],
+    ["--allow-version-mismatch", `run a nats-server of another major.minor than the plan installs\n(${SERVER_ENV}'s, or PATH's when none can be fetched) instead of refusing`],
+  ],
+  [
+    `nats-server: ${SERVER_ENV}=<binary> if set (its major.minor must match the plan's), else`,
+    `${cacheRoot()}/<version>/, else PATH; otherwise it is fetched from Debian's archive into that cache.`,
+  ],
+);
 
 interface CliOptions {
   stack: string;
@@ -32,24 +35,19 @@ interface CliOptions {
   allowVersionMismatch: boolean;
 }
 
-function parseCli(argv: string[]): CliOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: "string", default: "nats-tutorial" },
-      "time-scale": { type: "string", default: "1" },
-      "address-base": { type: "string", default: DEFAULT_ADDRESS_BASE },
-      check: { type: "boolean", default: false },
-      "allow-version-mismatch": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-    allowPositionals: false,
+function parseOptions(argv: string[]): CliOptions | undefined {
+  const values = parseCli(argv, {
+    stack: { type: "string", default: "nats-tutorial" },
+    "time-scale": { type: "string", default: "1" },
+    "address-base": { type: "string", default: DEFAULT_ADDRESS_BASE },
+    check: { type: "boolean", default: false },
+    "allow-version-mismatch": { type: "boolean", default: false },
+    ...HELP_OPTION,
   });
   if (values.help) return undefined;
   const timeScale = Number(values["time-scale"]);
   if (!(timeScale > 0 && timeScale <= 10)) {
-    throw new Error(`--time-scale ${JSON.stringify(values["time-scale"])} is not valid: expected a number above 0 and at most 10`);
+    throw new UsageError(`--time-scale ${JSON.stringify(values["time-scale"])} is not valid: expected a number above 0 and at most 10`);
   }
   return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check, allowVersionMismatch: values["allow-version-mismatch"] };
 }
@@ -101,6 +99,7 @@ async function runCheck(twin: Twin): Promise<boolean> {
     monitorPort: twin.publishedMonitorPort,
     nodeMonitors: twin.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`),
     healthPath: twin.healthCheck.path,
+    jetstream: twin.jetstream,
     timeoutSeconds: 30,
     credentials: twin.credentials,
     log: (line) => console.error(`verify: ${line}`),
@@ -117,7 +116,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 async function main(): Promise<number> {
-  const options = parseCli(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
   if (options === undefined) {
     console.log(USAGE);
     return 0;
@@ -142,10 +141,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`twin failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+void runCli("twin", USAGE, main).then((code) => process.exit(code));

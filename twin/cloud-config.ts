@@ -39,6 +39,11 @@ export interface NodeConfig {
   readonly environmentFile?: string;
   /** The unit's ExecStart, split into argv as systemd would. */
   readonly argv: readonly string[];
+  /**
+   * The unit's `RequiresMountsFor=` paths: where the droplet mounts its volumes. The twin maps
+   * each to a directory of its own, the only path it substitutes.
+   */
+  readonly mountPoints: readonly string[];
   /** What `systemctl stop` sends first (KillSignal=). @default SIGTERM, systemd's default */
   readonly killSignal: NodeJS.Signals;
   /** How long `systemctl stop` waits before SIGKILL (TimeoutStopSec=, seconds). @default 90, systemd's default */
@@ -117,7 +122,8 @@ export function readNodeConfig(userData: string, droplet: string): NodeConfig {
   const files = writeFiles(parse(userData) as unknown, droplet);
   const unitFile = files.find((file) => file.path === UNIT_PATH);
   if (unitFile === undefined) throw new Error(`user_data of ${droplet} writes no ${UNIT_PATH}`);
-  const service = serviceSection(unitFile.content, droplet);
+  const sections = unitSections(unitFile.content, droplet);
+  const service = sections.get("Service") ?? new Map<string, string>();
   const workingDirectory = required(service, "WorkingDirectory", droplet);
   const within = (path: string): string | undefined => {
     const relative = posix.relative(workingDirectory, path);
@@ -131,6 +137,7 @@ export function readNodeConfig(userData: string, droplet: string): NodeConfig {
     }),
     environmentFile: environmentFile === undefined ? undefined : within(environmentFile.replace(/^-/, "")),
     argv: splitExecStart(required(service, "ExecStart", droplet), droplet),
+    mountPoints: (sections.get("Unit")?.get("RequiresMountsFor") ?? "").split(/\s+/).filter((path) => path !== ""),
     killSignal: killSignal(service.get("KillSignal") ?? "SIGTERM", droplet),
     stopTimeoutSeconds: stopTimeout(service.get("TimeoutStopSec") ?? "90", droplet),
   };
@@ -166,23 +173,24 @@ function writeFiles(config: unknown, droplet: string): CloudFile[] {
   });
 }
 
-/** The [Service] section of a unit file, last assignment winning. */
-function serviceSection(unit: string, droplet: string): Map<string, string> {
-  const values = new Map<string, string>();
-  let section = "";
+/** A unit file's sections by name, each key's last assignment winning. */
+function unitSections(unit: string, droplet: string): Map<string, Map<string, string>> {
+  const sections = new Map<string, Map<string, string>>();
+  let values = new Map<string, string>();
   for (const raw of unit.replace(/\\\n/g, " ").split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
     const header = /^\[(.+)\]$/.exec(line);
     if (header !== null) {
-      section = header[1];
+      values = sections.get(header[1]) ?? new Map<string, string>();
+      sections.set(header[1], values);
       continue;
     }
     const equals = line.indexOf("=");
     if (equals < 0) throw new Error(`${UNIT_PATH} of ${droplet} has a line that is not key=value: ${JSON.stringify(line)}`);
-    if (section === "Service") values.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
+    values.set(line.slice(0, equals).trim(), line.slice(equals + 1).trim());
   }
-  return values;
+  return sections;
 }
 
 function required(service: Map<string, string>, key: string, droplet: string): string {
@@ -213,6 +221,21 @@ export function splitExecStart(execStart: string, droplet = "the unit"): string[
     throw new Error(`ExecStart of ${droplet} cannot be split into words: ${JSON.stringify(execStart)}`);
   }
   return words;
+}
+
+/**
+ * Puts `directories.get(mountPoint)` where a working file names a mount point (the path itself or
+ * anything below it): the twin's only substitution besides Terraform references.
+ */
+export function substituteMountPoints(files: readonly CloudFile[], directories: ReadonlyMap<string, string>): CloudFile[] {
+  return files.map((file) => {
+    let content = file.content;
+    for (const [mountPoint, directory] of directories) {
+      const escaped = mountPoint.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      content = content.replace(new RegExp(`(?<![\\w./-])${escaped}(?![\\w.-])`, "g"), directory);
+    }
+    return { ...file, content };
+  });
 }
 
 /** Client credentials from the top-level `authorization { ... }` block of a nats-server.conf. */

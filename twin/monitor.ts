@@ -23,10 +23,13 @@ export async function peerCount(monitorUrl: string): Promise<number> {
   return remoteIds((await fetchJson<{ routes?: unknown }>(`${monitorUrl}/routez`)).routes).size;
 }
 
-/** True when `/healthz` answers 200 (with a monitor port) or the client port accepts (without). */
-export async function isHealthy(address: string, clientPort: number, monitorPort?: number): Promise<boolean> {
+/**
+ * True when `healthPath` (default `/healthz`) answers 200 (with a monitor port) or the client
+ * port accepts (without).
+ */
+export async function isHealthy(address: string, clientPort: number, monitorPort?: number, healthPath = "/healthz"): Promise<boolean> {
   if (monitorPort !== undefined) {
-    return (await httpGet(`http://${address}:${monitorPort}/healthz`, 1000)).status === 200;
+    return (await httpGet(`http://${address}:${monitorPort}${healthPath}`, 1000)).status === 200;
   }
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: address, port: clientPort }, () => {
@@ -35,4 +38,23 @@ export async function isHealthy(address: string, clientPort: number, monitorPort
     });
     socket.on("error", () => resolve(false));
   });
+}
+
+/** nats-server's /jsz fields the twin reads. */
+export interface Jsz {
+  readonly disabled?: boolean;
+  readonly meta_cluster?: {
+    /** The meta leader's Raft peer id (a hash of its server name). */
+    readonly peer?: string;
+    readonly leader?: string;
+    readonly cluster_size?: number;
+    /** The meta group's other members; only the leader lists them. */
+    readonly replicas?: readonly { name: string; current: boolean; offline?: boolean; peer?: string }[];
+  };
+}
+
+/** The JetStream meta leader a node knows of; undefined while there is none (or JetStream is off). */
+export async function metaLeader(monitorUrl: string): Promise<string | undefined> {
+  const jsz = await fetchJson<Jsz>(`${monitorUrl}/jsz`);
+  return jsz.meta_cluster?.leader || undefined;
 }

@@ -98,7 +98,8 @@ export async function ensureNatsServer(version: string, options: EnsureOptions =
 /** Runs `action` holding the cache's lock, shared with other processes; waits for a holder to finish. */
 async function withLock<T>(root: string, log: (line: string) => void, action: () => Promise<T>): Promise<T> {
   mkdirSync(root, { recursive: true });
-  const options = { realpath: false };
+  // A holder refreshes the lock every 30 s; one silent for 60 s (crashed) is taken over.
+  const options = { realpath: false, stale: 60_000 };
   const release = await lock(root, options).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== "ELOCKED") throw error;
     log(`another process is fetching into ${root}: waiting for it`);
@@ -221,7 +222,8 @@ export function debianArchive(root: string): NatsArchive {
 async function debianReleases(root: string, log: (line: string) => void): Promise<ArchiveRelease[]> {
   const options = prepareApt(root);
   log(`updating the package lists of ${DEBIAN_SUITES.join(" and ")} in ${root}`);
-  await run("apt-get", [...options, "update"], root, log);
+  // Without --error-on=any apt-get update exits 0 when it could not download a list.
+  await run("apt-get", [...options, "update", "--error-on=any"], root, log);
   const madison = await run("apt-cache", [...options, "madison", "nats-server"], root, () => undefined);
   return parseMadison(madison).map((entry) => debianRelease(entry, root, options));
 }

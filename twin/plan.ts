@@ -14,6 +14,8 @@ export interface PlanDroplet {
   readonly natsVersion: string;
   /** Tag names, Terraform tag references already resolved. */
   readonly tags: readonly string[];
+  /** Resource ids of the digitalocean_volume resources attached through `volume_ids`, in order. */
+  readonly volumes: readonly string[];
 }
 
 /** One forwarding rule of the load balancer. */
@@ -109,7 +111,15 @@ function toDroplet(id: string, body: Record<string, unknown>, tags: Map<string, 
     throw new Error(`droplet ${name} pins no nats-server release in its user_data (found ${natsVersion ?? "none"}): the twin runs the version the droplet installs, so it must be X.Y.Z`);
   }
   const tagList = Array.isArray(body.tags) ? body.tags.map((tag) => resolveTag(String(tag), tags)) : [];
-  return { id, name, number: Number(match[1]), userData: body.user_data, natsVersion, tags: tagList };
+  const volumes = (Array.isArray(body.volume_ids) ? body.volume_ids : []).map((ref) => volumeOf(String(ref), name));
+  return { id, name, number: Number(match[1]), userData: body.user_data, natsVersion, tags: tagList, volumes };
+}
+
+/** The resource id in a `${digitalocean_volume.<id>.id}` reference; the twin plays only the plan's own volumes. */
+function volumeOf(reference: string, droplet: string): string {
+  const id = /^\$\{digitalocean_volume\.([\w-]+)\.id\}$/.exec(reference)?.[1];
+  if (id === undefined) throw new Error(`volume_ids entry ${reference} of droplet ${droplet} is not a reference to a digitalocean_volume of this plan`);
+  return id;
 }
 
 function toLoadBalancer(id: string, body: Record<string, unknown>, tags: Map<string, string>): PlanLoadBalancer {

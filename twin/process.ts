@@ -134,8 +134,8 @@ export async function poll<T>(check: () => T | Promise<T>, timeoutMs: number, in
 }
 
 /**
- * Polls `check` like {@link poll} but fails at once, quoting the end of `logFile`, when
- * `child` exits first.
+ * Polls `check` like {@link poll} but fails at once when `child` exits first; either failure
+ * quotes the end of `logFile`.
  */
 export async function pollWhileRunning<T>(child: Started, logFile: string, check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
   const exit = new AbortController();
@@ -143,8 +143,8 @@ export async function pollWhileRunning<T>(child: Started, logFile: string, check
   try {
     return await poll(check, timeoutMs, 50, what, exit.signal);
   } catch (error) {
-    if (exit.signal.aborted) throw new Error(`process ${child.pid} exited while waiting for ${what}:\n${tail(logFile)}`);
-    throw error;
+    const reason = exit.signal.aborted ? `process ${child.pid} exited while waiting for ${what}` : (error as Error).message;
+    throw new Error(`${reason}\nlast lines of ${logFile}:\n${tail(logFile)}`);
   }
 }
 

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { References, clientCredentials, readNodeConfig, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { References, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
-import { isHealthy, peerCount } from "./monitor";
+import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
 import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
-import { NatsServerBinary, ensureNatsServer } from "./nats-binary";
+import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
 import { issueTls } from "./tls";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
@@ -41,6 +41,8 @@ export interface TwinNode {
   address: string;
   /** nats-server's PID; undefined while killed. */
   pid: number | undefined;
+  /** The directories that play the droplet's volumes, by mount point; they survive a restart. */
+  volumes: ReadonlyMap<string, string>;
   /** The nats-server binary the node runs and the version it reports. */
   server: NatsServerBinary;
   clientPort: number;
@@ -58,6 +60,8 @@ export interface Twin {
   publishedMonitorPort?: number;
   /** The health check HAProxy runs, timers scaled. */
   healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
+  /** The nodes run JetStream (and the twin waited for its meta leader at boot). */
+  jetstream: boolean;
   /** Client credentials from the nodes' nats-server.conf, as substituted, and the CA when the plan has one. */
   credentials: Credentials;
   /** The CA certificate's file while the twin runs, when the plan has TLS. */
@@ -133,8 +137,9 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
     await twin.boot();
     return twin;
   } catch (error) {
-    await twin.stop();
-    throw error;
+    // Keep every node's log (and rendered files) for the post-mortem.
+    await twin.stop({ keepFiles: true });
+    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`);
   }
 }
 
@@ -191,10 +196,12 @@ class LocalTwin implements Twin {
   public credentials: Credentials = {};
   public caFile?: string;
   public pems: ReadonlyMap<string, string> = new Map();
+  public jetstream = false;
   public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
+  /** Where the nodes' files and logs are: removed by stop(), kept when the boot fails. */
+  public readonly workDir: string;
   private readonly runtimes: NodeRuntime[] = [];
-  private readonly workDir: string;
   private readonly nodeAddresses: string[];
   private readonly balancer: BalancerRuntime;
   private readonly internalBalancers: BalancerRuntime[];
@@ -242,6 +249,7 @@ class LocalTwin implements Twin {
     for (const lb of this.internalBalancers) await this.startLoadBalancer(lb, [this.nodes[0]]);
     await Promise.all(this.runtimes.slice(1).map((_runtime, i) => this.startNode(i + 1)));
     await this.waitForMesh();
+    await this.waitForJetStream();
     await this.startLoadBalancer(this.balancer, this.nodes);
     this.log(`twin up in ${Date.now() - started} ms`);
   }
@@ -286,14 +294,16 @@ class LocalTwin implements Twin {
     const dir = mkdtempSync(join(this.workDir, `${droplet.name}-`));
     await validateCloudConfig(this.tools.cloudInit, join(dir, "user-data.yaml"), userData, droplet.name);
     const server = await ensureNatsServer(droplet.natsVersion, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
-    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})`);
+    const mismatch = minorOf(server.version) === minorOf(droplet.natsVersion) ? "" : " (mismatch allowed: this twin proves nothing about the droplets' version)";
+    this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})${mismatch}`);
     return this.materialise(droplet, userData, dir, this.nodeAddresses[i], server);
   }
 
   /** Writes the node's working-directory files and derives how to run and reach it. */
   private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, server: NatsServerBinary): NodeRuntime {
     const config = readNodeConfig(userData, droplet.name);
-    for (const file of config.workingFiles) {
+    const volumes = this.volumeDirectories(droplet, config.mountPoints);
+    for (const file of substituteMountPoints(config.workingFiles, volumes)) {
       mkdirSync(dirname(join(dir, file.path)), { recursive: true });
       writeFileSync(join(dir, file.path), file.content, { mode: file.permissions === undefined ? 0o644 : parseInt(file.permissions, 8) });
     }
@@ -310,6 +320,7 @@ class LocalTwin implements Twin {
         name: droplet.name,
         address,
         pid: undefined,
+        volumes,
         server,
         clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
         monitorPort: portOf(flagValue(words, "-m", "--http_port")),
@@ -322,6 +333,27 @@ class LocalTwin implements Twin {
       killSignal: config.killSignal,
       stopTimeoutMs: config.stopTimeoutSeconds * 1000,
     };
+  }
+
+  /**
+   * A directory per volume the droplet attaches, for the mount points its unit requires (in
+   * order). It lives outside the node's own directory, keyed by the volume, so it outlives the
+   * node as a DigitalOcean volume outlives its droplet.
+   */
+  private volumeDirectories(droplet: PlanDroplet, mountPoints: readonly string[]): Map<string, string> {
+    if (mountPoints.length !== droplet.volumes.length) {
+      throw new Error(
+        `droplet ${droplet.name} requires ${mountPoints.length} mounts (${mountPoints.join(", ") || "none"}) but attaches ${droplet.volumes.length} volumes: ` +
+          "the unit must require exactly one mount point per volume",
+      );
+    }
+    return new Map(
+      mountPoints.map((mountPoint, i) => {
+        const directory = join(this.workDir, "volumes", droplet.volumes[i]);
+        mkdirSync(directory, { recursive: true, mode: 0o700 });
+        return [mountPoint, directory];
+      }),
+    );
   }
 
   private resolveLoadBalancerPorts(): void {
@@ -348,7 +380,7 @@ class LocalTwin implements Twin {
     const logFile = join(runtime.dir, "nats-server.log");
     const child = await startProcess({ command, args, cwd: runtime.dir, env: runtime.env, logFile });
     node.pid = child.pid;
-    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort), BOOT_TIMEOUT_MS, `${node.name} to become healthy`);
+    await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort, this.readinessPath()), BOOT_TIMEOUT_MS, `node ${node.name} (nats-server on ${node.address}) to become healthy`);
     this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
   }
 
@@ -357,6 +389,33 @@ class LocalTwin implements Twin {
     const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
     const counts = await Promise.all(monitored.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)));
     return counts.every((count) => count === expected);
+  }
+
+  /**
+   * The path a node must answer 200 on to count as up: the load balancer's /healthz variant
+   * (with JetStream one that does not wait for the meta leader), else the plain /healthz.
+   */
+  private readinessPath(): string {
+    const path = this.plan.loadBalancer.healthCheck.path;
+    return path !== undefined && /^\/healthz(\?|$)/.test(path) ? path : "/healthz";
+  }
+
+  /** With JetStream on, waits until every node knows the same meta leader. */
+  private async waitForJetStream(): Promise<void> {
+    const monitors = this.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`);
+    const first = await Promise.all(monitors.map((url) => fetchJson<Jsz>(`${url}/jsz`)));
+    if (first.every((jsz) => jsz.disabled === true)) return;
+    this.jetstream = true;
+    const leader = await poll(
+      async () => {
+        const leaders = await Promise.all(monitors.map(metaLeader));
+        return leaders[0] !== undefined && leaders.every((name) => name === leaders[0]) ? leaders[0] : undefined;
+      },
+      BOOT_TIMEOUT_MS,
+      50,
+      "every node to know the same jetstream meta leader",
+    );
+    this.log(`jetstream: meta leader ${leader}`);
   }
 
   private async waitForMesh(): Promise<void> {
@@ -425,17 +484,17 @@ class LocalTwin implements Twin {
     return queryServerStates(this.balancer.statsSocket);
   }
 
-  public stop(): Promise<void> {
-    this.stopping ??= this.stopAll();
+  public stop(options: { keepFiles?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.stopAll(options.keepFiles ?? false);
     return this.stopping;
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopAll(keepFiles: boolean): Promise<void> {
     const balancers = [this.balancer, ...this.internalBalancers];
     const pids = [...balancers.map((lb) => lb.pid), ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
     await Promise.all(pids.map((pid) => stopProcess(pid)));
     for (const lb of balancers) lb.pid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
-    rmSync(this.workDir, { recursive: true, force: true });
+    if (!keepFiles) rmSync(this.workDir, { recursive: true, force: true });
   }
 }

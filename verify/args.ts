@@ -1,3 +1,6 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { describeFailure } from "./errors";
+
 /** A bad argument or environment variable: the CLI prints the message and exits 2. */
 export class UsageError extends Error {
   /** Exit status for bad arguments. */
@@ -16,4 +19,72 @@ export function integerArg(name: string, raw: string, min: number, max: number):
     throw new UsageError(`${name} ${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** The help option every CLI has (its line is added by {@link usageText}). */
+export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * The one usage style of every CLI: the synopsis, a blank line, one aligned line per option
+ * (a description may span lines) ending with -h/--help, then any notes after a blank line.
+ */
+export function usageText(synopsis: string, options: ReadonlyArray<readonly [string, string]>, notes: readonly string[] = []): string {
+  const rows = [...options, ["-h, --help", "print this help and exit"] as const];
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  const lines = rows.flatMap(([flag, description]) =>
+    description.split("\n").map((text, i) => `  ${(i === 0 ? flag : "").padEnd(width)}${text}`),
+  );
+  return [`usage: ${synopsis}`, "", ...lines, ...(notes.length > 0 ? ["", ...notes] : [])].join("\n");
+}
+
+/**
+ * Parses a CLI's options (no positional arguments) with node:util's parseArgs; throws a
+ * {@link UsageError} whose message names the bad argument and the allowed options.
+ */
+export function parseCli<T extends Options>(argv: readonly string[], options: T): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(explainParseError(error, Object.keys(options)));
+  }
+}
+
+/** Turns node:util parseArgs errors into lowercase messages that name the allowed options. */
+function explainParseError(error: unknown, names: readonly string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
+  const allowed = `allowed are ${names.map((o) => `--${o}`).join(", ")}`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option "${quoted}": ${allowed}`;
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument "${quoted}": every value follows an option`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const option = quoted.split(" ")[0];
+    return `${option} needs a value (write ${option}=<value> for one that starts with "-")`;
+  }
+  return message.toLowerCase();
+}
+
+/**
+ * Runs a CLI's main and sets the exit status it returns. A {@link UsageError} prints
+ * `name: message`, a blank line and `usage`, and exits 2; any other failure prints
+ * `name: message` (with a hint for an authorization error) and exits 1. Resolves with the
+ * exit status.
+ */
+export async function runCli(name: string, usage: string, main: () => Promise<number>): Promise<number> {
+  let code: number;
+  try {
+    code = await main();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${name}: ${error.message}\n\n${usage}`);
+      code = UsageError.EXIT_CODE;
+    } else {
+      console.error(`${name}: ${describeFailure(error)}`);
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+  return code;
 }

@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { parseArgs } from "node:util";
+import { parseEnv } from "node:util";
 import { credentialsFromEnv, type Env } from "./env";
 import type { CheckResult, VerifyOptions } from "./types";
-import { UsageError, integerArg } from "./args";
+import { HELP_OPTION, UsageError, integerArg, parseCli, usageText } from "./args";
 import { DEFAULT_CLIENT_PORT, DEFAULT_TIMEOUT_SECONDS } from "./verify";
 
 /** Nodes expected when neither --expect-nodes nor --nodes says: the default stack's size. */
@@ -14,21 +15,25 @@ const MAX_NODES = 25;
 const MAX_TIMEOUT_SECONDS = 3600;
 
 /** Usage text printed with every argument error and for --help. */
-export const USAGE = `usage: npm run verify -- --lb <host> [--expect-nodes N] [--client-port P] [--monitor-port P]
-                      [--timeout S] [--nodes host1,host2,...] [--health-path /healthz]
-
-  --lb            load balancer host name or IP address (required)
-  --expect-nodes  NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})
-  --client-port   client port it forwards (default ${DEFAULT_CLIENT_PORT})
-  --monitor-port  monitor port it forwards, if any (default: not published)
-  --timeout       seconds to keep retrying, 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})
-  --nodes         node monitors reachable from here: hosts, host:port or http:// URLs
-                  (default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})
-  --health-path   path every node answers 200 on (default /healthz)
-
-Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD; with TLS, NATS_CA is the
-cluster's CA certificate (a file or the PEM) and NATS_TLS_SERVER_NAME the name to verify.
-Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.`;
+export const USAGE = usageText(
+  `npm run verify -- --lb <host> [--expect-nodes N] [--client-port P] [--monitor-port P]
+         [--timeout S] [--nodes host1,host2,...] [--health-path /healthz] [--credentials-file FILE] [--jetstream]`,
+  [
+    ["--lb", "load balancer host name or IP address (required)"],
+    ["--expect-nodes", `NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})`],
+    ["--client-port", `client port it forwards (default ${DEFAULT_CLIENT_PORT})`],
+    ["--monitor-port", "monitor port it forwards, if any (default: not published)"],
+    ["--timeout", `seconds to keep retrying, 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})`],
+    ["--nodes", `node monitors reachable from here: hosts, host:port or http:// URLs\n(default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})`],
+    ["--health-path", "path every node answers 200 on (default /healthz)"],
+    ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does);\nNATS_CA and NATS_TLS_SERVER_NAME still come from the environment"],
+    ["--jetstream", "the cluster runs JetStream: check its meta leader and a temporary\nstream of min(N, 3) replicas written and read through the load balancer"],
+  ],
+  [
+    "Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD; with TLS, NATS_CA is the\ncluster's CA certificate (a file or the PEM) and NATS_TLS_SERVER_NAME the name to verify.",
+    "Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.",
+  ],
+);
 
 const OPTIONS = {
   lb: { type: "string" },
@@ -38,7 +43,9 @@ const OPTIONS = {
   timeout: { type: "string" },
   nodes: { type: "string" },
   "health-path": { type: "string" },
-  help: { type: "boolean", short: "h" },
+  "credentials-file": { type: "string" },
+  jetstream: { type: "boolean" },
+  ...HELP_OPTION,
 } as const;
 
 /** What the command line asks for: verify's options, or the usage text. */
@@ -46,7 +53,7 @@ export type VerifyCommand = { help: true } | { help: false; options: VerifyOptio
 
 /** Parses verify's command line and credentials from `env`; throws {@link UsageError} on bad input. */
 export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyCommand {
-  const values = parseOrExplain(argv);
+  const values = parseCli(argv, OPTIONS);
   if (values.help) return { help: true };
   if (values.lb === undefined) throw new UsageError("--lb is required: the load balancer's host name or IP address");
   const monitorPort = optional(values["monitor-port"], (raw) => integerArg("--monitor-port", raw, 1, 65535));
@@ -65,8 +72,10 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
       monitorPort,
       nodeMonitors,
       healthPath: optional(values["health-path"], parseHealthPath),
+      jetstream: values.jetstream,
       timeoutSeconds: optional(values.timeout, (raw) => integerArg("--timeout", raw, 1, MAX_TIMEOUT_SECONDS)),
-      credentials: credentialsFromEnv(env),
+      // The file replaces only the credential variables: the CA and server name are not secret.
+      credentials: credentialsFromEnv(values["credentials-file"] === undefined ? env : { ...env, ...readCredentialsFile(values["credentials-file"]) }),
     },
   };
 }
@@ -74,29 +83,6 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
 /** One output line per check: `ok   name: detail` or `FAIL name: detail`. */
 export function formatCheck(check: CheckResult): string {
   return `${check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`;
-}
-
-function parseOrExplain(argv: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"] {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(explainParseError(error));
-  }
-}
-
-/** Turns node:util parseArgs errors into lowercase messages that name the allowed options. */
-function explainParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code;
-  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
-  const allowed = `allowed are ${Object.keys(OPTIONS).map((o) => `--${o}`).join(", ")}`;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option "${quoted}": ${allowed}`;
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument "${quoted}": every value follows an option, e.g. --lb 203.0.113.7`;
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const option = quoted.split(" ")[0];
-    return `${option} needs a value (write ${option}=<value> for one that starts with "-")`;
-  }
-  return message.toLowerCase();
 }
 
 function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {
@@ -120,6 +106,18 @@ function parseNodes(raw: string, defaultPort: number): string[] {
     }
     throw new UsageError(`--nodes entry ${JSON.stringify(entry)} is not a host, host:port or http:// URL`);
   });
+}
+
+/** NAME=value lines (the dotenv format) from `file`; only the credential variables count. */
+function readCredentialsFile(file: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--credentials-file ${JSON.stringify(file)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(text);
+  return { NATS_TOKEN, NATS_USER, NATS_PASSWORD };
 }
 
 function parseHealthPath(raw: string): string {

@@ -2,7 +2,7 @@
 // re-exports of "@nats-io/nats-core/internal" do not resolve and would type as `any`.
 import type { ConnectionOptions, NatsConnection, TlsOptions } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { errorMessage, lastErrorSuffix } from "./errors";
+import { errorMessage, isAuthorizationError, lastErrorSuffix } from "./errors";
 import { plural } from "./stats";
 import type { ClientTls, Credentials } from "./types";
 
@@ -62,7 +62,7 @@ export async function reconnectOnLameDuck(nc: NatsConnection, afterMs = DEFAULT_
  * Opens one connection to `server` that never reconnects and ignores the servers the
  * cluster gossips, so that it reaches exactly the server the load balancer picked.
  */
-async function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
+export function openDirect(server: string, credentials: Credentials | undefined, timeoutMs: number): Promise<NatsConnection> {
   return connect({
     servers: server,
     ...credentialOptions(credentials),
@@ -134,7 +134,8 @@ export interface DistinctRequest {
  * Makes new connections through the load balancer until `wanted` distinct servers (by the
  * server_id in their INFO) have answered, or 4 × wanted + 4 attempts are spent. Keeps one
  * connection per server open (the caller closes them) and closes the rest; duplicates stay
- * open until the end so that a least-connections balancer moves on to other servers.
+ * open until the end so that a least-connections balancer moves on to other servers. An
+ * authorization error closes them all and is thrown.
  */
 export async function connectDistinct(request: DistinctRequest): Promise<DistinctServers> {
   const byServer = new Map<string, NatsConnection>();
@@ -151,6 +152,11 @@ export async function connectDistinct(request: DistinctRequest): Promise<Distinc
         if (byServer.has(id)) duplicates.push(nc);
         else byServer.set(id, nc);
       } catch (error) {
+        // Wrong or missing credentials: no retry helps, so the caller hears of it at once.
+        if (isAuthorizationError(error)) {
+          await closeAll(byServer.values());
+          throw error;
+        }
         lastError = errorMessage(error);
       }
     }

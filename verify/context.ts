@@ -12,5 +12,7 @@ export interface CheckContext {
   readonly expectNodes: number;
   readonly healthPath: string;
   readonly credentials?: Credentials;
+  /** The cluster runs JetStream: the jetstream check runs. */
+  readonly jetstream: boolean;
   readonly deadline: Deadline;
 }

@@ -2,7 +2,7 @@ import { connect } from "@nats-io/transport-node";
 import { RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
-import { UsageError } from "./args";
+import { HELP_OPTION, parseCli, runCli, usageText } from "./args";
 
 /** The subject the tutorial's publisher and subscriber use. */
 export const SUBJECT = "foo";
@@ -66,10 +66,32 @@ export async function untilClosed(nc: NatsConnection): Promise<void> {
   if (error) throw error;
 }
 
-/** Runs an app's main: bad settings exit 2 with the message, other failures exit 1. */
-export function runApp(name: string, main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    console.error(`${name}: ${errorMessage(error)}`);
-    process.exitCode = error instanceof UsageError ? UsageError.EXIT_CODE : 1;
+/**
+ * The usage text of a pub/sub app: it takes no options, only environment variables
+ * (`extra` adds the app's own to the common NATS_SERVER and credentials).
+ */
+export function appUsage(name: string, extra: readonly string[] = []): string {
+  return usageText(`[NATS_SERVER=nats://<load balancer>:4222] [NATS_TOKEN=...] npm run ${name}`, [], [
+    "Environment:",
+    "  NATS_SERVER          the load balancer (default nats://127.0.0.10:4222, the twin's)",
+    "  NATS_TOKEN           client token (the default stack's client_secret output),",
+    "                       or NATS_USER and NATS_PASSWORD",
+    ...extra,
+  ]);
+}
+
+/**
+ * Runs a pub/sub app's main in the CLIs' common way ({@link runCli}): --help prints `usage`,
+ * an unknown option or bad setting prints the usage and exits 2, an authorization error exits 1
+ * at once with a hint, other failures exit 1.
+ */
+export function runApp(name: string, usage: string, main: () => Promise<void>): void {
+  void runCli(name, usage, async () => {
+    if (parseCli(process.argv.slice(2), HELP_OPTION).help) {
+      console.log(usage);
+      return 0;
+    }
+    await main();
+    return 0;
   });
 }

@@ -39,6 +39,8 @@ export interface VerifyOptions {
   nodeMonitors?: string[];
   /** Health path every node answers 200 on. @default "/healthz" */
   healthPath?: string;
+  /** The cluster runs JetStream and the jetstream check runs. @default false */
+  jetstream?: boolean;
   /** Overall retry budget in seconds. @default 60 */
   timeoutSeconds?: number;
   /** Credentials for every NATS connection. @default - none */

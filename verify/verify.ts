@@ -1,9 +1,10 @@
 import { checkHealth } from "./checks/health";
+import { checkJetStream } from "./checks/jetstream";
 import { checkMesh } from "./checks/mesh";
 import { checkPubSub } from "./checks/pubsub";
 import { checkRoundRobin } from "./checks/round-robin";
 import type { CheckContext } from "./context";
-import { errorMessage } from "./errors";
+import { describeFailure, isAuthorizationError } from "./errors";
 import { Deadline, sleep } from "./retry";
 import { plural } from "./stats";
 import type { CheckResult, Verdict, VerifyOptions } from "./types";
@@ -25,12 +26,13 @@ const CHECKS: ReadonlyArray<readonly [string, Check]> = [
   ["mesh", checkMesh],
   ["pub/sub", checkPubSub],
   ["health", checkHealth],
+  ["jetstream", checkJetStream],
 ];
 
 /**
  * Checks a NATS cluster behind a load balancer: round robin reaches every server, the servers
- * form a full mesh, messages cross between servers (with round-trip latency), and every node
- * is healthy. Each check is retried until it passes or the overall budget ends (each gets at
+ * form a full mesh, messages cross between servers (with round-trip latency), every node
+ * is healthy, and (when asked) JetStream stores and replicates a stream. Each check is retried until it passes or the overall budget ends (each gets at
  * least one attempt), so it can run while the load balancer still refuses connections.
  */
 export async function verify(options: VerifyOptions): Promise<{ ok: boolean; checks: CheckResult[] }> {
@@ -53,19 +55,27 @@ export function contextOf(options: VerifyOptions): CheckContext {
     expectNodes: options.expectNodes,
     healthPath: options.healthPath ?? DEFAULT_HEALTH_PATH,
     credentials: options.credentials,
+    jetstream: options.jetstream ?? false,
     deadline: new Deadline(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
   };
 }
 
-/** Runs `check` until it passes or the deadline leaves no room for another attempt. */
+/**
+ * Runs `check` until it passes or the deadline leaves no room for another attempt; an
+ * authorization error ends it at once, with a hint (no retry fixes credentials).
+ */
 async function untilPass(name: string, check: Check, ctx: CheckContext, log: (line: string) => void): Promise<CheckResult> {
   let attempts = 0;
   let lastDetail: string | undefined;
   for (;;) {
     attempts++;
-    const verdict = await check(ctx).catch((error: unknown): Verdict => ({ ok: false, detail: errorMessage(error) }));
+    let unauthorized = false;
+    const verdict = await check(ctx).catch((error: unknown): Verdict => {
+      unauthorized = isAuthorizationError(error);
+      return { ok: false, detail: describeFailure(error) };
+    });
     const result = { name, ...verdict };
-    if (result.ok) return result;
+    if (result.ok || unauthorized) return result;
     if (result.detail !== lastDetail) log(`waiting for ${name}: ${result.detail}`);
     lastDetail = result.detail;
     if (ctx.deadline.remainingMs() <= RETRY_MS) {

@@ -19,7 +19,7 @@ const LEVELS: Record<string, Level> = {
 
 /** A NatsStack in a fresh test app. */
 export function natsStack(props: NatsStackProps = {}): NatsStack {
-  return new NatsStack(Testing.app(), "test", props);
+  return new NatsStack(Testing.app(), "nats", props);
 }
 
 /** Synthesizes `stack` (which runs its aspects) and returns every annotation in it. */

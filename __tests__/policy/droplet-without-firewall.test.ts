@@ -10,7 +10,7 @@ describe("NATS-002 droplet without firewall", () => {
 
   test("compliant: a firewall naming the tag literally or the droplet by id also covers it", () => {
     const stack = natsStack({ firewall: false, nodeCount: 1 });
-    new Firewall(stack, "by-name", { name: "by-name", tags: ["nats"] });
+    new Firewall(stack, "by-name", { name: "by-name", tags: ["nats-cluster"] });
     const extra = new Droplet(stack, "extra", { name: "extra", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3" });
     new Firewall(stack, "by-id", { name: "by-id", dropletIds: [Token.asNumber(extra.id)] });
     expect(ruleAnnotations(stack, "NATS-002")).toEqual([]);

@@ -16,7 +16,7 @@ describe("NATS-001 world-open ports", () => {
       ["error", "cluster/firewall/firewall"],
       ["error", "cluster/firewall/firewall"],
     ]);
-    expect(found[0].message).toMatch(/digitalocean_firewall\.cluster_firewall_\w+ lets 0\.0\.0\.0\/0 reach tcp 8222 \(the monitor port\): restrict its sources to admin cidrs/);
+    expect(found[0].message).toMatch(/digitalocean_firewall\.cluster_firewall_\w+ lets 0\.0\.0\.0\/0 \(the whole internet\) reach tcp 8222 \(the monitor port\): restrict its sources to admin cidrs/);
     expect(found[1].message).toMatch(/reach tcp 22 \(the ssh port\)/);
   });
 
@@ -24,11 +24,11 @@ describe("NATS-001 world-open ports", () => {
     const stack = natsStack();
     new Firewall(stack, "extra", {
       name: "extra",
-      tags: ["nats"],
+      tags: ["nats-cluster"],
       inboundRule: [{ protocol: "tcp", portRange: "6000-6999", sourceAddresses: ["::/0"] }],
     });
     expect(ruleAnnotations(stack, "NATS-001").map((a) => a.message)).toEqual([
-      expect.stringMatching(/digitalocean_firewall\.extra lets ::\/0 reach tcp 6222 \(the cluster port\)/),
+      expect.stringMatching(/digitalocean_firewall\.extra lets ::\/0 \(the whole internet\) reach tcp 6222 \(the cluster port\)/),
     ]);
   });
 
@@ -46,7 +46,7 @@ describe("NATS-001 world-open ports", () => {
     const stack = natsStack();
     new Firewall(stack, "extra", {
       name: "extra",
-      tags: ["nats"],
+      tags: ["nats-cluster"],
       inboundRule: [{ protocol: "udp", portRange: "8222", sourceAddresses: ["0.0.0.0/0"] }],
     });
     expect(ruleAnnotations(stack, "NATS-001")).toEqual([]);

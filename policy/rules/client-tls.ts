@@ -1,9 +1,9 @@
 import { natsNodes } from "../resources";
 import { Finding, PolicyRule } from "../rule";
 
-/** NATS-007: the load balancer forwards the client port only to nodes that require TLS. */
+/** NATS-008: the load balancer forwards the client port only to nodes that require TLS. */
 export const clientTls: PolicyRule = {
-  id: "NATS-007",
+  id: "NATS-008",
   level: "error",
   description: "the load balancer forwards the client port only to nats servers that require TLS",
   check: (resources) => {

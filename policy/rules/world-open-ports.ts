@@ -1,7 +1,6 @@
+import { worldOpenSources } from "../../constructs/cidr";
 import { natsNodes, portRangeIncludes, StackResources } from "../resources";
 import { Finding, PolicyRule } from "../rule";
-
-const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
 /** Ports that only the cluster, the load balancer or administrators may reach, by port. */
 function restrictedPorts(resources: StackResources): Map<number, string> {
@@ -17,20 +16,20 @@ function restrictedPorts(resources: StackResources): Map<number, string> {
 export const worldOpenPorts: PolicyRule = {
   id: "NATS-001",
   level: "error",
-  description: "no firewall inbound rule opens the cluster, monitor or ssh port to 0.0.0.0/0 or ::/0",
+  description: "no firewall inbound rule opens the cluster, monitor or ssh port to the whole internet (0.0.0.0/0, ::/0 in any spelling)",
   check: (resources) => {
     const restricted = restrictedPorts(resources);
     const findings: Finding[] = [];
     for (const firewall of resources.firewalls) {
       for (const rule of firewall.config.inbound_rule ?? []) {
-        const open = (rule.source_addresses ?? []).filter((source) => ANYWHERE.includes(source));
+        const open = worldOpenSources(rule.source_addresses ?? []);
         if (rule.protocol !== "tcp" || open.length === 0) continue;
         for (const [port, role] of restricted) {
           if (!portRangeIncludes(rule.port_range, port)) continue;
           findings.push({
             construct: firewall.construct,
             message:
-              `${firewall.address} lets ${open.join(" and ")} reach tcp ${port} (the ${role} port): ` +
+              `${firewall.address} lets ${open.join(" and ")} (the whole internet) reach tcp ${port} (the ${role} port): ` +
               "restrict its sources to admin cidrs, the cluster's tag or the load balancer (adminCidrs: your own addresses)",
           });
         }

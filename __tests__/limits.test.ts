@@ -1,0 +1,106 @@
+import { NatsStackProps } from "../constructs/nats-stack";
+import { DEFAULT_STACK } from "../constructs/stacks";
+import { PATTERNS, cidr, natsVersion, pattern } from "../constructs/validation";
+import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+
+// Every range the validation enforces is accepted at each bound and rejected one step outside
+// it; every pattern accepts a plain value and rejects near misses. The rejections' full
+// messages are in bad-input.test.ts; here the bound itself is the point.
+
+/** Synthesizes the default stack with `props` over its defaults (validation and policy run). */
+function synth(props: NatsStackProps): TerraformJson {
+  return synthJson(testStack({ ...DEFAULT_STACK, ...props }));
+}
+
+const lbOf = (json: TerraformJson): Record<string, unknown> => onlyResource(json, "digitalocean_loadbalancer");
+const checkOf = (json: TerraformJson): Record<string, unknown> => lbOf(json).healthcheck as Record<string, unknown>;
+const rulesOf = (json: TerraformJson): Record<string, unknown>[] => lbOf(json).forwarding_rule as Record<string, unknown>[];
+const inboundRules = (json: TerraformJson): { port_range: string; source_tags?: string[] }[] => onlyResource(json, "digitalocean_firewall").inbound_rule as { port_range: string; source_tags?: string[] }[];
+
+type Range = [setting: string, min: number, max: number, props: (value: number) => NatsStackProps, reached: (json: TerraformJson) => unknown];
+
+const RANGES: Range[] = [
+  ["nodeCount", 1, 25, (n) => ({ nodeCount: n }), (json) => resourcesOf(json, "digitalocean_droplet").length],
+  ["clientPort", 1, 65535, (p) => ({ clientPort: p }), (json) => rulesOf(json)[0].entry_port],
+  ["monitorPort", 1, 65535, (p) => ({ monitorPort: p }), (json) => checkOf(json).port],
+  ["clusterPort", 1, 65535, (p) => ({ clusterPort: p }), (json) => Number(inboundRules(json).find((rule) => rule.source_tags !== undefined)?.port_range)],
+  ["healthCheck.checkIntervalSeconds", 3, 300, (s) => ({ healthCheck: { checkIntervalSeconds: s } }), (json) => checkOf(json).check_interval_seconds],
+  ["healthCheck.responseTimeoutSeconds", 3, 300, (s) => ({ healthCheck: { responseTimeoutSeconds: s } }), (json) => checkOf(json).response_timeout_seconds],
+  ["healthCheck.healthyThreshold", 2, 10, (n) => ({ healthCheck: { healthyThreshold: n } }), (json) => checkOf(json).healthy_threshold],
+  ["healthCheck.unhealthyThreshold", 2, 10, (n) => ({ healthCheck: { unhealthyThreshold: n } }), (json) => checkOf(json).unhealthy_threshold],
+  ["healthCheck.port", 1, 65535, (p) => ({ monitorPort: p, healthCheck: { port: p } }), (json) => checkOf(json).port],
+  ["loadBalancerSizeUnit", 1, 100, (n) => ({ loadBalancerSizeUnit: n }), (json) => lbOf(json).size_unit],
+  ["readinessTimeoutSeconds", 10, 3600, (s) => ({ readinessTimeoutSeconds: s }), (json) => Number(/--timeout (\d+)/.exec(JSON.stringify(onlyResource(json, "null_resource")))?.[1])],
+];
+
+describe.each(RANGES)("%s from %d to %d", (setting, min, max, props, reached) => {
+  test.each([min, max])("accepts %d and it reaches the plan", (value) => {
+    expect(reached(synth(props(value)))).toBe(value);
+  });
+
+  test.each([min - 1, max + 1])("rejects %d", (value) => {
+    expect(() => synth(props(value))).toThrow(`${setting} must be an integer from ${min} to ${max}`);
+  });
+});
+
+const MD5 = "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa";
+const UUID = "c3b0ee3d-5f1e-4a48-a7a1-4d0b3e0a5b6c";
+
+type Patterned = [rule: keyof typeof PATTERNS, accepted: string[], rejected: string[]];
+
+const PATTERNED: Patterned[] = [
+  ["region", ["nyc3", "fra1", "blr1"], ["nyc3x", "nyc0", "nyc31", "ny3", "NYC3", "nyc3 ", ""]],
+  ["size", ["s-1vcpu-1gb", "c-2", "m3_large"], ["s-1vcpu-1gb-", "-s-1vcpu", "s--1vcpu", "S-1VCPU-1GB", "s 1vcpu"]],
+  ["image", ["ubuntu-24-04-x64", "debian-12.5-x64", "12345"], ["0", "0123", "ubuntu-", "Ubuntu-24-04-x64", "24-04"]],
+  ["tag", ["n", "nats:prod_1-a", "t".repeat(255)], ["", "t".repeat(256), "nats prod", "nats/prod"]],
+  ["hostname", ["n", "nats-1", "n".repeat(52)], ["n".repeat(53), "-nats", "nats-", "Nats", "nats_1"]],
+  ["clusterName", ["c", "nats_prod-1", "c".repeat(64)], ["", "c".repeat(65), "nats prod", "nats.prod"]],
+];
+
+describe.each(PATTERNED)("pattern %s", (rule, accepted, rejected) => {
+  test.each(accepted)("accepts %j", (value) => {
+    expect(pattern(rule, value, rule)).toBeUndefined();
+  });
+
+  test.each(rejected)("rejects the near miss %j", (value) => {
+    expect(pattern(rule, value, rule)).toBe(`${rule} ${JSON.stringify(value)} is not valid: expected ${PATTERNS[rule].allowed}`);
+  });
+});
+
+describe("natsVersion", () => {
+  test.each(["2.11.0", "2.15.1", "2.99.100"])("accepts %j", (value) => {
+    expect(natsVersion("natsVersion", value)).toBeUndefined();
+  });
+
+  test.each(["2.11.0x", "2.11", "v2.11.0", "2.11.0-rc1", " 2.11.0", "2.011.0", "2.11.00"])("rejects the near miss %j", (value) => {
+    expect(natsVersion("natsVersion", value)).toMatch(/is not valid: expected a nats-server release number X\.Y\.Z from 2\.11\.0 up to \(not including\) 3\.0\.0/);
+  });
+
+  test.each(["2.10.99", "3.0.0", "12.11.0", "1.99.0"])("rejects %j, outside the supported lines", (value) => {
+    expect(natsVersion("natsVersion", value)).toMatch(/is not supported: expected a nats-server release from 2\.11\.0 up to \(not including\) 3\.0\.0/);
+  });
+});
+
+describe("cidr", () => {
+  test.each(["203.0.113.7", "203.0.113.0/24", "203.0.113.7/32", "2001:db8::1", "2001:db8::/32", "2001:db8::1/128"])("accepts %j", (value) => {
+    expect(cidr("adminCidrs[0]", value)).toBeUndefined();
+  });
+
+  test.each(["203.0.113.0/33", "2001:db8::/129", "203.0.113.0/", "203.0.113.0/24/8", "203.0.113.0/-1", "203.0.113.0/2a", "203.0.113", "2001:db8::/0032"])("rejects the near miss %j", (value) => {
+    expect(cidr("adminCidrs[0]", value)).toMatch(/is not valid: expected an IPv4 or IPv6 address or CIDR block/);
+  });
+});
+
+describe.each<[string, (value: string) => NatsStackProps, string[], string[]]>([
+  ["sshKeys", (key) => ({ sshKeys: [key] }), ["12345", MD5], ["0x12", MD5.slice(3), `${MD5}:00`, MD5.toUpperCase(), MD5.replace(/:/g, "")]],
+  ["vpcUuid", (uuid) => ({ vpcUuid: uuid }), [UUID], [`${UUID}0`, UUID.slice(1), UUID.toUpperCase(), UUID.replace(/-/g, "")]],
+  ["loadBalancerName", (name) => ({ loadBalancerName: name }), ["l", "nats.lb-1", "l".repeat(64)], ["l".repeat(65), "-lb", "lb.", "LB", "nats_lb"]],
+])("%s", (setting, props, accepted, rejected) => {
+  test.each(accepted)("accepts %j", (value) => {
+    expect(() => testStack({ ...DEFAULT_STACK, ...props(value) })).not.toThrow();
+  });
+
+  test.each(rejected)("rejects the near miss %j", (value) => {
+    expect(() => testStack({ ...DEFAULT_STACK, ...props(value) })).toThrow(`${setting}${setting === "sshKeys" ? "[0]" : ""} ${JSON.stringify(value)} is not valid`);
+  });
+});

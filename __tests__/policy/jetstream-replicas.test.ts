@@ -1,0 +1,29 @@
+import { Testing } from "cdktf";
+import { natsStack, ruleAnnotations } from "./annotations";
+
+describe("NATS-007 jetstream replicas", () => {
+  test.each([3, 5])("compliant: jetstream on %d nodes", (nodeCount) => {
+    expect(ruleAnnotations(natsStack({ nodeCount }), "NATS-007")).toEqual([]);
+  });
+
+  test("compliant: 2 nodes without jetstream", () => {
+    expect(ruleAnnotations(natsStack({ nodeCount: 2, jetstream: false }), "NATS-007")).toEqual([]);
+  });
+
+  test.each([
+    [1, "can have at most 1 replica, so losing a node loses them"],
+    [2, "can have at most 2 replicas, so losing a node can stop them"],
+  ])("non-compliant: jetstream on %d node(s) is a warning on node 1", (nodeCount, consequence) => {
+    expect(ruleAnnotations(natsStack({ nodeCount }), "NATS-007")).toEqual([
+      {
+        level: "warning",
+        path: "cluster/nodes/node-1",
+        message: `[NATS-007] cluster "nats" runs jetstream on ${nodeCount} node${nodeCount === 1 ? "" : "s"}: streams and key-value buckets ${consequence}; use nodeCount: 3 or 5 for replicas 3; or acknowledge it: acknowledge: { \"NATS-007\": \"<reason>\" }`,
+      },
+    ]);
+  });
+
+  test("jetstream on one node is allowed: the warning does not fail the synth", () => {
+    expect(() => Testing.fullSynth(natsStack({ nodeCount: 1 }))).not.toThrow();
+  });
+});
