@@ -1,7 +1,7 @@
 import { NatsStackProps } from "../constructs/nats-stack";
 import { DEFAULT_STACK } from "../constructs/stacks";
 import { PATTERNS, cidr, natsVersion, pattern } from "../constructs/validation";
-import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
+import { TerraformJson, clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Every range the validation enforces is accepted at each bound and rejected one step outside
 // it; every pattern accepts a plain value and rejects near misses. The rejections' full
@@ -12,7 +12,7 @@ function synth(props: NatsStackProps): TerraformJson {
   return synthJson(testStack({ ...DEFAULT_STACK, ...props }));
 }
 
-const lbOf = (json: TerraformJson): Record<string, unknown> => onlyResource(json, "digitalocean_loadbalancer");
+const lbOf = (json: TerraformJson): Record<string, unknown> => clientLoadBalancer(json);
 const checkOf = (json: TerraformJson): Record<string, unknown> => lbOf(json).healthcheck as Record<string, unknown>;
 const rulesOf = (json: TerraformJson): Record<string, unknown>[] => lbOf(json).forwarding_rule as Record<string, unknown>[];
 const inboundRules = (json: TerraformJson): { port_range: string; source_tags?: string[] }[] => onlyResource(json, "digitalocean_firewall").inbound_rule as { port_range: string; source_tags?: string[] }[];

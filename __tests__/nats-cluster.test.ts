@@ -55,7 +55,7 @@ describe("NatsCluster", () => {
     const seed = resourcesOf(json, "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
     expect(seed).toEqual([
       expect.objectContaining({
-        name: "nats-seed",
+        name: "nats-cluster-seed",
         region: "nyc3",
         vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc",
         droplet_tag: expect.stringMatching(/^\$\{digitalocean_tag\.cluster_seed-tag_\w+\.name\}$/),

@@ -30,7 +30,7 @@ describe("NatsFirewall", () => {
     ]);
     for (const rule of fw.inbound_rule) expect(rule.source_addresses ?? []).not.toEqual(expect.arrayContaining([WORLD[0]]));
     expect(fw.tags).toEqual([expect.stringMatching(/^\$\{digitalocean_tag\./)]);
-    expect((fw as unknown as { name: string }).name).toBe("nats-fw");
+    expect((fw as unknown as { name: string }).name).toBe("nats-cluster-fw");
   });
 
   test("outbound: DNS, NTP, HTTP(S) for boot, cluster port to the cluster and its seed load balancer only", () => {
@@ -48,7 +48,12 @@ describe("NatsFirewall", () => {
   test("outbound destinations: the cluster port only to the cluster's tag, nothing else to a tag", () => {
     const out = firewall().outbound_rule;
     expect(out.slice(0, 5).map((r) => [r.destination_addresses, r.destination_tags])).toEqual(out.slice(0, 5).map(() => [WORLD, undefined]));
-    expect(out[5]).toEqual({ protocol: "tcp", port_range: "6222", destination_tags: [expect.stringMatching(/^\$\{digitalocean_tag\..*\.name\}$/)] });
+    expect(out[5]).toEqual({
+      protocol: "tcp",
+      port_range: "6222",
+      destination_tags: [expect.stringMatching(/^\$\{digitalocean_tag\..*\.name\}$/)],
+      destination_load_balancer_uids: [expect.stringMatching(/^\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.id\}$/)],
+    });
     expect(out[5].destination_tags).toEqual(firewall().inbound_rule[2].source_tags);
   });
 

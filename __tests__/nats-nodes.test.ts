@@ -58,11 +58,11 @@ describe("NatsNodes", () => {
 
   test("tags every droplet through the cluster's tag; node 1 alone also carries the seed tag", () => {
     const tags = json.resource.digitalocean_tag;
-    expect(Object.values(tags).map((t) => t.name).sort()).toEqual(["nats", "nats-seed"]);
+    expect(Object.values(tags).map((t) => t.name).sort()).toEqual(["nats-cluster", "nats-cluster-seed"]);
     const tagRef = (name: string): string => `\${digitalocean_tag.${Object.keys(tags).find((id) => tags[id].name === name)}.name}`;
     const [seed, ...rest] = Object.values(droplets);
-    expect(seed.tags).toEqual([tagRef("nats"), tagRef("nats-seed")]);
-    for (const d of rest) expect(d.tags).toEqual([tagRef("nats")]);
+    expect(seed.tags).toEqual([tagRef("nats-cluster"), tagRef("nats-cluster-seed")]);
+    for (const d of rest) expect(d.tags).toEqual([tagRef("nats-cluster")]);
   });
 
   test("installs nats-server 2.15.1 by default, from the pinned release", () => {

@@ -100,7 +100,7 @@ describe("readStackSettings", () => {
       "NATS_TUTORIAL_REGON is not a setting: did you mean NATS_TUTORIAL_REGION?",
     ]);
     expect(readStackSettings("nats", undefined, { NATS_COLOUR: "blue" }, STACKS).problems).toEqual([
-      expect.stringMatching(/^NATS_COLOUR is not a setting: expected one of NATS_NODE_COUNT, NATS_REGION, .*NATS_LOAD_BALANCER_NAME$/),
+      expect.stringMatching(/^NATS_COLOUR is not a setting: expected one of NATS_NODE_COUNT, NATS_REGION, .*NATS_LOAD_BALANCER_NAME, NATS_JETSTREAM, NATS_VOLUME_SIZE_GIB, NATS_PROTECT_VOLUMES$/),
     ]);
     expect(readStackSettings("nats", { nodecount: 5 }, {}, STACKS).problems).toEqual(["context nats.nodecount is not a setting: did you mean nodeCount?"]);
   });
