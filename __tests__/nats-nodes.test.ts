@@ -26,11 +26,14 @@ describe("NatsNodes", () => {
     }
   });
 
-  test("without the seed load balancer (and jetstream) nodes 2…n route to node 1's private address and node 1 has no route", () => {
+  test("without the seed load balancer (and jetstream) nodes 2…n route to node 1's private address and node 1 has no route but its TLS name", () => {
     const direct = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false, jetstream: false })).resource.digitalocean_droplet;
     const [seedId, ...rest] = Object.keys(direct);
     for (const id of rest) expect(references(direct[id])).toEqual([`digitalocean_droplet.${seedId}`]);
-    expect(String(direct[seedId].user_data)).not.toContain("routes:");
+    expect(String(direct[seedId].user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@localhost:6222"\]\n/);
+    // Without TLS there is not even that.
+    const plain = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false, jetstream: false, tls: false })).resource.digitalocean_droplet;
+    expect(String(plain[Object.keys(plain)[0]].user_data)).not.toContain("routes:");
     // A deploy replaces them together, so they must not defer user_data to a roll that cannot run.
     for (const d of Object.values(direct)) expect(d).not.toHaveProperty("lifecycle");
   });

@@ -67,25 +67,30 @@ describe("NatsTls", () => {
 
   test("clients must use TLS; routes use mutual TLS and verify peers by the route name", () => {
     const files = 'cert_file: "tls/server.pem"\n\\s+key_file: "tls/server-key.pem"\n\\s+ca_file: "tls/ca.pem"';
-    droplets.forEach((droplet, i) => {
+    droplets.forEach((droplet) => {
       const conf = confOf(droplet.user_data);
       expect(conf).toMatch(new RegExp(`^tls \\{\n\\s+${files}\n\\}`, "m"));
       expect(conf).toMatch(new RegExp(`^cluster \\{\n(?:.*\n)*?\\s+tls \\{\n\\s+${files}\n\\s+verify: true\n\\s+\\}`, "m"));
       expect(conf).not.toMatch(/insecure/);
       const routes = /routes: \[(.*)\]/.exec(conf)![1].split(", ");
       expect(routes[0]).toMatch(/^"nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@localhost:6222"$/);
-      expect(routes).toHaveLength(i === 0 ? 1 : 2);
+      // Then the seed load balancer: node 1 too, since JetStream starts clustered only with a route.
+      expect(routes).toHaveLength(2);
+      expect(routes[1]).toMatch(/@\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip\}:6222"$/);
     });
   });
 
-  test("outputs the CA certificate (not sensitive) and the server name; the gate gets both", () => {
+  test("outputs the CA certificate (not sensitive) and the server name; verify's gate step gets both, and only them", () => {
     expect(json.output?.ca_certificate).toMatchObject({ value: expect.stringMatching(/^\$\{tls_self_signed_cert\.[\w-]+\.cert_pem\}$/), sensitive: false });
     expect(json.output?.tls_server_name).toMatchObject({ value: "nats.internal" });
-    const gate = onlyResource(json, "null_resource") as { provisioner: { "local-exec": { environment: Record<string, string> } }[] };
-    expect(gate.provisioner[0]["local-exec"].environment).toMatchObject({
+    const gate = onlyResource(json, "null_resource") as { provisioner: { "local-exec": { environment?: Record<string, string> } }[] };
+    const [writeCredentials, runVerify] = gate.provisioner.map((step) => step["local-exec"].environment);
+    // Not secret, so Terraform still shows verify's output; the token goes through the 0600 file.
+    expect(runVerify).toEqual({
       NATS_CA: expect.stringMatching(/^\$\{tls_self_signed_cert\.[\w-]+\.cert_pem\}$/),
       NATS_TLS_SERVER_NAME: "nats.internal",
     });
+    expect(Object.keys(writeCredentials ?? {})).toEqual(["NATS_TOKEN"]);
   });
 
   test("a domain joins the server name; RSA keys add key encipherment", () => {

@@ -168,6 +168,12 @@ describe("parseVerifyArgs", () => {
       expect(parse(["--lb", "x", "--credentials-file", file], { NATS_TOKEN: "from-env" })).toMatchObject({ options: { credentials: { user: "nats", password: "Ab3xYz" } } });
       writeFileSync(file, "NATS_USER=nats\n");
       expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow("NATS_USER is set but NATS_PASSWORD is not");
+      // The CA and server name are not secret: they stay in the environment (the gate's verify step).
+      const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+      writeFileSync(file, "NATS_TOKEN=Zq9x8Wv7\n");
+      expect(parse(["--lb", "x", "--credentials-file", file], { NATS_CA: ca, NATS_TLS_SERVER_NAME: "nats.internal", NATS_USER: "from-env" })).toMatchObject({
+        options: { credentials: { token: "Zq9x8Wv7", tls: { ca, serverName: "nats.internal" } } },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
