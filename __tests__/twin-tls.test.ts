@@ -105,7 +105,7 @@ describe("TLS through the default stack's twin", () => {
     expect(reached.lastError).toMatch(/NATS_CA is not set: set NATS_CA to the CA certificate/);
   });
 
-  test("verify passes over TLS: round robin, mesh, request/reply, health", async () => {
+  test("verify passes over TLS: round robin, mesh, request/reply, health, jetstream (a replicated stream)", async () => {
     const { twin } = lb();
     const result = await verify({
       lb: twin.lbAddress,
@@ -114,8 +114,10 @@ describe("TLS through the default stack's twin", () => {
       nodeMonitors: twin.nodes.map((node) => `http://${node.address}:${node.monitorPort}`),
       timeoutSeconds: 20,
       credentials: twin.credentials,
+      jetstream: true,
     });
-    expect(result.checks.map((check) => [check.name, check.ok])).toEqual([["round robin", true], ["mesh", true], ["pub/sub", true], ["health", true]]);
+    expect(result.checks.map((check) => [check.name, check.ok])).toEqual([["round robin", true], ["mesh", true], ["pub/sub", true], ["health", true], ["jetstream", true]]);
+    expect(result.checks[4].detail).not.toMatch(/not checked/);
     const nc = await connectNats(lb().server, twin.credentials);
     try {
       expect(nc.info?.tls_required).toBe(true);
