@@ -5,11 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT, cdktfEnv, freshStackFile, stackFile } from "../plan/synth";
 
-// Integration test: runs the roll CLI with fake terraform and npm executables.
+// Integration test: runs the roll CLI with fake terraform and node executables.
 jest.setTimeout(60_000);
 
-// `npm run roll` without --twin shells out to terraform (and the readiness gate to npm): here both
-// are fakes on PATH that record their arguments, and terraform answers `show -json` with a state.
+// `npm run roll` without --twin shells out to terraform, and runs the readiness gate's steps, whose
+// verify is `node <bundled verify.js>`: here terraform and node are fakes on PATH that record their
+// arguments (node also the credentials file the gate's first step wrote), and terraform answers
+// `show -json` with a state.
 const work = mkdtempSync(join(tmpdir(), "roll-terraform-"));
 const outdir = join(work, "cdktf.out");
 const bin = join(work, "bin");
@@ -81,7 +83,7 @@ beforeAll(() => {
   plan = JSON.parse(readFileSync(file, "utf8"));
   address = Object.fromEntries(Object.entries(plan.resource.digitalocean_droplet).map(([name, d]) => [d.name, `digitalocean_droplet.${name}`]));
   script("terraform", 'echo "terraform $* (in $(basename "$PWD"))" >> "$FAKE_CALLS"\nif [ "$1" = show ]; then cat "$FAKE_STATE"; exit 0; fi\nexit "${FAKE_APPLY_STATUS:-0}"');
-  script("npm", 'echo "npm $* NATS_TOKEN=$NATS_TOKEN" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
+  script("node", 'echo "node $* $(cat .readiness-gate-credentials)" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -92,20 +94,22 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     const run = roll(["--stack", "nats", "--settle", "0"]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    const verify = `npm run --silent verify -- --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
-    // The readiness gate's own command, which carries --jetstream in the default stack.
+    const bundle = /node (assets\/\S+\/verify\.js)/.exec(JSON.stringify(plan))?.[1];
+    expect(bundle).toBeDefined();
+    const verify = `node ${bundle} --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
+    // The readiness gate's own command (--jetstream in the default stack), credentials from the file its first step wrote.
     expect(run.calls).toEqual([
       "terraform show -json (in nats)",
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-3"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-1"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
@@ -39,12 +39,16 @@ test("a node that cannot start: the error names it, quotes the end of its log an
   expect(failure).toBeInstanceOf(Error);
   const message = failure!.message;
   expect(message).toMatch(/^process \d+ exited while waiting for node nats-droplet-2 \(nats-server on 127\.0\.13\.12\) to become healthy\n/);
-  expect(message).toMatch(/\nlast lines of \S+\/nats-droplet-2\/nats-server\.log:\n.*open missing\.conf: no such file or directory/);
+  expect(message).toMatch(/\nlast lines of \S+\/nats-droplet-2(?:-\w+)?\/nats-server\.log:\n.*open missing\.conf: no such file or directory/);
   const dir = /\nthe twin's logs are kept in (\S+)$/.exec(message)?.[1];
   expect(dir).toBeDefined();
   kept.push(dir!);
-  expect(readFileSync(join(dir!, "nats-droplet-2", "nats-server.log"), "utf8")).toContain("missing.conf");
-  expect(existsSync(join(dir!, "nats-droplet-1", "nats-server.log"))).toBe(true);
+  // Each node runs in its own directory under the kept one, named after the droplet.
+  const log = /\nlast lines of (\S+):\n/.exec(message)?.[1];
+  expect(log?.startsWith(`${dir}/nats-droplet-2`)).toBe(true);
+  expect(readFileSync(log!, "utf8")).toContain("missing.conf");
+  const seedDir = readdirSync(dir!).find((name) => /^nats-droplet-1(?:-\w+)?$/.test(name));
+  expect(existsSync(join(dir!, seedDir ?? "nats-droplet-1", "nats-server.log"))).toBe(true);
   // Everything it started is stopped.
   expect(childPids()).toEqual([]);
 });

@@ -1,3 +1,4 @@
+import type { NatsNodesProps } from "./nats-nodes";
 import { ValidationErrors, integerInRange, isKnown, oneOf } from "./validation";
 
 /** Filesystems DigitalOcean can put on a new volume (the provider's `initial_filesystem_type`). */
@@ -28,19 +29,11 @@ export const FILE_STORE_SHARE = 0.8;
 /** Share of the droplet's memory JetStream's memory store may take: the server, its clients and the OS need the rest. */
 export const MEMORY_STORE_SHARE = 0.25;
 
-/** How a node runs JetStream; see NatsNodesProps. */
-export interface JetStreamProps {
-  readonly jetstream?: boolean;
-  readonly volumeSizeGib?: number;
-  readonly volumeFilesystem?: VolumeFilesystem;
-  readonly maxFileStoreGib?: number;
-  readonly maxMemoryStoreMib?: number;
-  readonly protectVolumes?: boolean;
-  /** Droplet size slug: its memory sizes the memory store. */
-  readonly size?: string;
-  /** Volume names are `<namePrefix>-<i>-data`. */
-  readonly namePrefix?: string;
-}
+/** How a node runs JetStream: the JetStream, volume, size and name props of NatsNodesProps. */
+export type JetStreamProps = Pick<
+  NatsNodesProps,
+  "jetstream" | "volumeSizeGib" | "volumeFilesystem" | "maxFileStoreGib" | "maxMemoryStoreMib" | "protectVolumes" | "size" | "namePrefix"
+>;
 
 /** JetStream settings, resolved from the props and their defaults. */
 export interface JetStreamSettings {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { References, substituteReferences } from "../twin/cloud-config";
 import { Json, Resource, isObject, loadPlan, resourcesOfType, text } from "../plan/tf-json";
-import { PROJECT_ROOT, cdktfEnv } from "../plan/synth";
+import { cdktfEnv } from "../plan/synth";
 import { RollNode, RollRefused, RollTarget } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
@@ -14,8 +14,8 @@ interface StateResource {
   readonly values: Record<string, Json>;
 }
 
-/** The readiness gate of the plan: its verify command and environment, references unresolved. */
-interface Gate {
+/** One local-exec step of the plan's readiness gate, references unresolved. */
+interface GateStep {
   readonly command: string;
   readonly environment: Record<string, string>;
 }
@@ -36,11 +36,12 @@ interface Run {
  *   the droplet shuts down (systemd stops nats-server in lame duck mode) before it is destroyed,
  *   and the readiness gate, triggered by every droplet ID, waits until all nodes answer through
  *   the load balancer and the mesh carries messages;
- * - health is the readiness gate's verify command with a short budget.
+ * - health is the readiness gate's steps (credentials to a 0600 file, then verify) run in the
+ *   stack's directory as Terraform runs them, with a short budget.
  */
 export class TerraformTarget implements RollTarget {
   public readonly nodes: readonly RollNode[];
-  private readonly gate: Gate;
+  private readonly gate: readonly GateStep[];
 
   constructor(
     private readonly stackDir: string,
@@ -92,14 +93,23 @@ export class TerraformTarget implements RollTarget {
     return parsed.values?.root_module?.resources ?? [];
   }
 
-  /** The readiness gate's verify command, references resolved from the state, `timeoutSeconds` of budget. */
+  /**
+   * The readiness gate's steps in order, in the stack's directory (where its assets are), with
+   * references resolved from the state and `timeoutSeconds` as verify's budget; the first step
+   * that fails ends it.
+   */
   private async verify(timeoutSeconds: number): Promise<Run> {
     const refs = references(await this.state());
     const resolve = (value: string): string => substituteReferences(value, refs, "the readiness gate");
-    const command = resolve(this.gate.command).replace(/--timeout \d+/, `--timeout ${timeoutSeconds}`);
-    const environment = Object.fromEntries(Object.entries(this.gate.environment).map(([name, value]) => [name, resolve(value)]));
-    this.log(`verify: ${command}`);
-    return this.run("sh", ["-c", command], PROJECT_ROOT, { ...process.env, ...environment }, false);
+    let run: Run = { status: 0, output: "" };
+    for (const step of this.gate) {
+      const command = resolve(step.command).replace(/--timeout \d+/, `--timeout ${timeoutSeconds}`);
+      const environment = Object.fromEntries(Object.entries(step.environment).map(([name, value]) => [name, resolve(value)]));
+      if (Object.keys(environment).length === 0) this.log(`verify: ${command}`);
+      run = await this.run("sh", ["-c", command], this.stackDir, { ...process.env, ...environment }, false);
+      if (run.status !== 0) return run;
+    }
+    return run;
   }
 
   private run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, inherit: boolean): Promise<Run> {
@@ -114,18 +124,18 @@ export class TerraformTarget implements RollTarget {
   }
 }
 
-/** The plan's readiness gate; the roll relies on it to wait for each node. */
-function readinessGate(file: string): Gate {
+/** The local-exec steps of the plan's readiness gate (the null_resource that runs verify); the roll relies on them to wait for each node. */
+function readinessGate(file: string): GateStep[] {
   for (const resource of resourcesOfType(loadPlan(file), "null_resource")) {
     const provisioners = Array.isArray(resource.body.provisioner) ? resource.body.provisioner : [];
-    for (const provisioner of provisioners) {
+    const steps = provisioners.flatMap((provisioner) => {
       const exec = isObject(provisioner) ? provisioner["local-exec"] : undefined;
       const command = isObject(exec) ? text(exec, "command") : undefined;
-      if (isObject(exec) && command?.includes("verify")) {
-        const environment = isObject(exec.environment) ? Object.fromEntries(Object.entries(exec.environment).map(([k, v]) => [k, String(v)])) : {};
-        return { command, environment };
-      }
-    }
+      if (!isObject(exec) || command === undefined) return [];
+      const environment = isObject(exec.environment) ? Object.fromEntries(Object.entries(exec.environment).map(([k, v]) => [k, String(v)])) : {};
+      return [{ command, environment }];
+    });
+    if (steps.some((step) => step.command.includes("verify"))) return steps;
   }
   throw new RollRefused(`${file} has no readiness gate: the roll waits for each replaced node with it; deploy with readinessGate on (the default)`);
 }
