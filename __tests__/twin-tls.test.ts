@@ -18,8 +18,8 @@ import { verify } from "../verify/verify";
 jest.setTimeout(120_000);
 
 // Loopback block of this file: the load balancer on .10, nodes on .11 and up, the rogue node on .20.
-const BASE = "127.0.12.10";
-const ROGUE = "127.0.12.20";
+const BASE = "127.0.14.10";
+const ROGUE = "127.0.14.20";
 
 /** What a raw TCP client that never starts TLS gets: everything the server sent until it closed. */
 function plaintextSession(host: string, port: number, token: string): Promise<string> {
