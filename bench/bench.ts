@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { createStream, publishAcked, untilReplicasCurrent } from "../twin/jetstream-probe";
-import { Varz, fetchJson } from "../twin/monitor";
+import { Varz, fetchJson, isHealthy } from "../twin/monitor";
 import { minorOf } from "../twin/nats-binary";
 import { readPlan } from "../twin/plan";
 import { poll } from "../twin/process";
@@ -339,12 +339,12 @@ async function twinFigures(runs: number, plaintextFile: string): Promise<Figure[
     const tls = await tlsTwinFigures(twin, plaintext, runs);
     await plaintext.stop();
     return [
-      await versionFigure(twin),
-      ...(await throughputFigures(twin, runs)),
-      ...(await latencyFigures(twin, runs)),
-      await failoverFigure(twin, runs),
-      await jetStreamPublishFigure(twin, runs),
-      await catchUpFigure(twin, runs),
+      await step("version", () => versionFigure(twin)),
+      ...(await step("pub→sub throughput", () => throughputFigures(twin, runs))),
+      ...(await step("request latency", () => latencyFigures(twin, runs))),
+      await step("failover", () => failoverFigure(twin, runs)),
+      await step("jetstream publish", () => jetStreamPublishFigure(twin, runs)),
+      await step("jetstream catch-up", () => catchUpFigure(twin, runs)),
       ...tls,
     ];
   } finally {
@@ -501,7 +501,17 @@ async function failoverFigure(twin: Twin, runs: number): Promise<Figure> {
 // ---------------------------------------------------------------- jetstream
 
 /** Acknowledged publishes to an R3 stream per second: via the load balancer against straight to node 1. */
+/**
+ * Waits until every node answers the full /healthz: JetStream current with a meta leader. The
+ * failover figure before restarts nodes, and a stream created during a leader election times out.
+ */
+async function jetStreamSettled(twin: Twin): Promise<void> {
+  const healthy = async (): Promise<boolean> => (await Promise.all(twin.nodes.map((node) => isHealthy(node.address, node.clientPort, node.monitorPort)))).every(Boolean);
+  await poll(healthy, 60_000, 100, "every node to answer /healthz with jetstream current");
+}
+
 async function jetStreamPublishFigure(twin: Twin, runs: number): Promise<Figure> {
+  await jetStreamSettled(twin);
   const rate = async (url: string, run: number): Promise<number> => {
     const nc = await open(twin, url);
     try {
@@ -538,6 +548,7 @@ async function jetStreamPublishFigure(twin: Twin, runs: number): Promise<Figure>
  * current on every replica, with its volume against with an emptied volume (a new, blank disk).
  */
 async function catchUpFigure(twin: Twin, runs: number): Promise<Figure> {
+  await jetStreamSettled(twin);
   const nc = await open(twin, nodeUrl(twin, 0));
   const withVolume: number[] = [];
   const empty: number[] = [];
@@ -580,6 +591,15 @@ async function catchUpFigure(twin: Twin, runs: number): Promise<Figure> {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Runs one measurement; a failure names it (a nats.js error alone says only "timeout"). */
+async function step<T>(name: string, measure: () => Promise<T>): Promise<T> {
+  try {
+    return await measure();
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

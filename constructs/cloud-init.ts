@@ -222,6 +222,9 @@ function tlsFileLines(indent: string): string[] {
     `${indent}cert_file: "${TLS_FILES.certPem}"`,
     `${indent}key_file: "${TLS_FILES.privateKeyPem}"`,
     `${indent}ca_file: "${TLS_FILES.caCertPem}"`,
+    // Seconds a handshake may take: nats-server's 2 s default is too tight on a busy 1-vCPU droplet,
+    // where routes (4 pooled connections per peer) and clients handshake at once after a restart.
+    `${indent}timeout: 5`,
   ];
 }
 

@@ -415,6 +415,20 @@ class LocalTwin implements Twin {
       50,
       "every node to know the same jetstream meta leader",
     );
+    // Streams of 3 replicas are placed only on peers the leader sees as current: wait for those too.
+    const leaderNode = this.nodes.find((node) => node.name === leader && node.monitorPort !== undefined);
+    if (leaderNode !== undefined) {
+      const others = this.nodes.length - 1;
+      await poll(
+        async () => {
+          const replicas = (await fetchJson<Jsz>(`http://${leaderNode.address}:${leaderNode.monitorPort}/jsz`)).meta_cluster?.replicas ?? [];
+          return replicas.length === others && replicas.every((replica) => replica.current && replica.offline !== true);
+        },
+        BOOT_TIMEOUT_MS,
+        50,
+        `the jetstream meta leader ${leader} to see ${plural(others, "other node")} current`,
+      );
+    }
     this.log(`jetstream: meta leader ${leader}`);
   }
 
