@@ -66,7 +66,7 @@ describe("NatsTls", () => {
   });
 
   test("clients must use TLS; routes use mutual TLS and verify peers by the route name", () => {
-    const files = 'cert_file: "tls/server.pem"\n\\s+key_file: "tls/server-key.pem"\n\\s+ca_file: "tls/ca.pem"';
+    const files = 'cert_file: "tls/server.pem"\n\\s+key_file: "tls/server-key.pem"\n\\s+ca_file: "tls/ca.pem"\n\\s+timeout: 5';
     droplets.forEach((droplet) => {
       const conf = confOf(droplet.user_data);
       expect(conf).toMatch(new RegExp(`^tls \\{\n\\s+${files}\n\\}`, "m"));
