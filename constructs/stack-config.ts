@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { distance } from "fastest-levenshtein";
 import { NatsClusterProps } from "./nats-cluster";
 
 type Kind = "int" | "string" | "list" | "bool";
@@ -139,24 +140,11 @@ function suggestion(typed: string, candidates: readonly string[], expected: read
   const normal = (text: string) => text.toLowerCase().replace(/_/g, "");
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(normal(typed), normal(candidate));
-    if (best === undefined || distance < best.distance) best = { candidate, distance };
+    const edits = distance(normal(typed), normal(candidate));
+    if (best === undefined || edits < best.distance) best = { candidate, distance: edits };
   }
   if (best === undefined || best.distance > Math.max(2, Math.floor(normal(typed).length / 4))) return `expected one of ${expected.join(", ")}`;
   return `did you mean ${best.candidate}?`;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length];
 }
 
 /**

@@ -54,8 +54,5 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst === undefined) {
     return summary;
   }
-  if (!existsSync(diffAgainst)) {
-    throw new Error(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
-  }
   return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
 }
