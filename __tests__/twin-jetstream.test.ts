@@ -3,7 +3,8 @@ import { Kvm } from "@nats-io/kv";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
-import { createStream, leaderMetaView, peerOf, publishAcked, readAll, untilReplicasCurrent } from "../twin/jetstream-probe";
+import { PLACEMENT_TIMEOUT_MS, createStream, leaderMetaView, peerOf, publishAcked, readAll, untilReplicasCurrent } from "../twin/jetstream-probe";
+import { whenPlaceable } from "../verify/checks/jetstream";
 import { childPids, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
 import { Twin, bootTwin } from "../twin/twin";
@@ -71,7 +72,7 @@ describe("jetstream in the twin", () => {
     let reader = await client();
     // Round robin: the second connection lands on another server, unless the balancer says otherwise.
     while (reader.info?.server_id === writer.info?.server_id) reader = await client();
-    const bucket = await new Kvm(writer).create("twin_kv", { replicas: 3 });
+    const bucket = await whenPlaceable(() => new Kvm(writer).create("twin_kv", { replicas: 3 }), PLACEMENT_TIMEOUT_MS);
     await bucket.put("greeting", "hello from the twin");
     const status = await bucket.status();
     expect(status.replicas).toBe(3);

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { JetStreamApiError } from "@nats-io/jetstream";
+import { whenPlaceable } from "../verify/checks/jetstream";
 import { remoteIds, routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
@@ -34,6 +36,44 @@ describe("routeProblem", () => {
 
   test("names a non-200 answer", () => {
     expect(routeProblem("n1", { status: 503 }, 3)).toBe("n1 answered HTTP 503");
+  });
+});
+
+describe("whenPlaceable", () => {
+  const noPeers = (): JetStreamApiError => new JetStreamApiError({ code: 400, err_code: 10005, description: "no suitable peers for placement, peer offline" });
+
+  test("asks again while the meta leader has no suitable peers, then returns what was created", async () => {
+    let calls = 0;
+    const created = await whenPlaceable(async () => {
+      calls++;
+      if (calls < 3) throw noPeers();
+      return "stream";
+    }, 5000);
+    expect({ created, calls }).toEqual({ created: "stream", calls: 3 });
+  });
+
+  test("throws any other jetstream error at once", async () => {
+    let calls = 0;
+    const other = new JetStreamApiError({ code: 400, err_code: 10058, description: "stream name already in use with a different configuration" });
+    await expect(
+      whenPlaceable(async () => {
+        calls++;
+        throw other;
+      }, 5000),
+    ).rejects.toBe(other);
+    expect(calls).toBe(1);
+  });
+
+  test("gives up with the placement error once its time is over", async () => {
+    let calls = 0;
+    await expect(
+      whenPlaceable(async () => {
+        calls++;
+        throw noPeers();
+      }, 300),
+    ).rejects.toThrow("no suitable peers for placement");
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
   });
 });
 

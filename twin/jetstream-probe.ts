@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
+import { whenPlaceable } from "../verify/checks/jetstream";
 import { errorMessage } from "../verify/errors";
 import { sleep } from "../verify/retry";
 import { fetchJson, type Jsz } from "./monitor";
@@ -59,10 +60,13 @@ export async function publishAcked(js: JetStreamClient, subject: string, from: n
   return out;
 }
 
+/** How long a new stream may wait for the meta leader to know enough peers (see {@link whenPlaceable}). */
+export const PLACEMENT_TIMEOUT_MS = 30_000;
+
 /** A file stream with `replicas` replicas on `subject`, through `nc`. */
 export async function createStream(nc: NatsConnection, name: string, subject: string, replicas: number): Promise<{ jsm: JetStreamManager; js: JetStreamClient }> {
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-  await jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File });
+  await whenPlaceable(() => jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File }), PLACEMENT_TIMEOUT_MS);
   return { jsm, js: jetstream(nc, { timeout: 10_000 }) };
 }
 

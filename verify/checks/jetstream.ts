@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
+import { JetStreamApiError, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { openDirect, type NatsConnection } from "../connection";
 import type { CheckContext } from "../context";
 import { errorMessage } from "../errors";
@@ -13,6 +13,9 @@ const MESSAGES = 20;
 /** How long replicas may take to catch up with the last acknowledged message. */
 const CURRENT_BUDGET_MS = 3000;
 const CURRENT_RETRY_MS = 50;
+/** nats-server's JSClusterNoPeersErrF: "no suitable peers for placement". */
+const NO_PEERS_FOR_PLACEMENT = 10005;
+const PLACEMENT_RETRY_MS = 250;
 
 /**
  * JetStream works across the cluster: a meta leader exists (asked from the node monitors when
@@ -30,7 +33,7 @@ export async function checkJetStream(ctx: CheckContext): Promise<Verdict> {
     const replicas = Math.min(ctx.expectNodes, 3);
     const name = `VERIFY_${randomUUID().replace(/-/g, "")}`;
     const subject = `_verify.jetstream.${name}`;
-    await jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File });
+    await whenPlaceable(() => jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File }), ctx.deadline.remainingMs());
     try {
       const written = await writeAndRead(nc, jsm, name, subject, ctx);
       if (!written.ok) return written;
@@ -42,6 +45,26 @@ export async function checkJetStream(ctx: CheckContext): Promise<Verdict> {
     }
   } finally {
     await nc.close();
+  }
+}
+
+/**
+ * Runs `create` (a stream or a bucket with replicas), again every {@link PLACEMENT_RETRY_MS}
+ * while the meta leader answers "no suitable peers for placement", for up to `timeoutMs`. The
+ * leader places replicas only on peers whose statistics it has received; a server sends its
+ * first ones 250 ms after start and then at doubling intervals up to 10 s, so a cluster that
+ * has just formed (or a node that has just rejoined) can refuse an R3 stream for a few seconds.
+ * Any other error, and that one once `timeoutMs` has passed, is thrown.
+ */
+export async function whenPlaceable<T>(create: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || error.code !== NO_PEERS_FOR_PLACEMENT || Date.now() >= until) throw error;
+      await sleep(PLACEMENT_RETRY_MS);
+    }
   }
 }
 
