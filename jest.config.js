@@ -11,6 +11,7 @@ const INTEGRATION = [
   "plan-graph",
   "plan-summary",
   "pubsub",
+  "readiness-gate",
   "readiness-gate-twin",
   "roll-jetstream",
   "roll-terraform",

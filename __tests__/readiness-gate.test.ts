@@ -7,6 +7,9 @@ import { GATE_CREDENTIALS_FILE, ReadinessGate } from "../constructs/readiness-ga
 import { parseVerifyArgs } from "../verify/cli";
 import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
+// Integration test: runs the gate's first step in /bin/sh.
+jest.setTimeout(30_000);
+
 describe("ReadinessGate", () => {
   test("re-runs when any droplet or the load balancer is replaced", () => {
     const [gate] = resourcesOf(synthJson(testStack({ nodeCount: 3 })), "null_resource") as { triggers: Record<string, string> }[];

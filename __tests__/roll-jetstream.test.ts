@@ -60,7 +60,6 @@ test(`a rolling upgrade ${LEGACY_NATS_VERSION} → pinned with jetstream on: 0 a
   const nc = await connectNats(`${twin.lbAddress}:${twin.clientPort}`, twin.credentials, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   connections.push(nc);
   const { jsm, js } = await createStream(nc, STREAM, "roll.>", 3);
-  await untilReplicasCurrent(jsm, STREAM, 3, SETTLE_MS);
 
   // A publisher that waits for every acknowledgement and retries a failed publish once.
   const result: PublishResult = { acked: new Map(), failed: [], retried: 0 };

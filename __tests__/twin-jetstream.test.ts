@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -73,6 +74,8 @@ describe("jetstream in the twin", () => {
     // Round robin: the second connection lands on another server, unless the balancer says otherwise.
     while (reader.info?.server_id === writer.info?.server_id) reader = await client();
     const bucket = await whenPlaceable(() => new Kvm(writer).create("twin_kv", { replicas: 3 }), PLACEMENT_TIMEOUT_MS);
+    // A put finds no responders until the bucket's stream exists on the writer's server.
+    await untilReplicasCurrent(await jetstreamManager(writer), "KV_twin_kv", 3, SETTLE_MS);
     await bucket.put("greeting", "hello from the twin");
     const status = await bucket.status();
     expect(status.replicas).toBe(3);
@@ -83,8 +86,8 @@ describe("jetstream in the twin", () => {
 
   test("node loss: 10,000 acknowledged publishes while the stream leader is SIGKILLed and restarted lose nothing", async () => {
     const nc = await client();
-    const { jsm, js } = await createStream(nc, "LOSS", "loss.>", 3);
-    const leaderName = (await untilReplicasCurrent(jsm, "LOSS", 3, SETTLE_MS)).cluster?.leader;
+    const { jsm, js, info: created } = await createStream(nc, "LOSS", "loss.>", 3);
+    const leaderName = created.cluster?.leader;
     const victim = twin.nodes.findIndex((node) => node.name === leaderName);
     expect(victim).toBeGreaterThanOrEqual(0);
 

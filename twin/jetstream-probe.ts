@@ -63,11 +63,16 @@ export async function publishAcked(js: JetStreamClient, subject: string, from: n
 /** How long a new stream may wait for the meta leader to know enough peers (see {@link whenPlaceable}). */
 export const PLACEMENT_TIMEOUT_MS = 30_000;
 
-/** A file stream with `replicas` replicas on `subject`, through `nc`. */
-export async function createStream(nc: NatsConnection, name: string, subject: string, replicas: number): Promise<{ jsm: JetStreamManager; js: JetStreamClient }> {
+/**
+ * A file stream with `replicas` replicas on `subject`, through `nc`, returned once every replica
+ * is current: before that, a publish landing on a server whose replica is still being created
+ * finds no responders.
+ */
+export async function createStream(nc: NatsConnection, name: string, subject: string, replicas: number): Promise<{ jsm: JetStreamManager; js: JetStreamClient; info: StreamInfo }> {
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
   await whenPlaceable(() => jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File }), PLACEMENT_TIMEOUT_MS);
-  return { jsm, js: jetstream(nc, { timeout: 10_000 }) };
+  const info = await untilReplicasCurrent(jsm, name, replicas, PLACEMENT_TIMEOUT_MS);
+  return { jsm, js: jetstream(nc, { timeout: 10_000 }), info };
 }
 
 /** Why a stream is not on `replicas` current replicas with a leader; undefined when it is. */

@@ -35,9 +35,13 @@ export async function checkJetStream(ctx: CheckContext): Promise<Verdict> {
     const subject = `_verify.jetstream.${name}`;
     await whenPlaceable(() => jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File }), ctx.deadline.remainingMs());
     try {
+      // A publish finds no responders until the stream exists on the server it lands on: wait
+      // until every replica is there and current before the first one.
+      const placed = await untilCurrent(jsm, name, replicas, ctx.deadline.remainingMs());
+      if (!placed.ok) return { ok: false, detail: `R${replicas} stream ${placed.detail}` };
       const written = await writeAndRead(nc, jsm, name, subject, ctx);
       if (!written.ok) return written;
-      const placement = await untilCurrent(jsm, name, replicas);
+      const placement = await untilCurrent(jsm, name, replicas, CURRENT_BUDGET_MS);
       const meta = leader?.detail ?? "meta leader up (the stream was created)";
       return { ok: placement.ok, detail: `${meta}; R${replicas} stream ${placement.detail}: ${written.detail}` };
     } finally {
@@ -107,9 +111,9 @@ async function writeAndRead(nc: NatsConnection, jsm: JetStreamManager, stream: s
   return { ok: true, detail: `${MESSAGES}/${MESSAGES} acknowledged, ${read}, deleted` };
 }
 
-/** Asks for the stream's placement until every replica is current or {@link CURRENT_BUDGET_MS} has passed. */
-async function untilCurrent(jsm: JetStreamManager, stream: string, replicas: number): Promise<Verdict> {
-  const until = Date.now() + CURRENT_BUDGET_MS;
+/** Asks for the stream's placement until every replica is current or `budgetMs` has passed. */
+async function untilCurrent(jsm: JetStreamManager, stream: string, replicas: number, budgetMs: number): Promise<Verdict> {
+  const until = Date.now() + budgetMs;
   for (;;) {
     const placement = describePlacement(await jsm.streams.info(stream), replicas);
     if (placement.ok || Date.now() >= until) return placement;
