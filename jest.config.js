@@ -25,6 +25,8 @@ const INTEGRATION = [
   "twin-jetstream",
   "twin-plan",
   "twin-slow-consumer",
+  "twin-tls",
+  "twin-tls-issue",
   "verify-cli",
   "verify-nats",
   "verify-tutorial",

@@ -127,6 +127,11 @@ const PROPS: Case[] = [
   ["no forwarding rules", () => loadBalancerWith({ forwardingRules: [] }), /forwardingRules must contain at least one rule/],
   ["forwarding protocol ftp", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "ftp" as LoadBalancerProtocol, entryPort: 21 }] }), /forwardingRules\[0\]\.entryProtocol "ftp" is not allowed: expected one of http, https, http2, http3, tcp, udp/],
   ["forwarding target port 0", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222, targetPort: 0 }] }), /forwardingRules\[0\]\.targetPort must be an integer from 1 to 65535, got 0/],
+  ["tls key algorithm ed25519", () => stackWith({ tls: { keyAlgorithm: "ed25519" as never } }), /tls\.keyAlgorithm "ed25519" is not allowed: expected one of ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096/],
+  ["tls CA validity 0 days", () => stackWith({ tls: { caValidityDays: 0 } }), /tls\.caValidityDays must be an integer from 1 to 3650 \(1 day to 10 years\), got 0/],
+  ["tls certificate validity over 10 years", () => stackWith({ tls: { certificateValidityDays: 3651 } }), /tls\.certificateValidityDays must be an integer from 1 to 3650 \(1 day to 10 years\), got 3651/],
+  ["tls empty server name", () => stackWith({ tls: { serverName: "" } }), /tls\.serverName "" is not valid: expected a lowercase DNS name such as nats\.example\.com/],
+  ["tls empty domain", () => stackWith({ tls: { domain: "" } }), /tls\.domain "" is not valid: expected a lowercase DNS name such as nats\.example\.com/],
 ];
 
 /** A value longer than a report shows: it is cut. */

@@ -138,11 +138,13 @@ describe.each([
 ])("%s user_data", (name, props) => {
   const droplets = resourcesOf(synthJson(testStack(props, name)), "digitalocean_droplet");
 
-  test("has no ${ except Terraform references to private addresses of droplets, the seed load balancer's address and generated secrets", () => {
+  test("has no ${ except Terraform references to private addresses of droplets, the seed load balancer's address, generated secrets and TLS material", () => {
     for (const d of droplets) {
       const interpolations = String(d.user_data).match(/\$\{[^}]*\}/g) ?? [];
       for (const expr of interpolations) {
-        expect(expr).toMatch(/^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip|random_password\.[\w-]+\.result)\}$/);
+        expect(expr).toMatch(
+          /^\$\{(digitalocean_droplet\.[\w-]+\.ipv4_address_private|digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip|random_password\.[\w-]+\.result|base64encode\((tls_self_signed_cert|tls_locally_signed_cert)\.[\w-]+\.cert_pem\)|base64encode\(tls_private_key\.[\w-]+\.private_key_pem\))\}$/,
+        );
       }
     }
   });

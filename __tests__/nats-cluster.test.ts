@@ -10,7 +10,7 @@ describe("NatsCluster", () => {
     expect(cluster.loadBalancer).toBeDefined();
     expect(cluster.firewall).toBeDefined();
     expect(cluster.readinessGate).toBeDefined();
-    expect(cluster.outputs.outputs.map((o) => o.friendlyUniqueId)).toEqual(["load_balancer_ip", "nats_url", "nodes", "client_secret"]);
+    expect(cluster.outputs.outputs.map((o) => o.friendlyUniqueId)).toEqual(["load_balancer_ip", "nats_url", "nodes", "ca_certificate", "tls_server_name", "client_secret"]);
   });
 
   test("monitoring off: tcp health check on the client port and no -m flag", () => {

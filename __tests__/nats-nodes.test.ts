@@ -17,16 +17,23 @@ describe("NatsNodes", () => {
   test("no droplet references another: every node routes to the seed load balancer, so any node is replaced alone", () => {
     for (const body of Object.values(droplets)) expect(references(body)).toEqual([]);
     // Node 1 too: jetstream starts clustered only with a configured route (node 1 reaches itself).
+    // Before it, every node lists itself as localhost: the name routes verify TLS by (nats-tls.ts).
+    const self = '"nats://route:\\$\\{random_password\\.[\\w-]+\\.result\\}@localhost:6222"';
     for (const body of Object.values(droplets)) {
-      expect(String(body.user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@\$\{digitalocean_loadbalancer\.cluster_seed-load-balancer_lb_\w+\.ip\}:6222"\]/);
+      expect(String(body.user_data)).toMatch(
+        new RegExp(`routes: \\[${self}, "nats:\\/\\/route:\\$\\{random_password\\.[\\w-]+\\.result\\}@\\$\\{digitalocean_loadbalancer\\.cluster_seed-load-balancer_lb_\\w+\\.ip\\}:6222"\\]`),
+      );
     }
   });
 
-  test("without the seed load balancer (and jetstream) nodes 2…n route to node 1's private address and node 1 has no route", () => {
+  test("without the seed load balancer (and jetstream) nodes 2…n route to node 1's private address and node 1 has no route but its TLS name", () => {
     const direct = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false, jetstream: false })).resource.digitalocean_droplet;
     const [seedId, ...rest] = Object.keys(direct);
     for (const id of rest) expect(references(direct[id])).toEqual([`digitalocean_droplet.${seedId}`]);
-    expect(String(direct[seedId].user_data)).not.toContain("routes:");
+    expect(String(direct[seedId].user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@localhost:6222"\]\n/);
+    // Without TLS there is not even that.
+    const plain = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false, jetstream: false, tls: false })).resource.digitalocean_droplet;
+    expect(String(plain[Object.keys(plain)[0]].user_data)).not.toContain("routes:");
     // A deploy replaces them together, so they must not defer user_data to a roll that cannot run.
     for (const d of Object.values(direct)) expect(d).not.toHaveProperty("lifecycle");
   });

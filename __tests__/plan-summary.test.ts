@@ -58,6 +58,11 @@ describe("summary of the default stack", () => {
     }
   });
 
+  test("shows TLS per listener: clients on, routes mutual, the monitor plain http", () => {
+    const markdown = renderSummary(plan(base), prices);
+    for (const name of ["nats-1", "nats-2", "nats-3"]) expect(markdown).toContain(`| ${name} | on | mutual | off (http) |`);
+  });
+
   test("costs nodes × size price + load balancer size units × unit price (the public and the seed load balancer) + volume GiB × GiB price", () => {
     const cost = estimateCost(plan(base), prices);
     const expected = 3 * prices.dropletMonthly["s-1vcpu-1gb"] + 2 * prices.loadBalancerSizeUnitMonthly + 3 * 10 * prices.volumeGibMonthly;
@@ -89,6 +94,13 @@ describe("summary of the tutorial stack", () => {
     expect(markdown).toContain("| tcp 4222 | tcp 4222 | no |");
     expect(markdown).toContain("| http 8222 | http 8222 | no |");
     expect(markdown).toContain("Health check: http :8222/varz every 5 s, timeout 5 s, healthy after 5, unhealthy after 3");
+  });
+
+  test("shows TLS off on every listener", () => {
+    const markdown = renderSummary(plan(base, "nats-tutorial"), prices);
+    expect(markdown).toContain("| name | client | routes | monitor |");
+    expect(markdown).toContain("| nats-droplet-1 | off | off | off (http) |");
+    expect(markdown).toContain("| nats-droplet-2 | off | off | off (http) |");
   });
 
   test("costs two s-1vcpu-1gb droplets and one load balancer size unit", () => {

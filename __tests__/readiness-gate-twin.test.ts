@@ -44,14 +44,15 @@ function runStep(step: LocalExec, stackDir: string, lbAddress: string, env: Reco
 }
 
 /**
- * The step's environment with its secret references filled as Terraform would, from the
- * values the twin substituted for the same random_password resources.
+ * The step's environment with its references filled as Terraform would, from the values the
+ * twin substituted for the same random_password and tls resources.
  */
 function filledEnvironment(step: LocalExec, twin: Twin): Record<string, string> {
   const values: Record<string, string | undefined> = {
     NATS_TOKEN: twin.credentials.token,
     NATS_USER: twin.credentials.user,
     NATS_PASSWORD: twin.credentials.password,
+    NATS_CA: twin.credentials.tls?.ca,
   };
   return Object.fromEntries(Object.entries(step.environment ?? {}).map(([name, value]) => [name, value.startsWith("${") ? values[name] ?? "" : value]));
 }
@@ -89,11 +90,14 @@ describe.each(["nats", "nats-tutorial"])("readiness gate of %s against the twin"
     return found;
   }
 
-  test("the step that runs verify has no environment, so Terraform shows its output; no step leaves the checkout", () => {
+  test("the step that runs verify holds no secret (with TLS only the CA certificate and server name), so Terraform shows its output; no step leaves the checkout", () => {
     const { steps } = gate();
     const verifyStep = steps[steps.length - 1];
     expect(verifyStep.command).toMatch(/^node assets\/[\w-]+\/bundle\/verify\.js --lb /);
-    expect(verifyStep.environment).toBeUndefined();
+    // The tutorial stack runs without TLS.
+    expect(verifyStep.environment).toEqual(
+      stack === "nats" ? { NATS_CA: expect.stringMatching(/^\$\{tls_self_signed_cert\.[\w-]+\.cert_pem\}$/), NATS_TLS_SERVER_NAME: "nats.internal" } : undefined,
+    );
     for (const step of steps) expect(step.working_dir).toBeUndefined();
     for (const step of steps.slice(0, -1)) {
       for (const value of Object.values(step.environment ?? {})) expect(value).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);

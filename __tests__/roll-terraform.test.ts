@@ -26,7 +26,7 @@ interface Droplet {
   image: string;
 }
 
-let plan: { resource: { digitalocean_droplet: Record<string, Droplet>; digitalocean_loadbalancer: Record<string, unknown>; random_password: Record<string, unknown> } };
+let plan: { resource: { digitalocean_droplet: Record<string, Droplet>; digitalocean_loadbalancer: Record<string, unknown>; random_password: Record<string, unknown>; tls_private_key: Record<string, unknown>; tls_self_signed_cert: Record<string, unknown>; tls_locally_signed_cert: Record<string, unknown> } };
 let address: Record<string, string>;
 
 function script(name: string, body: string): void {
@@ -34,11 +34,17 @@ function script(name: string, body: string): void {
   chmodSync(join(bin, name), 0o755);
 }
 
+/** A stand-in for the PEM value of a tls resource in the state. */
+function fakePem(type: string, name: string): string {
+  return `-----BEGIN FAKE ${type}-----\n${name}\n-----END FAKE ${type}-----\n`;
+}
+
 /** What the DigitalOcean provider keeps of a user_data: the SHA-1 of the rendered text. */
 function hashOf(userData: string): string {
   const rendered = userData
     .replace(/\$\{digitalocean_loadbalancer\.[\w-]+\.ip\}/g, LB_IP)
-    .replace(/\$\{random_password\.[\w-]+\.result\}/g, SECRET);
+    .replace(/\$\{random_password\.[\w-]+\.result\}/g, SECRET)
+    .replace(/\$\{base64encode\((tls_\w+)\.([\w-]+)\.\w+\)\}/g, (_match, type: string, name: string) => Buffer.from(fakePem(type, name)).toString("base64"));
   expect(rendered).not.toContain("${");
   return createHash("sha1").update(rendered).digest("hex");
 }
@@ -54,6 +60,9 @@ function writeState(current: string[]): void {
     })),
     ...Object.keys(plan.resource.digitalocean_loadbalancer).map((name) => ({ address: `digitalocean_loadbalancer.${name}`, type: "digitalocean_loadbalancer", name, values: { ip: LB_IP } })),
     ...Object.keys(plan.resource.random_password).map((name) => ({ address: `random_password.${name}`, type: "random_password", name, values: { result: SECRET } })),
+    ...(["tls_private_key", "tls_self_signed_cert", "tls_locally_signed_cert"] as const).flatMap((type) =>
+      Object.keys(plan.resource[type]).map((name) => ({ address: `${type}.${name}`, type, name, values: { private_key_pem: fakePem(type, name), cert_pem: fakePem(type, name) } })),
+    ),
   ];
   writeFileSync(stateFile, JSON.stringify({ format_version: "1.0", values: { root_module: { resources } } }));
 }

@@ -27,6 +27,8 @@ const DO_TOKEN = /dop_v1_[a-f0-9]{64}/;
 const LITERAL_CREDENTIAL = /(password|token)\\?"?\s*[:=]\s*\\?"?(?!\$\{|[{[])([^\s"\\,}]+)/gi;
 /** JSON `description` fields: prose for people ("token or password: terraform output …"), not configuration. */
 const DESCRIPTION = /"description":\s*"(?:[^"\\]|\\.)*"/g;
+/** A PEM private key of any kind (PKCS#8, SEC1 "EC", PKCS#1 "RSA", encrypted). */
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 /** Any mention of a random_password attribute. */
 const RANDOM_PASSWORD_USE = /(\$\{)?random_password\.[\w-]+\.(\w+)/g;
 
@@ -58,6 +60,7 @@ function scan(text: string, code = false): string[] {
   for (const [name, value] of Object.entries(FAKE_SECRETS)) {
     if (text.includes(value)) problems.push(`the value of ${name}`);
   }
+  if (PEM_PRIVATE_KEY.test(text)) problems.push("a PEM private key");
   const doToken = DO_TOKEN.exec(text);
   if (doToken) problems.push(`a digitalocean token ${doToken[0].slice(0, 12)}…`);
   if (code) return problems;
@@ -94,6 +97,9 @@ describe("secret scan", () => {
     expect(scan(`"\${random_password.a_b.bcrypt_hash}"`)).toHaveLength(1);
     expect(scan(`token: "\${random_password.a-1.result}" "NATS_TOKEN": "\${random_password.a-1.result}"`)).toEqual([]);
     expect(scan(`"random_password": {"description": "the token or password: terraform output"}`)).toEqual([]);
+    expect(scan("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n")).toEqual(["a PEM private key"]);
+    expect(scan("-----BEGIN PRIVATE KEY-----")).toEqual(["a PEM private key"]);
+    expect(scan("-----BEGIN CERTIFICATE-----")).toEqual([]);
     expect(scan(`token: credentials.token`, true)).toEqual([]);
     expect(scan(`x = "${FAKE_SECRETS.NATS_TOKEN}"`, true)).toEqual(["the value of NATS_TOKEN"]);
   });
@@ -124,6 +130,28 @@ describe("secret scan", () => {
     for (const [name, output] of Object.entries(json.output)) {
       if (JSON.stringify(output.value).includes("random_password")) expect({ name, sensitive: output.sensitive }).toEqual({ name, sensitive: true });
     }
+  });
+
+  test("private keys are only referenced: by the tls resources that sign with them and, base64-encoded, by the droplets' user data", () => {
+    const json = JSON.parse(readFileSync(join(withSecrets, "stacks", "nats", "cdk.tf.json"), "utf8")) as {
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+      output: Record<string, { value: unknown }>;
+    };
+    const users = Object.entries(json.resource).flatMap(([type, resources]) =>
+      Object.values(resources).flatMap((body) =>
+        Object.entries(body)
+          .filter(([, value]) => JSON.stringify(value).includes("tls_private_key."))
+          .map(([attribute, value]) => [type, attribute, JSON.stringify(value).match(/[\w(]*tls_private_key\.[\w-]+\.\w+\)?/g)]),
+      ),
+    );
+    expect(users.length).toBeGreaterThan(0);
+    for (const [type, attribute, uses] of users) {
+      expect(`${type}.${attribute}`).toMatch(/^(tls_self_signed_cert\.private_key_pem|tls_cert_request\.private_key_pem|tls_locally_signed_cert\.ca_private_key_pem|digitalocean_droplet\.user_data)$/);
+      for (const use of uses as string[]) {
+        expect(use).toMatch(type === "digitalocean_droplet" ? /^base64encode\(tls_private_key\.[\w-]+\.private_key_pem\)$/ : /^tls_private_key\.[\w-]+\.private_key_pem$/);
+      }
+    }
+    expect(JSON.stringify(json.output)).not.toContain("tls_private_key");
   });
 
   test("no secret in any jest snapshot", () => {

@@ -85,6 +85,7 @@ describe("readStackSettings", () => {
       NATS_CERT: "/tmp/c",
       NATS_KEY: "/tmp/k",
       NATS_CA: "/tmp/ca",
+      NATS_TLS_SERVER_NAME: "nats.internal",
       NATS_TIMEOUT: "5s",
       NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRET_E03882C3: "s",
     };

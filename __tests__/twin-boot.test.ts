@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { readNodeConfig, substituteReferences } from "../twin/cloud-config";
 import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { freshStackFile } from "../plan/synth";
@@ -103,7 +103,7 @@ describe("twin of the default stack", () => {
   test("rejects clients without credentials and accepts the twin's", async () => {
     const lb = twin as Twin;
     const server = `${lb.lbAddress}:${lb.clientPort}`;
-    await expect(connectNats(server)).rejects.toThrow(/authorization/i);
+    await expect(connectNats(server, { tls: lb.credentials.tls })).rejects.toThrow(/authorization/i);
     expect(lb.credentials.token).toBe(secrets[plan.passwords.find((id) => id.includes("client")) as string]);
     const nc = await connectNats(server, lb.credentials);
     try {
@@ -122,9 +122,12 @@ describe("twin of the default stack", () => {
     intruderDir = mkdtempSync(join(tmpdir(), "twin-intruder-"));
     const droplet = plan.droplets[1];
     const addresses = new Map(plan.droplets.map((d, i) => [d.id, lb.nodes[i].address]));
-    const userData = substituteReferences(droplet.userData, { addresses, loadBalancers: lb.loadBalancerAddresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })) }, "intruder");
+    const userData = substituteReferences(droplet.userData, { addresses, loadBalancers: lb.loadBalancerAddresses, secrets: new Map(Object.entries({ ...secrets, [routeSecret]: "wrongpassword" })), pems: lb.pems }, "intruder");
     const config = readNodeConfig(userData, "intruder");
-    config.workingFiles.forEach((file) => writeFileSync(join(intruderDir as string, file.path), file.content));
+    config.workingFiles.forEach((file) => {
+      mkdirSync(dirname(join(intruderDir as string, file.path)), { recursive: true });
+      writeFileSync(join(intruderDir as string, file.path), file.content);
+    });
     const [command, ...args] = config.argv;
     const env = { PATH: pathWith(intruderDir, "nats-server", lb.nodes[1].server.path), PRIVATE_IP: INTRUDER, PUBLIC_IP: INTRUDER };
     const logFile = join(intruderDir, "log");

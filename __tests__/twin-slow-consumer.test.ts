@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { fetchJson } from "../twin/monitor";
 import { childPids, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
@@ -63,13 +64,16 @@ function untilLine(socket: Socket, pattern: RegExp): Promise<void> {
 }
 
 /**
- * A raw TCP client that subscribes to {@link SUBJECT}, waits for the server's PONG (the
- * subscription is registered) and then never reads again.
+ * A raw client (TCP, then TLS when the cluster has a CA) that subscribes to {@link SUBJECT},
+ * waits for the server's PONG (the subscription is registered) and then never reads again.
  */
 async function stalledSubscriber(node: TwinNode, credentials: Credentials): Promise<Socket> {
-  const socket = tcpConnect({ host: node.address, port: node.clientPort });
-  socket.on("error", () => undefined);
-  await untilLine(socket, /^INFO .*\r\n/);
+  const raw = tcpConnect({ host: node.address, port: node.clientPort });
+  raw.on("error", () => undefined);
+  await untilLine(raw, /^INFO .*\r\n/);
+  // The default stack requires TLS: upgrade after INFO, as NATS clients do, trusting the cluster's CA.
+  const { tls } = credentials;
+  const socket = tls === undefined ? raw : tlsConnect({ socket: raw, ca: tls.ca, servername: tls.serverName }).on("error", () => undefined);
   const connect = { verbose: false, pedantic: false, protocol: 1, name: "stalled", ...connectFields(credentials) };
   const registered = untilLine(socket, /PONG\r\n/);
   socket.write(`CONNECT ${JSON.stringify(connect)}\r\nSUB ${SUBJECT} 1\r\nPING\r\n`);

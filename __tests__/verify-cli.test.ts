@@ -70,7 +70,8 @@ describe("against the default stack's twin", () => {
 
   test("a wrong token fails at once, not after --timeout, with a hint where the token comes from", async () => {
     // With --timeout 3600 a retrying verify would outlive this test.
-    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "3600"], { NATS_TOKEN: "not-the-token" });
+    // The CA and server name are right (the default stack runs TLS): only the token is wrong.
+    const run = runScript("verify", ["--lb", BASE, "--expect-nodes", "3", "--timeout", "3600"], { ...env(), NATS_TOKEN: "not-the-token" });
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/^FAIL round robin: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN to the stack's client_secret output/m);
     expect(run.output()).not.toMatch(/still failing after/);
@@ -78,7 +79,8 @@ describe("against the default stack's twin", () => {
   });
 
   test("the subscriber without a token stops at once with the same hint", async () => {
-    const run = runScript("subscriber", [], { NATS_SERVER: `nats://${BASE}:4222` });
+    const { NATS_CA, NATS_TLS_SERVER_NAME } = env();
+    const run = runScript("subscriber", [], { NATS_SERVER: `nats://${BASE}:4222`, NATS_CA, NATS_TLS_SERVER_NAME });
     expect(await run.exited).toBe(1);
     expect(run.output()).toMatch(/^subscriber: Authorization Violation: the cluster wants client credentials: set NATS_TOKEN/m);
   });

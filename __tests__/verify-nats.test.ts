@@ -55,7 +55,7 @@ test.each([
   ["a wrong token", { token: "wrong" }],
 ])("fails every NATS check at once with %s, with a hint, and never shows the token", async (_name, credentials) => {
   // No retry fixes credentials: each NATS check fails at its first attempt, with the hint.
-  const result = await verify(optionsFor(booted(), { credentials, timeoutSeconds: 600 }));
+  const result = await verify(optionsFor(booted(), { credentials: { ...credentials, tls: booted().credentials.tls }, timeoutSeconds: 600 }));
   expect(result.ok).toBe(false);
   const checks = byName(result.checks);
   for (const name of ["round robin", "mesh", "pub/sub"]) {

@@ -103,8 +103,10 @@ export function nodeMonitorsOf(twin: Twin): string[] {
 
 /** The environment variables the CLIs read the twin's client credentials from. */
 export function credentialEnv(twin: Twin): Record<string, string> {
-  const { token, user, password } = twin.credentials;
-  if (token !== undefined) return { NATS_TOKEN: token };
-  if (user !== undefined && password !== undefined) return { NATS_USER: user, NATS_PASSWORD: password };
-  return {};
+  const { token, user, password, tls } = twin.credentials;
+  const trust: Record<string, string> = twin.caFile === undefined ? {} : { NATS_CA: twin.caFile };
+  if (tls?.serverName !== undefined) trust.NATS_TLS_SERVER_NAME = tls.serverName;
+  if (token !== undefined) return { NATS_TOKEN: token, ...trust };
+  if (user !== undefined && password !== undefined) return { NATS_USER: user, NATS_PASSWORD: password, ...trust };
+  return trust;
 }

@@ -108,6 +108,31 @@ describe("credentialsFromEnv", () => {
   test("never puts a secret in its messages", () => {
     expect(() => credentialsFromEnv({ NATS_PASSWORD: "s3cret" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("s3cret") }));
   });
+
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+  test("NATS_CA: the PEM itself (as the readiness gate passes it) or a file; NATS_TLS_SERVER_NAME with it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nats-ca-"));
+    try {
+      writeFileSync(join(dir, "ca.pem"), CA);
+      expect(credentialsFromEnv({ NATS_TOKEN: "t", NATS_CA: CA, NATS_TLS_SERVER_NAME: "nats.internal" })).toEqual({ token: "t", tls: { ca: CA, serverName: "nats.internal" } });
+      expect(credentialsFromEnv({ NATS_CA: join(dir, "ca.pem") })).toEqual({ tls: { ca: CA } });
+      writeFileSync(join(dir, "key.pem"), "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n");
+      expect(() => credentialsFromEnv({ NATS_CA: join(dir, "key.pem") })).toThrow("NATS_CA holds a private key: give the CA certificate (terraform output -raw ca_certificate)");
+      writeFileSync(join(dir, "empty.pem"), "");
+      expect(() => credentialsFromEnv({ NATS_CA: join(dir, "empty.pem") })).toThrow(`NATS_CA file "${join(dir, "empty.pem")}" holds no PEM certificate`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [{ NATS_CA: "/nonexistent/ca.pem" }, /NATS_CA "\/nonexistent\/ca\.pem" is neither a PEM certificate nor a readable file: ENOENT/],
+    [{ NATS_TLS_SERVER_NAME: "nats.internal" }, /NATS_TLS_SERVER_NAME is set but NATS_CA is not/],
+    [{ NATS_CA: CA, NATS_TLS_SERVER_NAME: "bad name" }, /NATS_TLS_SERVER_NAME "bad name" is not a DNS name/],
+  ])("refuses %j", (env, message) => {
+    expect(() => credentialsFromEnv(env)).toThrow(message);
+  });
 });
 
 describe("pub/sub app settings", () => {
@@ -183,6 +208,12 @@ describe("parseVerifyArgs", () => {
       expect(parse(["--lb", "x", "--credentials-file", file], { NATS_TOKEN: "from-env" })).toMatchObject({ options: { credentials: { user: "nats", password: "Ab3xYz" } } });
       writeFileSync(file, "NATS_USER=nats\n");
       expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow("NATS_USER is set but NATS_PASSWORD is not");
+      // The CA and server name are not secret: they stay in the environment (the gate's verify step).
+      const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+      writeFileSync(file, "NATS_TOKEN=Zq9x8Wv7\n");
+      expect(parse(["--lb", "x", "--credentials-file", file], { NATS_CA: ca, NATS_TLS_SERVER_NAME: "nats.internal", NATS_USER: "from-env" })).toMatchObject({
+        options: { credentials: { token: "Zq9x8Wv7", tls: { ca, serverName: "nats.internal" } } },
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

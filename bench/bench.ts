@@ -11,6 +11,10 @@
  * - Deploy critical path: plan/graph.ts on the synthesized default stack at 3, 10 and 25 nodes.
  * - Twin: the default stack booted by twin/twin.ts on 127.0.20.x (loopback only), measured
  *   with the official NATS client.
+ * - TLS: the default stack (TLS) against the same stack synthesized with `tls: false`, booted on
+ *   127.0.23.x: pub→sub msg/s and connection setup through the load balancer; the deploy's
+ *   critical path with TLS, and with the alternative design (the load balancer's IP in the
+ *   node certificates) applied to the same plan.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -30,6 +34,9 @@ import { failoverBudget } from "../plan/load-balancer";
 import { PROJECT_ROOT, SynthOptions, freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { loadPlan } from "../plan/tf-json";
 import { credentialOptions } from "../verify/connection";
+import { App } from "cdktf";
+import { NatsStack } from "../constructs/nats-stack";
+import { DEFAULT_STACK } from "../constructs/stacks";
 import { DeathWindow, measureDeathWindow } from "../roll/death-window";
 import { p99 } from "../roll/traffic";
 import { LEGACY_NATS_VERSION, TwinRollReport, rollTwin, synthesizeRollPlans } from "../roll/twin-roll";
@@ -45,6 +52,8 @@ interface Figure {
 
 const MIN_RUNS = 5;
 const TWIN_ADDRESS_BASE = "127.0.20.10";
+const PLAINTEXT_TWIN_ADDRESS_BASE = "127.0.23.10";
+const CONNECTIONS_PER_RUN = 50;
 /** Shrinks the default stack's health check (3 s interval) so failover runs take about a second. */
 const TWIN_TIME_SCALE = 0.1;
 const PUBSUB_MESSAGES = 200_000;
@@ -71,10 +80,12 @@ async function main(): Promise<void> {
   try {
     synthesisFigures(work, runs).forEach(report);
     graphFigures(work).forEach(report);
+    const plaintext = plaintextPlan(work);
+    tlsGraphFigures(work, plaintext).forEach(report);
     if (values["skip-twin"]) {
       report({ name: "twin figures", result: "skipped (--skip-twin)", goal: "-" });
     } else {
-      (await twinFigures(runs)).forEach(report);
+      (await twinFigures(runs, plaintext)).forEach(report);
       (await rollFigures()).forEach(report);
     }
   } finally {
@@ -218,16 +229,115 @@ function graphFigures(work: string): Figure[] {
   ];
 }
 
+// ---------------------------------------------------------------- TLS
+
+/**
+ * The default stack synthesized with `tls: false` (NATS-007 acknowledged): the plaintext
+ * baseline, a plan of its own that the twin runs as it stands.
+ */
+function plaintextPlan(work: string): string {
+  const outdir = join(work, "plaintext");
+  const app = new App({ outdir });
+  new NatsStack(app, "nats", { ...DEFAULT_STACK, tls: false, acknowledge: { "NATS-007": "benchmark baseline: the same stack without TLS" } });
+  app.synth();
+  return stackFile(outdir, "nats");
+}
+
+/**
+ * The critical path with TLS on, with TLS off, and with the rejected design applied to the TLS
+ * plan: every certificate request also carries the public load balancer's IP, so certificates,
+ * and therefore droplets, wait for the load balancer.
+ */
+function tlsGraphFigures(work: string, plaintextFile: string): Figure[] {
+  const tlsFile = stackFile(synthesize({ outdir: join(work, "tls-graph") }).outdir, "nats");
+  const withTls = deployFacts(loadPlan(tlsFile));
+  const without = deployFacts(loadPlan(plaintextFile));
+  const json = JSON.parse(readFileSync(tlsFile, "utf8")) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const publicLb = Object.entries(json.resource.digitalocean_loadbalancer).find(([, body]) => body.network !== "INTERNAL")?.[0];
+  for (const request of Object.values(json.resource.tls_cert_request)) request.ip_addresses = [`\${digitalocean_loadbalancer.${publicLb}.ip}`];
+  const sanFile = join(work, "tls-lb-san.json");
+  writeFileSync(sanFile, JSON.stringify(json));
+  const withSan = deployFacts(loadPlan(sanFile));
+  const dropletsWaitForLb = (facts: typeof withSan): boolean => {
+    const seed = facts.criticalPath.findIndex((address) => address.startsWith("digitalocean_droplet."));
+    return facts.criticalPath.slice(0, Math.max(seed, 0)).some((address) => address === `digitalocean_loadbalancer.${publicLb}`);
+  };
+  return [
+    {
+      name: "deploy critical path depth: TLS (fixed server name) / plaintext / TLS with the LB's IP in the certificates",
+      result: `${withTls.depth} / ${without.depth} / ${withSan.depth}`,
+      goal: "TLS adds only local tls resources",
+      pass: withTls.depth - without.depth <= 3 && !dropletsWaitForLb(withTls),
+    },
+    {
+      name: "critical path with TLS",
+      result: withTls.criticalPath.map((address) => address.split(".")[0]).join(" → "),
+      goal: "none set: reported",
+    },
+    {
+      name: "droplets wait for the public load balancer: fixed server name / LB IP as SAN",
+      result: `${dropletsWaitForLb(withTls) ? "yes" : "no"} / ${dropletsWaitForLb(withSan) ? "yes" : "no"}`,
+      goal: "no with the chosen design",
+      pass: !dropletsWaitForLb(withTls),
+    },
+  ];
+}
+
+/** pub→sub msg/s and connection setup through the load balancer, TLS twin against the plaintext one. */
+async function tlsTwinFigures(tls: Twin, plaintext: Twin, runs: number): Promise<Figure[]> {
+  const rates = { tls: [] as number[], plaintext: [] as number[] };
+  const setups = { tls: [] as number[], plaintext: [] as number[] };
+  for (let run = 0; run < runs; run++) {
+    rates.tls.push((await pubSubRate(tls, lbUrl(tls), lbUrl(tls))).rate);
+    rates.plaintext.push((await pubSubRate(plaintext, lbUrl(plaintext), lbUrl(plaintext))).rate);
+    setups.tls.push(await connectionSetupMs(tls));
+    setups.plaintext.push(await connectionSetupMs(plaintext));
+  }
+  const [tlsRate, plainRate] = [median(rates.tls), median(rates.plaintext)];
+  const [tlsSetup, plainSetup] = [median(setups.tls), median(setups.plaintext)];
+  return [
+    {
+      name: "twin pub→sub msg/s via LB, 16-byte messages: TLS ÷ plaintext",
+      result: `${ratio(tlsRate, plainRate)} (${Math.round(tlsRate)} / ${Math.round(plainRate)} msg/s)`,
+      goal: "≥ 0.7",
+      pass: tlsRate / plainRate >= 0.7,
+    },
+    {
+      name: `twin connection setup via LB (connect, INFO, TLS upgrade, CONNECT/PING), median of ${CONNECTIONS_PER_RUN}: TLS (plaintext)`,
+      result: `${tlsSetup.toFixed(2)} ms (${plainSetup.toFixed(2)} ms), ratio ${ratio(tlsSetup, plainSetup)}`,
+      goal: "none set: reported",
+    },
+  ];
+}
+
+/** Median time to open a connection through the load balancer until the server has answered its PING. */
+async function connectionSetupMs(twin: Twin): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < CONNECTIONS_PER_RUN; i++) {
+    const started = performance.now();
+    const nc = await open(twin, lbUrl(twin));
+    samples.push(performance.now() - started);
+    await nc.close();
+  }
+  return median(samples);
+}
+
 // ---------------------------------------------------------------- twin
 
-async function twinFigures(runs: number): Promise<Figure[]> {
-  const twin = await bootTwin({ stack: "nats", addressBase: TWIN_ADDRESS_BASE, timeScale: TWIN_TIME_SCALE });
+async function twinFigures(runs: number, plaintextFile: string): Promise<Figure[]> {
+  const twins: Twin[] = [];
   const stopOnSignal = (signal: NodeJS.Signals): void => {
-    void twin.stop().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    void Promise.all(twins.map((twin) => twin.stop())).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
+    const twin = await bootTwin({ stack: "nats", addressBase: TWIN_ADDRESS_BASE, timeScale: TWIN_TIME_SCALE });
+    twins.push(twin);
+    const plaintext = await bootTwin({ planFile: plaintextFile, addressBase: PLAINTEXT_TWIN_ADDRESS_BASE, timeScale: TWIN_TIME_SCALE });
+    twins.push(plaintext);
+    const tls = await tlsTwinFigures(twin, plaintext, runs);
+    await plaintext.stop();
     return [
       await step("version", () => versionFigure(twin)),
       ...(await step("pub→sub throughput", () => throughputFigures(twin, runs))),
@@ -235,11 +345,12 @@ async function twinFigures(runs: number): Promise<Figure[]> {
       await step("failover", () => failoverFigure(twin, runs)),
       await step("jetstream publish", () => jetStreamPublishFigure(twin, runs)),
       await step("jetstream catch-up", () => catchUpFigure(twin, runs)),
+      ...tls,
     ];
   } finally {
     process.off("SIGINT", stopOnSignal);
     process.off("SIGTERM", stopOnSignal);
-    await twin.stop();
+    await Promise.all(twins.map((twin) => twin.stop()));
   }
 }
 
@@ -573,6 +684,11 @@ function renderResults(figures: readonly Figure[], runs: number): string {
     "  another, via the load balancer (HAProxy round-robin puts them on different nodes) and directly node 1 → node 2.",
     `  Latency: ${REQUESTS_PER_RUN} sequential requests per run, the same two paths. Failover: SIGKILL one node (each in`,
     "  turn) until HAProxy reports it DOWN, against interval × fall + timeout; the node is restarted between runs.",
+    `- **TLS**: the same twin against the \`nats\` stack synthesized with \`tls: false\` (on ${PLAINTEXT_TWIN_ADDRESS_BASE}),`,
+    "  both through their load balancer, runs interleaved; pub→sub as above with pub and sub both through the LB.",
+    `  Connection setup: ${CONNECTIONS_PER_RUN} sequential connects per run (TCP through HAProxy, INFO, TLS upgrade, CONNECT and`,
+    "  the first PING answered), median. The LB-IP-in-the-certificate variant is the TLS plan with every",
+    "  `tls_cert_request` given `ip_addresses = [<public load balancer>.ip]`, the only change.",
     `- **Roll** (one run): \`nats\` booted with nats-server ${LEGACY_NATS_VERSION} on ${ROLL_ADDRESS_BASE} and up, health check ×${ROLL_TIME_SCALE},`,
     "  rolled node by node to the pinned version (roll/twin-roll.ts) while 3 responders, a requester (one request at a",
     "  time, a failed one retried once after 250 ms) and a publisher/subscriber pair run through the load balancer. Per",

@@ -1,3 +1,4 @@
+import { Fn } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
@@ -34,6 +35,21 @@ export interface RouteCredentials {
   readonly user: string;
   readonly password: string;
 }
+
+/** One node's TLS material: references to PEM values, and the name routes verify by. */
+export interface NodeTls {
+  readonly caCertPem: string;
+  readonly certPem: string;
+  readonly privateKeyPem: string;
+  /**
+   * The host name routes verify certificates by: listed as a route so that nats-server uses
+   * it as TLS server name for routes dialled by IP (see ROUTE_TLS_NAME in nats-tls.ts).
+   */
+  readonly routeName: string;
+}
+
+/** Where cloud-init writes the TLS files, relative to the unit's WorkingDirectory /etc/nats. */
+export const TLS_FILES = { caCertPem: "tls/ca.pem", certPem: "tls/server.pem", privateKeyPem: "tls/server-key.pem" } as const;
 
 /** Values rendered into one node's cloud-init. */
 export interface CloudInitProps {
@@ -75,10 +91,23 @@ export interface CloudInitProps {
   /** @default 30 */
   readonly lameDuckSeconds?: number;
   /**
+   * The node's TLS files. With them clients must use TLS, and routes use mutual TLS
+   * (`verify: true`) with the same CA; the cluster listener then lives in nats-server.conf.
+   *
+   * @default - no TLS
+   */
+  readonly tls?: NodeTls;
+
+  /**
    * JetStream with its store on the node's block-storage volume, mounted at boot.
    * @default - no JetStream, no volume
    */
   readonly jetstream?: NodeJetStream;
+}
+
+/** True when the cluster listener and routes are in nats-server.conf rather than flags. */
+function clusterInConfig(props: CloudInitProps): boolean {
+  return props.routeCredentials !== undefined || props.tls !== undefined;
 }
 
 /** How many times a node re-dials a route it learned by gossip (explicit routes retry forever). */
@@ -95,11 +124,11 @@ export function natsServerFlags(props: CloudInitProps): string[] {
     ...(props.monitorPort !== undefined ? ["-m", String(props.monitorPort)] : []),
     "--cluster_name", props.clusterName,
   ];
-  if (props.routeCredentials === undefined) {
+  if (!clusterInConfig(props)) {
     flags.push("--cluster", `nats://$PRIVATE_IP:${props.clusterPort}`);
   }
   flags.push("--cluster_advertise", `$PRIVATE_IP:${props.clusterPort}`);
-  if (props.routeCredentials === undefined && props.seedAddress !== undefined) {
+  if (!clusterInConfig(props) && props.seedAddress !== undefined) {
     flags.push("--routes", `nats://${props.seedAddress}:${props.clusterPort}`);
   }
   if (advertise === "public") flags.push("--client_advertise", `$PUBLIC_IP:${props.clientPort}`);
@@ -117,7 +146,7 @@ export function renderCloudInit(props: CloudInitProps): string {
     natsVersion: props.natsVersion,
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),
-    authorization: [props.clientAuthorization, clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
+    authorization: [props.clientAuthorization, clientTlsBlock(props.tls), clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
     ...volumeValues(props.jetstream),
   };
   const doc = parseDocument(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
@@ -135,6 +164,9 @@ export function renderCloudInit(props: CloudInitProps): string {
       rendered.type = Scalar.BLOCK_LITERAL;
       file.set("content", rendered);
     }
+  }
+  if (props.tls !== undefined) {
+    for (const [key, path] of Object.entries(TLS_FILES)) files.add(doc.createNode(tlsFile(path, props.tls[key as keyof typeof TLS_FILES])));
   }
   return toCloudConfig(doc);
 }
@@ -172,29 +204,61 @@ function dropMountScript(doc: Document): void {
 }
 
 /**
- * The nats-server.conf cluster block used with route authentication: listener, the
- * authorization every member checks, and (except on the seed) the route to the seed with
- * the credentials in its URL. `$PRIVATE_IP` is resolved by nats-server from its environment.
+ * A write_files entry for one TLS file: base64 (a PEM's line breaks would break the YAML once
+ * Terraform inserts it), 0600 and owned by nats, deferred like nats-server.conf.
+ */
+function tlsFile(path: string, pem: string): Record<string, unknown> {
+  return { path: `/etc/nats/${path}`, owner: "nats:nats", permissions: "0600", defer: true, encoding: "b64", content: Fn.base64encode(pem) };
+}
+
+/** The nats-server.conf block that makes clients use TLS (upgraded after INFO; see README). */
+function clientTlsBlock(tls: NodeTls | undefined): string | undefined {
+  if (tls === undefined) return undefined;
+  return ["tls {", ...tlsFileLines("  "), "}"].join("\n");
+}
+
+function tlsFileLines(indent: string): string[] {
+  return [
+    `${indent}cert_file: "${TLS_FILES.certPem}"`,
+    `${indent}key_file: "${TLS_FILES.privateKeyPem}"`,
+    `${indent}ca_file: "${TLS_FILES.caCertPem}"`,
+    // Seconds a handshake may take: nats-server's 2 s default is too tight on a busy 1-vCPU droplet,
+    // where routes (4 pooled connections per peer) and clients handshake at once after a restart.
+    `${indent}timeout: 5`,
+  ];
+}
+
+/**
+ * The nats-server.conf cluster block used with route authentication or TLS: listener, the
+ * authorization every member checks, mutual TLS, and the routes: to the seed (except on the
+ * seed) with the credentials in its URL, and to the route TLS name. `$PRIVATE_IP` is resolved
+ * by nats-server from its environment.
  */
 function clusterBlock(props: CloudInitProps): string | undefined {
+  if (!clusterInConfig(props)) return undefined;
   const credentials = props.routeCredentials;
-  if (credentials === undefined) return undefined;
   const lines = [
-    "# Listener and routes are here, not flags: a --cluster flag would drop this authorization.",
+    "# Listener and routes are here, not flags: a --cluster flag would drop the route credentials.",
     "cluster {",
     "  host: $PRIVATE_IP",
     `  port: ${props.clusterPort}`,
     "  # Routes learned by gossip are retried this often (1 s apart) before they are forgotten,",
     "  # so the mesh between the other nodes rides out a blip while the seed is being replaced.",
     `  connect_retries: ${GOSSIPED_ROUTE_RETRIES}`,
-    "  authorization {",
-    `    user: "${credentials.user}"`,
-    `    password: "${credentials.password}"`,
-    "  }",
   ];
-  if (props.seedAddress !== undefined) {
-    lines.push(`  routes: ["nats://${credentials.user}:${credentials.password}@${props.seedAddress}:${props.clusterPort}"]`);
+  if (credentials !== undefined) {
+    lines.push("  authorization {", `    user: "${credentials.user}"`, `    password: "${credentials.password}"`, "  }");
   }
+  const userInfo = credentials === undefined ? "" : `${credentials.user}:${credentials.password}@`;
+  const routes: string[] = [];
+  if (props.tls !== undefined) {
+    // Mutual TLS: each side presents its certificate and verifies the other's against the CA.
+    lines.push("  tls {", ...tlsFileLines("    "), "    verify: true", "  }");
+    // Resolves to this node, so nats-server never dials it; see ROUTE_TLS_NAME.
+    routes.push(`nats://${userInfo}${props.tls.routeName}:${props.clusterPort}`);
+  }
+  if (props.seedAddress !== undefined) routes.push(`nats://${userInfo}${props.seedAddress}:${props.clusterPort}`);
+  if (routes.length > 0) lines.push(`  routes: [${routes.map((route) => `"${route}"`).join(", ")}]`);
   lines.push("}");
   return lines.join("\n");
 }

@@ -7,7 +7,8 @@ import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
 import { JETSTREAM_HEALTH_PATH } from "./jetstream";
-import { NatsNodes, NatsNodesProps, validateNodesProps } from "./nats-nodes";
+import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
+import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
 import { ValidationErrors, integerInRange, matches } from "./validation";
@@ -48,6 +49,12 @@ export interface NatsClusterProps extends NatsNodesProps {
    */
   readonly auth?: NatsAuthProps | false;
   /**
+   * TLS with a private CA that Terraform generates: clients must use TLS (through the load
+   * balancer, which passes TCP through), routes use mutual TLS; `false` turns TLS off.
+   * @default - on: ECDSA P-256, CA valid 10 years, node certificates 825 days, server name nats.internal
+   */
+  readonly tls?: NatsTlsProps | false;
+  /**
    * Runs `npm run verify` against the load balancer at the end of `cdktf deploy`.
    * @default true
    */
@@ -86,6 +93,7 @@ export class NatsCluster extends Construct {
   public readonly seedLoadBalancer?: Loadbalancer;
   public readonly firewall?: NatsFirewall;
   public readonly auth?: NatsAuth;
+  public readonly tls?: NatsTls;
   public readonly outputs: NatsOutputs;
   public readonly readinessGate?: ReadinessGate;
   public readonly names: ClusterNames;
@@ -116,6 +124,7 @@ export class NatsCluster extends Construct {
     errors.add(readinessTimeoutProblem("readinessTimeoutSeconds", props.readinessTimeoutSeconds));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
+    if (props.tls) validateTlsProps(props.tls, errors);
     errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");
     errors.check(
       !monitoring && healthCheck.protocol !== "tcp",
@@ -128,6 +137,9 @@ export class NatsCluster extends Construct {
     errors.throwIfAny(this.node.path);
 
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
+    this.tls = props.tls === false
+      ? undefined
+      : new NatsTls(this, "tls", { ...props.tls, serverNames: nodeNames(props), caName: `${props.clusterName ?? props.namePrefix ?? "nats"} NATS CA` });
     // With JetStream even one node needs the seed load balancer: node 1's route to itself.
     const seedNeeded = (props.nodeCount ?? 3) > 1 || (props.jetstream ?? true);
     const seed = (props.seedLoadBalancer ?? true) && seedNeeded ? this.seedLoadBalancerFor(props, tag) : undefined;
@@ -138,6 +150,7 @@ export class NatsCluster extends Construct {
       seedTag: seed?.tag.name,
       clientAuthorization: this.auth?.clientAuthorization,
       routeCredentials: this.auth?.routeCredentials,
+      certificates: this.tls === undefined ? undefined : { caCertPem: this.tls.caCertPem, nodes: this.tls.nodes, routeName: ROUTE_TLS_NAME },
     });
     this.droplets = this.nodes.droplets;
     const loadBalancerName = props.loadBalancerName ?? `${tag}-lb`;
@@ -173,6 +186,7 @@ export class NatsCluster extends Construct {
       clientPort,
       publishedMonitorPort: publishMonitor ? monitorPort : undefined,
       clientSecret: this.auth?.clientSecret,
+      tls: this.tls,
     });
 
     if (props.readinessGate ?? true) {
@@ -186,6 +200,7 @@ export class NatsCluster extends Construct {
         timeoutSeconds: props.readinessTimeoutSeconds,
         jetstream: this.nodes.jetstream !== undefined,
         credentials: clientCredentials(this.auth),
+        environment: clientTls(this.tls),
       });
     }
   }
@@ -216,6 +231,11 @@ export class NatsCluster extends Construct {
     }).loadBalancer;
     return { tag: seedTag, loadBalancer };
   }
+}
+
+/** The environment variables verify reads the CA and the TLS server name from. */
+function clientTls(tls: NatsTls | undefined): Record<string, string> | undefined {
+  return tls === undefined ? undefined : { NATS_CA: tls.caCertPem, NATS_TLS_SERVER_NAME: tls.serverName };
 }
 
 /** The environment variables verify reads client credentials from. */

@@ -5,6 +5,7 @@ import { Annotations } from "cdktf";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
+import type { NodeCertificate } from "./nats-tls";
 import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
@@ -100,6 +101,12 @@ export interface NatsNodesProps {
    */
   readonly routeCredentials?: RouteCredentials;
   /**
+   * The CA and one certificate per node (see NatsTls): clients must use TLS, routes use
+   * mutual TLS.
+   * @default - no TLS
+   */
+  readonly certificates?: NodesTls;
+  /**
    * Runs JetStream (streams, key-value and object stores), each node with its store on its
    * own block-storage volume (`<namePrefix>-<i>-data`), attached at creation through the
    * droplet's `volume_ids` and mounted at boot. A replaced droplet gets the same volume back.
@@ -148,6 +155,19 @@ export interface NatsNodesProps {
   readonly seedTag?: string;
 }
 
+/** TLS material for the nodes: references to PEM values, certificates in node order. */
+export interface NodesTls {
+  readonly caCertPem: string;
+  readonly nodes: readonly NodeCertificate[];
+  /** The host name routes verify each other's certificates by. */
+  readonly routeName: string;
+}
+
+/** Droplet names, which are also the NATS server names: `<namePrefix>-1` … `<namePrefix>-<nodeCount>`. */
+export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount">): string[] {
+  return Array.from({ length: props.nodeCount ?? 3 }, (_unused, i) => `${props.namePrefix ?? "nats"}-${i + 1}`);
+}
+
 /**
  * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
  * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
@@ -181,12 +201,15 @@ export class NatsNodes extends Construct {
       "jetstream needs a seedAddress that is not node 1 itself (the cluster's seed load balancer): jetstream will not start clustered on a node without a configured route",
     );
     errors.throwIfAny(this.node.path);
+    if (props.certificates !== undefined && props.certificates.nodes.length !== (props.nodeCount ?? 3)) {
+      throw new Error(`${this.node.path}: certificates has ${props.certificates.nodes.length} node certificates for ${props.nodeCount ?? 3} nodes`);
+    }
     const unused = unusedVolumePropsWarning(props);
     if (unused !== undefined) Annotations.of(this).addWarning(unused);
 
-    const nodeCount = props.nodeCount ?? 3;
+    const names = nodeNames(props);
     const namePrefix = props.namePrefix ?? "nats";
-    this.nodeCount = nodeCount;
+    this.nodeCount = names.length;
     this.region = props.region ?? "nyc3";
     this.clientPort = props.clientPort ?? 4222;
     this.monitorPort = props.monitorPort ?? 8222;
@@ -195,15 +218,16 @@ export class NatsNodes extends Construct {
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
     this.jetstream = jetStreamSettings(props);
     if (this.jetstream !== undefined) {
-      this.volumes = new NatsVolumes(this, "volumes", { nodeCount, namePrefix, region: this.region, settings: this.jetstream });
+      this.volumes = new NatsVolumes(this, "volumes", { nodeCount: this.nodeCount, namePrefix, region: this.region, settings: this.jetstream });
     }
     this.droplets = [];
-    for (let i = 1; i <= nodeCount; i++) {
-      const name = `${namePrefix}-${i}`;
+    names.forEach((name, index) => {
+      const i = index + 1;
       // JetStream refuses to start clustered without a configured route, so with it node 1
       // routes to the seed address too: through the seed load balancer it reaches itself, which
       // nats-server recognises and drops.
       const seed = i === 1 ? (this.jetstream === undefined ? undefined : props.seedAddress) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
+      const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({
         serverName: name,
         clusterName: props.clusterName ?? namePrefix,
@@ -215,6 +239,7 @@ export class NatsNodes extends Construct {
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
+        tls: props.certificates === undefined || cert === undefined ? undefined : { caCertPem: props.certificates.caCertPem, ...cert, routeName: props.certificates.routeName },
         jetstream: this.jetstream === undefined ? undefined : { volumeName: volumeName(namePrefix, i), settings: this.jetstream },
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
@@ -240,7 +265,7 @@ export class NatsNodes extends Construct {
         });
       this.droplets.push(droplet);
       this.byName.set(name, droplet);
-    }
+    });
     this.seed = this.droplets[0];
   }
 }

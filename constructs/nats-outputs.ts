@@ -2,6 +2,7 @@ import { TerraformOutput } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Construct } from "constructs";
+import type { NatsTls } from "./nats-tls";
 
 export interface NatsOutputsProps {
   readonly loadBalancer: Loadbalancer;
@@ -18,6 +19,11 @@ export interface NatsOutputsProps {
    * @default - no client auth: no credential output
    */
   readonly clientSecret?: string;
+  /**
+   * The cluster's CA and TLS server name.
+   * @default - no TLS: no CA output
+   */
+  readonly tls?: Pick<NatsTls, "caCertPem" | "serverName">;
 }
 
 /** Stack outputs: how to reach the cluster, and where each node is. */
@@ -39,6 +45,10 @@ export class NatsOutputs extends Construct {
       ),
       "Each node's public and private IPv4 address, by droplet name",
     );
+    if (props.tls !== undefined) {
+      this.add("ca_certificate", props.tls.caCertPem, "CA certificate (PEM) clients trust: terraform output -raw ca_certificate > ca.pem");
+      this.add("tls_server_name", props.tls.serverName, "TLS server name clients pass when they connect to the load balancer's IP");
+    }
     if (props.clientSecret !== undefined) {
       this.add("client_secret", props.clientSecret, "Client token or password: terraform output -raw client_secret", true);
     }

@@ -2,6 +2,7 @@ import { AnnotationMetadataEntryType, Aspects, TerraformStack } from "cdktf";
 import { DigitaloceanProvider } from "@cdktf/provider-digitalocean/lib/provider";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { Construct } from "constructs";
 import { Acknowledgements, NatsPolicyChecks } from "../policy/aspect";
 import { NatsCluster, NatsClusterProps } from "./nats-cluster";
@@ -36,6 +37,7 @@ export class NatsStack extends TerraformStack {
     new DigitaloceanProvider(this, "digitalocean", {});
     new NullProvider(this, "null", {});
     new RandomProvider(this, "random", {});
+    new TlsProvider(this, "tls", {});
     this.cluster = new NatsCluster(this, "cluster", { ...stackNames(id), ...definedOnly(clusterProps) });
   }
 

@@ -37,6 +37,12 @@ export interface ReadinessGateProps {
    * @default - none: the cluster needs no credentials
    */
   readonly credentials?: Record<string, string>;
+  /**
+   * Variables verify's own step gets in its environment, such as NATS_CA (the CA certificate)
+   * and NATS_TLS_SERVER_NAME. Never a secret: Terraform would then hide verify's output.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
 }
 
 /** The problem with a readiness timeout named `name`, if any: 10 s to 1 hour. */
@@ -61,8 +67,10 @@ export class ReadinessGate extends Construct {
     super(scope, id);
     const errors = new ValidationErrors();
     errors.add(readinessTimeoutProblem("timeoutSeconds", props.timeoutSeconds));
-    for (const name of Object.keys(props.credentials ?? {})) {
-      if (!/^[A-Z][A-Z0-9_]*$/.test(name)) errors.add(`credentials name ${JSON.stringify(name)} is not an environment variable name: expected e.g. NATS_TOKEN`);
+    for (const [prop, variables] of Object.entries({ credentials: props.credentials, environment: props.environment })) {
+      for (const name of Object.keys(variables ?? {})) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) errors.add(`${prop} name ${JSON.stringify(name)} is not an environment variable name: expected e.g. NATS_TOKEN`);
+      }
     }
     errors.throwIfAny(this.node.path);
 
@@ -92,6 +100,7 @@ export class ReadinessGate extends Construct {
     const runVerify = {
       type: "local-exec" as const,
       command: names.length > 0 ? `${this.command}; status=$?; rm -f ${GATE_CREDENTIALS_FILE}; exit $status` : this.command,
+      environment: props.environment,
     };
     this.resource = new Resource(this, "verify", {
       triggers: {

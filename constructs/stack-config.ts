@@ -35,7 +35,7 @@ export type StackSettings = Partial<Pick<NatsClusterProps, SettingName>>;
  */
 export const CLIENT_VARIABLES: readonly string[] = [
   "NATS_URL", "NATS_SERVER", "NATS_CONTEXT", "NATS_CREDS", "NATS_NKEY", "NATS_JWT", "NATS_SEED", "NATS_TOKEN",
-  "NATS_USER", "NATS_PASSWORD", "NATS_CERT", "NATS_KEY", "NATS_CA", "NATS_TIMEOUT", "NATS_SOCKS_PROXY",
+  "NATS_USER", "NATS_PASSWORD", "NATS_CERT", "NATS_KEY", "NATS_CA", "NATS_TLS_SERVER_NAME", "NATS_TIMEOUT", "NATS_SOCKS_PROXY",
 ];
 
 /** Prefixes of other tools' NATS_* variables: the local twin's (NATS_TWIN_SECRET_…). */

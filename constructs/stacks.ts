@@ -43,6 +43,7 @@ export const TUTORIAL_STACK: NatsStackProps = {
   },
   firewall: false,
   auth: false,
+  tls: false,
   // The tutorial predates JetStream.
   jetstream: false,
   // The tutorial routes node 2 to node 1's address: replacing node 1 replaces node 2 too.
@@ -51,5 +52,6 @@ export const TUTORIAL_STACK: NatsStackProps = {
     "NATS-002": "faithful to the tutorial: it creates no firewall, so every droplet port is reachable",
     "NATS-003": "faithful to the tutorial: its load balancer forwards http 8222 to show /varz and /routez",
     "NATS-004": "faithful to the tutorial: it runs 2 droplets",
+    "NATS-008": "faithful to the tutorial: its clients connect without TLS",
   },
 };

@@ -92,7 +92,13 @@ function nodesSection(nodes: readonly NodeInfo[]): string {
     node.natsVersion ?? "unknown",
     role(node),
   ]);
-  return `### Nodes (${nodes.length})\n\n${table(["name", "size", "region", "image", "nats-server", "role"], rows)}`;
+  const tls = nodes.map((node) => [node.name, node.tls.client, node.tls.routes, node.tls.monitor === "off" ? "off (http)" : "-"]);
+  return [
+    `### Nodes (${nodes.length})`,
+    table(["name", "size", "region", "image", "nats-server", "role"], rows),
+    "TLS per listener (`mutual`: both sides present and verify certificates; `-`: no such listener):",
+    table(["name", "client", "routes", "monitor"], tls),
+  ].join("\n\n");
 }
 
 /** The volumes, when the plan has any; what happens to their data on destroy. */

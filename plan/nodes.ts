@@ -1,3 +1,4 @@
+import { parse } from "yaml";
 import { addressesOf, referencesIn } from "./references";
 import { Plan, Resource, resourcesOfType, strings, text } from "./tf-json";
 
@@ -21,6 +22,15 @@ export interface NodeInfo {
   readonly routesThrough: readonly string[];
   /** True when every other node routes to this one. */
   readonly isSeed: boolean;
+  /** TLS on each listener nats-server opens. */
+  readonly tls: ListenerTls;
+}
+
+/** TLS per listener: `-` when the listener is not opened. */
+export interface ListenerTls {
+  readonly client: "on" | "off";
+  readonly routes: "mutual" | "on" | "off" | "-";
+  readonly monitor: "off" | "-";
 }
 
 const INSTALL_METHOD = /^\s*method="([^"]+)"/m;
@@ -44,7 +54,39 @@ export function describeNodes(plan: Plan): NodeInfo[] {
     routesTo: routes.get(droplet.address) ?? [],
     routesThrough: targets.get(droplet.address)?.balancers ?? [],
     isSeed: isSeed(droplet.address, routes),
+    tls: listenerTls(text(droplet.body, "user_data") ?? ""),
   }));
+}
+
+/**
+ * Which listeners use TLS, from the nats-server command line and nats-server.conf in a
+ * cloud-init document: a top-level `tls {}` block (or `--tls` flags) for clients, a `tls {}`
+ * block inside `cluster {}` for routes (mutual with `verify: true`); the monitor (`-m`) is http.
+ */
+export function listenerTls(userData: string): ListenerTls {
+  const conf = serverConfigOf(userData);
+  const commandLine = /\bnats-server (-[^\n']*)/.exec(userData)?.[1] ?? "";
+  const cluster = /^cluster\s*\{([\s\S]*?)^\}/m.exec(conf)?.[1];
+  const clusterTls = cluster === undefined ? undefined : /^\s+tls\s*\{([\s\S]*?)^\s+\}/m.exec(cluster)?.[1];
+  const clustered = cluster !== undefined || /--cluster(_advertise)? /.test(commandLine);
+  return {
+    client: /^tls\s*\{/m.test(conf) || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
+    routes: !clustered ? "-" : clusterTls === undefined ? "off" : /^\s*verify\s*:\s*true/m.test(clusterTls) ? "mutual" : "on",
+    monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
+  };
+}
+
+/** The content of the nats-server.conf a cloud-init document writes, or "" when it writes none. */
+export function serverConfigOf(userData: string): string {
+  let config: unknown;
+  try {
+    config = parse(userData);
+  } catch {
+    return "";
+  }
+  const files = (config as { write_files?: { path?: unknown; content?: unknown }[] } | null)?.write_files;
+  const file = Array.isArray(files) ? files.find((f) => typeof f.path === "string" && f.path.endsWith("/nats-server.conf")) : undefined;
+  return typeof file?.content === "string" ? file.content : "";
 }
 
 /**

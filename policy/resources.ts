@@ -4,6 +4,7 @@ import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
+import { listenerTls } from "../plan/nodes";
 import { resolveTagName } from "../plan/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
@@ -74,6 +75,8 @@ export interface NatsServerPorts {
   readonly monitor?: number;
   /** @default - not clustered (no `--cluster` or `--cluster_advertise`) */
   readonly cluster?: number;
+  /** Clients must use TLS: a top-level `tls {}` block in nats-server.conf, or `--tls` flags. */
+  readonly clientTls: boolean;
 }
 
 export interface DropletResource extends PolicyResource<DropletJson> {
@@ -133,6 +136,7 @@ export function natsServerPorts(userData: string | undefined): NatsServerPorts |
     client: client === undefined ? NATS_DEFAULT_CLIENT_PORT : Number(client),
     monitor: monitor === undefined ? undefined : Number(monitor),
     cluster: cluster === undefined ? undefined : Number(cluster),
+    clientTls: listenerTls(userData ?? "").client === "on",
   };
 }
 

@@ -144,10 +144,14 @@ function readinessGate(file: string): GateStep[] {
 function references(state: readonly StateResource[]): References {
   const of = (type: string, attribute: string): Map<string, string> =>
     new Map(state.filter((resource) => resource.type === type).map((resource) => [resource.name, String(resource.values[attribute])]));
+  const pems = [["tls_private_key", "private_key_pem"], ["tls_self_signed_cert", "cert_pem"], ["tls_locally_signed_cert", "cert_pem"]].flatMap(([type, attribute]) =>
+    [...of(type, attribute)].map(([name, pem]): [string, string] => [`${type}.${name}.${attribute}`, pem]),
+  );
   return {
     addresses: of("digitalocean_droplet", "ipv4_address_private"),
     loadBalancers: of("digitalocean_loadbalancer", "ip"),
     secrets: of("random_password", "result"),
+    pems: new Map(pems),
   };
 }
 

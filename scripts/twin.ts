@@ -73,7 +73,9 @@ function usageHints(twin: Twin): string[] {
   const shown = (value: string): string => (supplied.has(value) ? `<the value of your ${SECRET_ENV_PREFIX}* variable>` : value);
   const { token, user, password } = twin.credentials;
   const auth = token !== undefined ? `NATS_TOKEN=${shown(token)} ` : user !== undefined ? `NATS_USER=${user} NATS_PASSWORD=${shown(password ?? "")} ` : "";
-  const server = `NATS_SERVER=nats://${twin.lbAddress}:${twin.clientPort}`;
+  const serverName = twin.credentials.tls?.serverName;
+  const tls = twin.caFile === undefined ? "" : `NATS_CA=${twin.caFile} ${serverName === undefined ? "" : `NATS_TLS_SERVER_NAME=${serverName} `}`;
+  const server = `${tls}NATS_SERVER=nats://${twin.lbAddress}:${twin.clientPort}`;
   return [`  ${auth}${server} npm run subscriber`, `  ${auth}${server} npm run publisher`];
 }
 

@@ -20,6 +20,8 @@ export interface References {
   readonly loadBalancers: ReadonlyMap<string, string>;
   /** random_password resource id → secret value. */
   readonly secrets: ReadonlyMap<string, string>;
+  /** `tls_private_key.<id>.private_key_pem` and `<certificate type>.<id>.cert_pem` → PEM. @default - none */
+  readonly pems?: ReadonlyMap<string, string>;
 }
 
 /** One file cloud-init writes. */
@@ -50,7 +52,8 @@ export interface NodeConfig {
 
 /**
  * Replaces the Terraform references the twin owns in a droplet's user_data: droplet
- * private addresses, load balancer addresses and random_password results; un-escapes `$${` and `%%{`. Any other
+ * private addresses, load balancer addresses, random_password results and TLS keys and
+ * certificates (also inside `base64encode(...)`); un-escapes `$${` and `%%{`. Any other
  * interpolation or template directive is an error naming it.
  */
 export function substituteReferences(userData: string, refs: References, droplet: string): string {
@@ -63,16 +66,25 @@ export function substituteReferences(userData: string, refs: References, droplet
 }
 
 function resolveReference(expression: string, refs: References, droplet: string): string {
+  const encoded = /^base64encode\((.+)\)$/.exec(expression);
+  if (encoded !== null) return Buffer.from(resolveReference(encoded[1], refs, droplet)).toString("base64");
   const address = /^digitalocean_droplet\.([\w-]+)\.ipv4_address_private$/.exec(expression);
   const balancer = /^digitalocean_loadbalancer\.([\w-]+)\.ip$/.exec(expression);
   const password = /^random_password\.([\w-]+)\.result$/.exec(expression);
-  const [map, id] = address !== null ? [refs.addresses, address[1]] : balancer !== null ? [refs.loadBalancers, balancer[1]] : password !== null ? [refs.secrets, password[1]] : [];
+  const pem = /^(tls_private_key\.[\w-]+\.private_key_pem|(?:tls_self_signed_cert|tls_locally_signed_cert)\.[\w-]+\.cert_pem)$/.exec(expression);
+  const [map, id] =
+    address !== null ? [refs.addresses, address[1]]
+    : balancer !== null ? [refs.loadBalancers, balancer[1]]
+    : password !== null ? [refs.secrets, password[1]]
+    : pem !== null ? [refs.pems, pem[1]]
+    : [];
   const value = id === undefined ? undefined : map?.get(id);
   if (value !== undefined) return value;
   if (id !== undefined) throw new Error(`\${${expression}} in user_data of ${droplet} names a resource the plan does not have`);
   throw new Error(
     `unsupported terraform reference \${${expression}} in user_data of ${droplet}: ` +
-      "only ${digitalocean_droplet.<id>.ipv4_address_private}, ${digitalocean_loadbalancer.<id>.ip} and ${random_password.<id>.result} are allowed",
+      "only ${digitalocean_droplet.<id>.ipv4_address_private}, ${digitalocean_loadbalancer.<id>.ip}, ${random_password.<id>.result}, " +
+      "TLS keys and certificates and base64encode() of them are allowed",
   );
 }
 
@@ -148,10 +160,16 @@ function writeFiles(config: unknown, droplet: string): CloudFile[] {
   const entries = (config as { write_files?: unknown } | null)?.write_files;
   if (!Array.isArray(entries)) throw new Error(`user_data of ${droplet} has no write_files list`);
   return entries.map((entry: Record<string, unknown>) => {
-    if (entry.encoding !== undefined && entry.encoding !== "text/plain") {
-      throw new Error(`write_files entry ${String(entry.path)} of ${droplet} has encoding ${String(entry.encoding)}: the twin reads plain text only`);
+    const content = String(entry.content ?? "");
+    const base64 = entry.encoding === "b64" || entry.encoding === "base64";
+    if (entry.encoding !== undefined && entry.encoding !== "text/plain" && !base64) {
+      throw new Error(`write_files entry ${String(entry.path)} of ${droplet} has encoding ${String(entry.encoding)}: the twin reads plain text and base64 only`);
     }
-    return { path: String(entry.path), content: String(entry.content ?? ""), permissions: entry.permissions === undefined ? undefined : String(entry.permissions) };
+    return {
+      path: String(entry.path),
+      content: base64 ? Buffer.from(content, "base64").toString("utf8") : content,
+      permissions: entry.permissions === undefined ? undefined : String(entry.permissions),
+    };
   });
 }
 

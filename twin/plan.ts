@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { natsVersionOf } from "../plan/nodes";
 import { resolveTagName } from "../plan/tf-json";
+import { PlanTls, readPlanTls } from "./tls";
 
 /** One droplet of the plan, in node order. */
 export interface PlanDroplet {
@@ -56,13 +57,18 @@ export interface Plan {
   readonly internalLoadBalancers: readonly PlanLoadBalancer[];
   /** IDs of the random_password resources. */
   readonly passwords: readonly string[];
+  /** The tls resources: the CA and the node certificates the twin issues. */
+  readonly tls: PlanTls;
+  /** The `tls_server_name` output: the name clients verify the nodes by. @default - none */
+  readonly tlsServerName?: string;
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** Reads the droplets, the load balancers and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {
-  const resources = (JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources }).resource ?? {};
+  const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources; output?: Record<string, { value?: unknown }> };
+  const resources = json.resource ?? {};
   const tags = tagNames(resources);
   const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
   if (droplets.length === 0) throw new Error(`${file} has no digitalocean_droplet resources: nothing to boot`);
@@ -72,12 +78,15 @@ export function readPlan(file: string): Plan {
   if (external.length !== 1) {
     throw new Error(`${file} has ${external.length} public digitalocean_loadbalancer resources: the twin needs exactly one`);
   }
+  const serverName = json.output?.tls_server_name?.value;
   return {
     file,
     droplets,
     loadBalancer: external[0],
     internalLoadBalancers: balancers.filter((lb) => lb.internal),
     passwords: Object.keys(resources.random_password ?? {}),
+    tls: readPlanTls(resources),
+    tlsServerName: typeof serverName === "string" ? serverName : undefined,
   };
 }
 

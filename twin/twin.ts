@@ -9,6 +9,7 @@ import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
 import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
+import { issueTls } from "./tls";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
@@ -61,8 +62,12 @@ export interface Twin {
   healthCheck: { protocol: string; port: number; path?: string; intervalMs: number; timeoutMs: number; rise: number; fall: number };
   /** The nodes run JetStream (and the twin waited for its meta leader at boot). */
   jetstream: boolean;
-  /** Client credentials from the nodes' nats-server.conf, as substituted. */
+  /** Client credentials from the nodes' nats-server.conf, as substituted, and the CA when the plan has one. */
   credentials: Credentials;
+  /** The CA certificate's file while the twin runs, when the plan has TLS. */
+  caFile?: string;
+  /** The keys and certificates issued for the plan's tls resources, by the Terraform attribute they stand for. */
+  pems: ReadonlyMap<string, string>;
   /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts killed node `index` again with its original command line and waits until healthy. */
@@ -113,6 +118,7 @@ interface BalancerRuntime {
 interface Tools {
   readonly haproxy: string;
   readonly cloudInit: string;
+  readonly openssl: string;
 }
 
 /**
@@ -143,6 +149,7 @@ function requireTools(): Tools {
   return {
     haproxy: findExecutable("haproxy", hint("haproxy", "brew install haproxy")),
     cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
+    openssl: findExecutable("openssl", hint("openssl", "brew install openssl")),
   };
 }
 
@@ -187,6 +194,8 @@ class LocalTwin implements Twin {
   public publishedMonitorPort?: number;
   public readonly healthCheck: HaproxyCheck;
   public credentials: Credentials = {};
+  public caFile?: string;
+  public pems: ReadonlyMap<string, string> = new Map();
   public jetstream = false;
   public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
@@ -246,19 +255,37 @@ class LocalTwin implements Twin {
   }
 
   private references(): References {
-    return { addresses: new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]])), loadBalancers: this.loadBalancerAddresses, secrets: this.secrets };
+    return { addresses: new Map(this.plan.droplets.map((droplet, i) => [droplet.id, this.nodeAddresses[i]])), loadBalancers: this.loadBalancerAddresses, secrets: this.secrets, pems: this.pems };
   }
 
   private async prepareNodes(): Promise<void> {
-    // Settled, not Promise.all: one droplet's failure must not leave another's cloud-init running.
+    const pems = await issueTls(this.plan.tls, this.tools.openssl, join(this.workDir, "tls"));
+    this.pems = pems;
+    if (pems.size > 0) this.log(`tls: issued ${this.plan.tls.keys.size} keys and ${this.plan.tls.selfSigned.size + this.plan.tls.signed.size} certificates with openssl`);
+    // Settled, not all: when one node's cloud-init check fails, the others' checks (child
+    // processes) must have ended before the twin stops and reports.
     const prepared = await Promise.allSettled(this.plan.droplets.map(async (droplet, i) => {
       this.runtimes[i] = await this.prepareNode(droplet, i);
       this.nodes[i] = this.runtimes[i].node;
     }));
-    const failed = prepared.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    const failed = prepared.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     const config = this.runtimes[0].config;
-    this.credentials = config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"));
+    this.credentials = {
+      ...(config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"))),
+      ...this.clientTls(pems),
+    };
+  }
+
+  /** What clients trust when the plan has a CA: its certificate, and the server name the plan outputs. */
+  private clientTls(pems: ReadonlyMap<string, string>): Pick<Credentials, "tls"> {
+    const cas = [...this.plan.tls.selfSigned.keys()];
+    if (cas.length === 0) return {};
+    if (cas.length > 1) throw new Error(`${this.plan.file} has ${cas.length} tls_self_signed_cert resources: the twin needs one CA`);
+    const ca = pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string;
+    this.caFile = join(this.workDir, "ca.pem");
+    writeFileSync(this.caFile, ca);
+    return { tls: { ca, serverName: this.plan.tlsServerName } };
   }
 
   /** Validates droplet `i`'s cloud-config, writes its files to a fresh directory and finds the nats-server it installs. */

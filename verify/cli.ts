@@ -26,10 +26,13 @@ export const USAGE = usageText(
     ["--timeout", `seconds to keep retrying, 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})`],
     ["--nodes", `node monitors reachable from here: hosts, host:port or http:// URLs\n(default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})`],
     ["--health-path", "path every node answers 200 on (default /healthz)"],
-    ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does)"],
+    ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does);\nNATS_CA and NATS_TLS_SERVER_NAME still come from the environment"],
     ["--jetstream", "the cluster runs JetStream: check its meta leader and a temporary\nstream of min(N, 3) replicas written and read through the load balancer"],
   ],
-  ["Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD.", "Exit status: 0 every check passed, 1 a check failed, 2 bad arguments."],
+  [
+    "Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD; with TLS, NATS_CA is the\ncluster's CA certificate (a file or the PEM) and NATS_TLS_SERVER_NAME the name to verify.",
+    "Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.",
+  ],
 );
 
 const OPTIONS = {
@@ -71,7 +74,8 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
       healthPath: optional(values["health-path"], parseHealthPath),
       jetstream: values.jetstream,
       timeoutSeconds: optional(values.timeout, (raw) => integerArg("--timeout", raw, 1, MAX_TIMEOUT_SECONDS)),
-      credentials: credentialsFromEnv(values["credentials-file"] === undefined ? env : readCredentialsFile(values["credentials-file"])),
+      // The file replaces only the credential variables: the CA and server name are not secret.
+      credentials: credentialsFromEnv(values["credentials-file"] === undefined ? env : { ...env, ...readCredentialsFile(values["credentials-file"]) }),
     },
   };
 }

@@ -1,18 +1,29 @@
 // Types come from nats-core: under this project's CommonJS resolution the transport package's
 // re-exports of "@nats-io/nats-core/internal" do not resolve and would type as `any`.
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection, TlsOptions } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { errorMessage, isAuthorizationError, lastErrorSuffix } from "./errors";
 import { plural } from "./stats";
-import type { Credentials } from "./types";
+import type { ClientTls, Credentials } from "./types";
 
 export type { NatsConnection };
 
-/** Connection options carrying `credentials` (token, or user and password). */
-export function credentialOptions(credentials: Credentials = {}): Partial<Pick<ConnectionOptions, "token" | "user" | "pass">> {
-  if (credentials.token !== undefined) return { token: credentials.token };
-  if (credentials.user !== undefined) return { user: credentials.user, pass: credentials.password };
-  return {};
+/** Connection options carrying `credentials`: token, or user and password, and the CA to verify servers with. */
+export function credentialOptions(credentials: Credentials = {}): Partial<Pick<ConnectionOptions, "token" | "user" | "pass" | "tls">> {
+  const tls = credentials.tls === undefined ? {} : { tls: tlsOptions(credentials.tls) };
+  if (credentials.token !== undefined) return { token: credentials.token, ...tls };
+  if (credentials.user !== undefined) return { user: credentials.user, pass: credentials.password, ...tls };
+  return tls;
+}
+
+/**
+ * nats.js TLS options: the CA, and the server name node:tls verifies the certificate by (nats.js
+ * passes its `tls` options through to tls.connect, so `servername` replaces the URL's host).
+ */
+function tlsOptions(tls: ClientTls): TlsOptions {
+  const options: TlsOptions & { servername?: string } = { ca: tls.ca };
+  if (tls.serverName !== undefined) options.servername = tls.serverName;
+  return options;
 }
 
 /**
@@ -59,7 +70,27 @@ export function openDirect(server: string, credentials: Credentials | undefined,
     timeout: timeoutMs,
     reconnect: false,
     ignoreClusterUpdates: true,
+  }).catch((error: unknown) => {
+    throw explainTlsFailure(error, credentials);
   });
+}
+
+/**
+ * A certificate the client cannot verify, explained with the variable that fixes it: NATS_CA
+ * when no CA is configured (the server requires TLS and its certificate chains to the
+ * cluster's private CA), else NATS_TLS_SERVER_NAME. Other errors are returned unchanged.
+ */
+export function explainTlsFailure(error: unknown, credentials: Credentials | undefined): unknown {
+  const code = [error, (error as { cause?: unknown } | undefined)?.cause]
+    .map((e) => (typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined))
+    .find((c): c is string => typeof c === "string" && /CERT|SIGNATURE|ALTNAME|ISSUER/.test(c));
+  if (code === undefined) return error;
+  const fix = credentials?.tls === undefined
+    ? "the server requires TLS with a certificate from the cluster's CA, and NATS_CA is not set: set NATS_CA to the CA certificate file or PEM (terraform output -raw ca_certificate)"
+    : code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? "the server's certificate does not carry the name asked for: set NATS_TLS_SERVER_NAME to the cluster's server name (terraform output -raw tls_server_name)"
+      : "the server's certificate does not chain to the CA in NATS_CA: use the cluster's CA (terraform output -raw ca_certificate)";
+  return new Error(`${fix} (${errorMessage(error)})`);
 }
 
 /** Closes every connection, ignoring the ones already closed. */

@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { RIDE_THROUGH_OPTIONS, credentialOptions, reconnectOnLameDuck, type NatsConnection } from "./connection";
+import { RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
 import { HELP_OPTION, parseCli, runCli, usageText } from "./args";
@@ -14,7 +14,10 @@ export const SUBJECT = "foo";
  */
 export async function connectApp(name: string, env: Env): Promise<NatsConnection> {
   const server = serverFromEnv(env);
-  const nc = await connect({ servers: server, name, ...RIDE_THROUGH_OPTIONS, ...credentialOptions(credentialsFromEnv(env)) });
+  const credentials = credentialsFromEnv(env);
+  const nc = await connect({ servers: server, name, ...RIDE_THROUGH_OPTIONS, ...credentialOptions(credentials) }).catch((error: unknown) => {
+    throw explainTlsFailure(error, credentials);
+  });
   void reconnectOnLameDuck(nc);
   console.log(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
   return nc;

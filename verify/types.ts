@@ -1,8 +1,25 @@
-/** Credentials passed to every NATS connection: a token, or a user and password. */
+/**
+ * What every NATS connection presents and trusts: a token, or a user and password, and the
+ * CA the servers' certificates must chain to.
+ */
 export interface Credentials {
   readonly token?: string;
   readonly user?: string;
   readonly password?: string;
+  /** @default - no CA: TLS, when the server requires it, verifies against the system's CAs */
+  readonly tls?: ClientTls;
+}
+
+/** How a client verifies the servers' certificates. */
+export interface ClientTls {
+  /** CA certificate(s), PEM. */
+  readonly ca: string;
+  /**
+   * Name the certificate must carry, sent as TLS server name (SNI) instead of the URL's host:
+   * how clients verify nodes they reach through the load balancer's IP address.
+   * @default - the host of the server URL
+   */
+  readonly serverName?: string;
 }
 
 /** What `verify` checks and where. */

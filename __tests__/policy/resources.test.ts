@@ -4,7 +4,7 @@ import { natsServerPorts, portRangeIncludes } from "../../policy";
 describe("reading the synthesized resources", () => {
   test("ports come from the nats-server command line in the rendered cloud-init", () => {
     const userData = renderCloudInit({ serverName: "n-1", clusterName: "c", clientPort: 4333, monitorPort: 8333, clusterPort: 6333, natsVersion: "2.10.24" });
-    expect(natsServerPorts(userData)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333 });
+    expect(natsServerPorts(userData)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false });
   });
 
   test("without -m there is no monitor port; without -p nats-server uses 4222", () => {
@@ -12,6 +12,7 @@ describe("reading the synthesized resources", () => {
       clusterName: undefined,
       client: 4222,
       monitor: undefined,
+      clientTls: false,
       cluster: 6222,
     });
   });

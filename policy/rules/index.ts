@@ -1,4 +1,5 @@
 import { PolicyRule } from "../rule";
+import { clientTls } from "./client-tls";
 import { dropletWithoutFirewall } from "./droplet-without-firewall";
 import { healthCheckPath } from "./health-check-path";
 import { healthCheckPort } from "./health-check-port";
@@ -7,7 +8,7 @@ import { nodeCount } from "./node-count";
 import { publishedMonitor } from "./published-monitor";
 import { worldOpenPorts } from "./world-open-ports";
 
-export { dropletWithoutFirewall, healthCheckPath, healthCheckPort, jetstreamReplicas, nodeCount, publishedMonitor, worldOpenPorts };
+export { clientTls, dropletWithoutFirewall, healthCheckPath, healthCheckPort, jetstreamReplicas, nodeCount, publishedMonitor, worldOpenPorts };
 
 /** Every rule the NatsPolicyChecks aspect runs, in id order. */
 export const NATS_RULES: readonly PolicyRule[] = [
@@ -18,4 +19,5 @@ export const NATS_RULES: readonly PolicyRule[] = [
   healthCheckPath,
   healthCheckPort,
   jetstreamReplicas,
+  clientTls,
 ];
