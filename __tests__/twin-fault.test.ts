@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
 import { peerCount } from "../twin/monitor";
-import { Inbox, awaitInterest, childPids, collect, connectNats } from "../twin/probe";
+import { Inbox, awaitInterest, collect, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
-import { Twin, TwinNode, bootTwin } from "../twin/twin";
+import { TwinNode, bootTwin } from "../twin/twin";
+import { useTwin } from "./twin-support";
 
 // Integration test: boots a twin (nats-server and HAProxy processes).
 jest.setTimeout(120_000);
@@ -30,57 +31,36 @@ const SLACK_MS = 1000;
 
 const work = mkdtempSync(join(tmpdir(), "twin-fault-"));
 
-let twin: Twin;
-const started = new Set<number>();
-const connections: NatsConnection[] = [];
-
-function remember(): void {
-  twin.nodes.forEach((node) => node.pid !== undefined && started.add(node.pid));
-  childPids().forEach((pid) => started.add(pid));
-}
+const under = useTwin(
+  async () => {
+    const plan = JSON.parse(readFileSync(freshStackFile("nats"), "utf8")) as { resource: { digitalocean_loadbalancer: Record<string, { healthcheck: object }> } };
+    for (const lb of Object.values(plan.resource.digitalocean_loadbalancer)) lb.healthcheck = { ...lb.healthcheck, ...HEALTH_CHECK };
+    const planFile = join(work, "cdk.tf.json");
+    writeFileSync(planFile, JSON.stringify(plan));
+    return bootTwin({ planFile, addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) });
+  },
+  { cleanup: () => rmSync(work, { recursive: true, force: true }) },
+);
 
 function monitorUrl(node: TwinNode): string {
   return `http://${node.address}:${node.monitorPort}`;
 }
 
 async function meshComplete(): Promise<void> {
-  const expected = twin.nodes.length - 1;
-  await poll(async () => (await Promise.all(twin.nodes.map((node) => peerCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
+  const expected = under.twin.nodes.length - 1;
+  await poll(async () => (await Promise.all(under.twin.nodes.map((node) => peerCount(monitorUrl(node))))).every((count) => count === expected), 10_000, 50, `${expected} routes on every node`);
 }
 
 /** Milliseconds until HAProxy reports `name` in `state`. */
 async function timeUntil(name: string, state: "UP" | "DOWN", from: number, timeoutMs: number): Promise<number> {
-  await poll(async () => (await twin.serverState())[name] === state, timeoutMs, 20, `${name} to be ${state}`);
+  await poll(async () => (await under.twin.serverState())[name] === state, timeoutMs, 20, `${name} to be ${state}`);
   return Date.now() - from;
 }
 
 async function connect(server: string, reconnect = false): Promise<NatsConnection> {
-  const nc = await connectNats(server, twin.credentials, reconnect ? { maxReconnectAttempts: -1, reconnectTimeWait: 100 } : {});
-  connections.push(nc);
-  return nc;
+  const nc = await connectNats(server, under.twin.credentials, reconnect ? { maxReconnectAttempts: -1, reconnectTimeWait: 100 } : {});
+  return under.track(nc);
 }
-
-beforeAll(async () => {
-  const plan = JSON.parse(readFileSync(freshStackFile("nats"), "utf8")) as { resource: { digitalocean_loadbalancer: Record<string, { healthcheck: object }> } };
-  for (const lb of Object.values(plan.resource.digitalocean_loadbalancer)) lb.healthcheck = { ...lb.healthcheck, ...HEALTH_CHECK };
-  const planFile = join(work, "cdk.tf.json");
-  writeFileSync(planFile, JSON.stringify(plan));
-  twin = await bootTwin({ planFile, addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) });
-  remember();
-});
-
-afterEach(async () => {
-  await Promise.all(connections.splice(0).map((nc) => nc.close()));
-});
-
-afterAll(async () => {
-  await Promise.all(connections.splice(0).map((nc) => nc.close()));
-  remember();
-  await twin?.stop();
-  expect([...started].filter(isAlive)).toEqual([]);
-  expect(childPids()).toEqual([]);
-  rmSync(work, { recursive: true, force: true });
-});
 
 describe("a killed non-seed node", () => {
   const victim = 1;
@@ -89,22 +69,22 @@ describe("a killed non-seed node", () => {
   let publisher: NatsConnection;
 
   test("is marked DOWN after 5 failed checks, not sooner, while messages keep flowing", async () => {
-    const subscriber = await connect(`${twin.nodes[survivor].address}:${twin.nodes[survivor].clientPort}`);
-    inbox = await collect(subscriber, "twin.fault");
-    publisher = await connect(`${twin.lbAddress}:${twin.clientPort}`, true);
-    await awaitInterest(publisher, "twin.fault", inbox);
+    const subscriber = await connect(`${under.twin.nodes[survivor].address}:${under.twin.nodes[survivor].clientPort}`);
+    inbox = await collect(subscriber, "under.twin.fault");
+    publisher = await connect(`${under.twin.lbAddress}:${under.twin.clientPort}`, true);
+    await awaitInterest(publisher, "under.twin.fault", inbox);
 
     const killedAt = Date.now();
-    await twin.kill(victim, "SIGKILL");
-    const downMs = await timeUntil(twin.nodes[victim].name, "DOWN", killedAt, DOWN_MS.max + 5000);
-    console.log(`failover: ${twin.nodes[victim].name} DOWN after ${downMs} ms (expected ${DOWN_MS.min} to ${DOWN_MS.max} ms)`);
+    await under.twin.kill(victim, "SIGKILL");
+    const downMs = await timeUntil(under.twin.nodes[victim].name, "DOWN", killedAt, DOWN_MS.max + 5000);
+    console.log(`failover: ${under.twin.nodes[victim].name} DOWN after ${downMs} ms (expected ${DOWN_MS.min} to ${DOWN_MS.max} ms)`);
     expect(downMs).toBeGreaterThanOrEqual(DOWN_MS.min);
     expect(downMs).toBeLessThanOrEqual(DOWN_MS.max + SLACK_MS);
 
     const before = inbox.messages.length;
     await poll(
       async () => {
-        publisher.publish("twin.fault", "after-down");
+        publisher.publish("under.twin.fault", "after-down");
         await publisher.flush();
         return inbox.messages.length > before;
       },
@@ -112,47 +92,47 @@ describe("a killed non-seed node", () => {
       50,
       "the reconnecting publisher to reach the survivor again",
     );
-    for (let i = 0; i < 2 * twin.nodes.length; i++) {
-      const fresh = await connect(`${twin.lbAddress}:${twin.clientPort}`);
-      await awaitInterest(fresh, "twin.fault", inbox);
+    for (let i = 0; i < 2 * under.twin.nodes.length; i++) {
+      const fresh = await connect(`${under.twin.lbAddress}:${under.twin.clientPort}`);
+      await awaitInterest(fresh, "under.twin.fault", inbox);
     }
   });
 
   test("rejoins the mesh after a restart and is UP again after 2 passing checks", async () => {
-    await twin.restart(victim);
+    await under.twin.restart(victim);
     const restartedAt = Date.now();
-    remember();
+    under.remember();
     await meshComplete();
-    const upMs = await timeUntil(twin.nodes[victim].name, "UP", restartedAt, UP_MS.max + 5000);
-    console.log(`recovery: ${twin.nodes[victim].name} UP ${upMs} ms after it was healthy (expected at most ${UP_MS.max} ms)`);
+    const upMs = await timeUntil(under.twin.nodes[victim].name, "UP", restartedAt, UP_MS.max + 5000);
+    console.log(`recovery: ${under.twin.nodes[victim].name} UP ${upMs} ms after it was healthy (expected at most ${UP_MS.max} ms)`);
     expect(upMs).toBeLessThanOrEqual(UP_MS.max + SLACK_MS);
   });
 });
 
 describe("a restarted seed", () => {
   test("is rejoined by the other nodes", async () => {
-    await twin.kill(0, "SIGKILL");
-    await poll(async () => (await peerCount(monitorUrl(twin.nodes[1]))) === twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
-    await twin.restart(0);
-    remember();
+    await under.twin.kill(0, "SIGKILL");
+    await poll(async () => (await peerCount(monitorUrl(under.twin.nodes[1]))) === under.twin.nodes.length - 2, 5000, 50, "the survivors to drop the seed");
+    await under.twin.restart(0);
+    under.remember();
     const restartedAt = Date.now();
     await meshComplete();
     console.log(`seed restart: mesh whole again ${Date.now() - restartedAt} ms after the seed was healthy`);
 
-    const subscriber = await connect(`${twin.nodes[0].address}:${twin.nodes[0].clientPort}`);
-    const inbox = await collect(subscriber, "twin.seed");
-    const publisher = await connect(`${twin.nodes[2].address}:${twin.nodes[2].clientPort}`);
-    await awaitInterest(publisher, "twin.seed", inbox);
+    const subscriber = await connect(`${under.twin.nodes[0].address}:${under.twin.nodes[0].clientPort}`);
+    const inbox = await collect(subscriber, "under.twin.seed");
+    const publisher = await connect(`${under.twin.nodes[2].address}:${under.twin.nodes[2].clientPort}`);
+    await awaitInterest(publisher, "under.twin.seed", inbox);
   });
 });
 
 describe("stop", () => {
   test("leaves no process the twin started alive", async () => {
-    remember();
+    under.remember();
     // Every node, HAProxy for the load balancer and for the seed load balancer, and the two nodes restarted above.
-    expect(started.size).toBe(twin.nodes.length + 2 + 2);
-    await twin.stop();
-    expect([...started].filter(isAlive)).toEqual([]);
-    expect(twin.nodes.map((node) => node.pid)).toEqual(twin.nodes.map(() => undefined));
+    expect(under.startedPids.size).toBe(under.twin.nodes.length + 2 + 2);
+    await under.twin.stop();
+    expect([...under.startedPids].filter(isAlive)).toEqual([]);
+    expect(under.twin.nodes.map((node) => node.pid)).toEqual(under.twin.nodes.map(() => undefined));
   });
 });

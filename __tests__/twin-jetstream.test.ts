@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
 import { PLACEMENT_TIMEOUT_MS, createStream, leaderMetaView, peerOf, publishAcked, readAll, untilReplicasCurrent } from "../twin/jetstream-probe";
 import { whenPlaceable } from "../verify/checks/jetstream";
-import { childPids, connectNats } from "../twin/probe";
-import { isAlive, poll } from "../twin/process";
-import { Twin, bootTwin } from "../twin/twin";
+import { connectNats } from "../twin/probe";
+import { poll } from "../twin/process";
+import { bootTwin } from "../twin/twin";
+import { useTwin } from "./twin-support";
 
 // Integration test: boots twins (nats-server and HAProxy processes).
 jest.setTimeout(120_000);
@@ -22,48 +23,23 @@ const MOUNT_POINT = "/mnt/nats-data";
 // Generous waits for evidence on 2 loaded cores: a Raft election takes seconds.
 const SETTLE_MS = 60_000;
 
-let twin: Twin;
-const started = new Set<number>();
-const connections: NatsConnection[] = [];
-
-function remember(): void {
-  twin.nodes.forEach((node) => node.pid !== undefined && started.add(node.pid));
-  childPids().forEach((pid) => started.add(pid));
-}
+const under = useTwin(() => bootTwin({ stack: "nats", addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) }));
 
 /** Node name → its monitor URL. */
 function monitors(): Map<string, string> {
-  return new Map(twin.nodes.map((node) => [node.name, `http://${node.address}:${node.monitorPort}`]));
+  return new Map(under.twin.nodes.map((node) => [node.name, `http://${node.address}:${node.monitorPort}`]));
 }
 
 /** A client of the load balancer that rides out a dead node: reconnects forever, fast. */
 async function client(): Promise<NatsConnection> {
-  const nc = await connectNats(`${twin.lbAddress}:${twin.clientPort}`, twin.credentials, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  connections.push(nc);
-  return nc;
+  const nc = await connectNats(`${under.twin.lbAddress}:${under.twin.clientPort}`, under.twin.credentials, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  return under.track(nc);
 }
-
-beforeAll(async () => {
-  twin = await bootTwin({ stack: "nats", addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) });
-  remember();
-});
-
-afterEach(async () => {
-  await Promise.all(connections.splice(0).map((nc) => nc.close()));
-});
-
-afterAll(async () => {
-  await Promise.all(connections.splice(0).map((nc) => nc.close()));
-  remember();
-  await twin?.stop();
-  expect([...started].filter(isAlive)).toEqual([]);
-  expect(childPids()).toEqual([]);
-});
 
 describe("jetstream in the twin", () => {
   test("every node keeps its store in its own volume directory, the mount point's only substitute", () => {
-    expect(twin.jetstream).toBe(true);
-    const directories = twin.nodes.map((node) => node.volumes.get(MOUNT_POINT));
+    expect(under.twin.jetstream).toBe(true);
+    const directories = under.twin.nodes.map((node) => node.volumes.get(MOUNT_POINT));
     expect(directories.every((dir) => dir !== undefined && existsSync(join(dir, "jetstream")))).toBe(true);
     expect(new Set(directories).size).toBe(3);
   });
@@ -88,15 +64,15 @@ describe("jetstream in the twin", () => {
     const nc = await client();
     const { jsm, js, info: created } = await createStream(nc, "LOSS", "loss.>", 3);
     const leaderName = created.cluster?.leader;
-    const victim = twin.nodes.findIndex((node) => node.name === leaderName);
+    const victim = under.twin.nodes.findIndex((node) => node.name === leaderName);
     expect(victim).toBeGreaterThanOrEqual(0);
 
     // A third before the kill, a third while the node is dead, a third while it restarts.
     const options = { attempts: 100, timeoutMs: 2000, retryDelayMs: 100 };
     const result = await publishAcked(js, "loss.m", 0, 3334, "loss", options);
-    await Promise.all([twin.kill(victim, "SIGKILL"), publishAcked(js, "loss.m", 3334, 6667, "loss", options, result)]);
-    expect(twin.nodes[victim].pid).toBeUndefined();
-    await Promise.all([twin.restart(victim), publishAcked(js, "loss.m", 6667, 10_000, "loss", options, result)]);
+    await Promise.all([under.twin.kill(victim, "SIGKILL"), publishAcked(js, "loss.m", 3334, 6667, "loss", options, result)]);
+    expect(under.twin.nodes[victim].pid).toBeUndefined();
+    await Promise.all([under.twin.restart(victim), publishAcked(js, "loss.m", 6667, 10_000, "loss", options, result)]);
 
     expect(result.failed).toEqual([]);
     expect(result.acked.size).toBe(10_000);
@@ -111,7 +87,7 @@ describe("jetstream in the twin", () => {
 
   test("replacement from the same volume: the node rejoins as the same raft peer with its store, no ghost peer", async () => {
     const index = 1;
-    const node = twin.nodes[index];
+    const node = under.twin.nodes[index];
     const nc = await client();
     const { jsm, js } = await createStream(nc, "KEEP", "keep.>", 3);
     const written = await publishAcked(js, "keep.m", 0, 1000, "keep", { attempts: 3 });
@@ -122,8 +98,8 @@ describe("jetstream in the twin", () => {
     const volume = node.volumes.get(MOUNT_POINT) as string;
     const storeFiles = readdirSync(join(volume, "jetstream"));
 
-    await twin.replaceNode(index, freshStackFile("nats"));
-    const replaced = twin.nodes[index];
+    await under.twin.replaceNode(index, freshStackFile("nats"));
+    const replaced = under.twin.nodes[index];
     expect(replaced.volumes.get(MOUNT_POINT)).toBe(volume);
     expect(readdirSync(join(volume, "jetstream"))).toEqual(expect.arrayContaining(storeFiles));
 
@@ -136,7 +112,7 @@ describe("jetstream in the twin", () => {
     expect(peerOf(settled, replaced.name)).toBe(peerBefore);
     expect({ size: settled.clusterSize, members: settled.replicas.map((member) => member.name).sort(), offline: settled.replicas.filter((member) => member.offline) }).toEqual({
       size: 3,
-      members: twin.nodes.filter((other) => other.name !== settled.leader).map((other) => other.name).sort(),
+      members: under.twin.nodes.filter((other) => other.name !== settled.leader).map((other) => other.name).sort(),
       offline: [],
     });
     const info = await untilReplicasCurrent(jsm, "KEEP", 3, SETTLE_MS);

@@ -1,11 +1,11 @@
-import type { NatsConnection } from "@nats-io/nats-core";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { fetchJson } from "../twin/monitor";
-import { childPids, connectNats } from "../twin/probe";
-import { isAlive, poll } from "../twin/process";
-import { Twin, TwinNode, bootTwin } from "../twin/twin";
+import { connectNats } from "../twin/probe";
+import { poll } from "../twin/process";
+import { TwinNode, bootTwin } from "../twin/twin";
 import type { Credentials } from "../verify/types";
+import { useTwin } from "./twin-support";
 
 // Integration test: boots twins (nats-server and HAProxy processes).
 jest.setTimeout(120_000);
@@ -31,10 +31,8 @@ interface ClosedConnection {
   reason?: string;
 }
 
-let twin: Twin;
-const started = new Set<number>();
-const connections: NatsConnection[] = [];
 let stalled: Socket | undefined;
+const under = useTwin(() => bootTwin({ stack: "nats", addressBase: BASE, timeScale: 0.2 }), { cleanup: () => stalled?.destroy() });
 
 function monitorUrl(node: TwinNode): string {
   return `http://${node.address}:${node.monitorPort}`;
@@ -88,24 +86,12 @@ async function closedStalled(node: TwinNode): Promise<ClosedConnection | undefin
   return connz.connections.find((connection) => connection.name === "stalled");
 }
 
-beforeAll(async () => {
-  twin = await bootTwin({ stack: "nats", addressBase: BASE, timeScale: 0.2 });
-  twin.nodes.forEach((node) => node.pid !== undefined && started.add(node.pid));
-  childPids().forEach((pid) => started.add(pid));
-});
-
-afterAll(async () => {
-  stalled?.destroy();
-  await Promise.all(connections.map((nc) => nc.close()));
-  await twin?.stop();
-  expect([...started].filter(isAlive)).toEqual([]);
-});
-
 test("a subscriber that stops reading is cut off as a slow consumer while the others carry on", async () => {
-  const [node, other] = twin.nodes;
-  const healthy = await connectNats(`${node.address}:${node.clientPort}`, twin.credentials);
-  const publisher = await connectNats(`${other.address}:${other.clientPort}`, twin.credentials);
-  connections.push(healthy, publisher);
+  const [node, other] = under.twin.nodes;
+  const healthy = await connectNats(`${node.address}:${node.clientPort}`, under.twin.credentials);
+  const publisher = await connectNats(`${other.address}:${other.clientPort}`, under.twin.credentials);
+  under.track(healthy);
+  under.track(publisher);
   let received = 0;
   let probes = 0;
   healthy.subscribe(SUBJECT, {
@@ -115,7 +101,7 @@ test("a subscriber that stops reading is cut off as a slow consumer while the ot
     },
   });
   await healthy.flush();
-  stalled = await stalledSubscriber(node, twin.credentials);
+  stalled = await stalledSubscriber(node, under.twin.credentials);
   const before = (await fetchJson<{ slow_consumers: number }>(`${monitorUrl(node)}/varz`)).slow_consumers;
 
   // Interest crosses the route to the publisher's node in a few milliseconds: probe until it arrives.
