@@ -73,7 +73,10 @@ test("fails while a node is down and passes again once it is back", async () => 
   expect(checks["round robin"]).toMatchObject({ ok: false, detail: expect.stringMatching(/^2\/3 servers in 16 connections/) });
   expect(checks.mesh).toMatchObject({ ok: false, detail: expect.stringContaining(`${nodeMonitorsOf(t)[1]}: fetch failed (connect ECONNREFUSED`) });
   expect(checks["pub/sub"].ok).toBe(true);
-  expect(checks.health).toMatchObject({ ok: false, detail: expect.stringMatching(/^2\/3 nodes answer 200 on \/healthz; /) });
+  // The full /healthz of the others may answer 503 too for a while: the dead node may have been
+  // the JetStream meta leader, and they are electing another.
+  expect(checks.health).toMatchObject({ ok: false, detail: expect.stringMatching(/^[0-2]\/3 nodes answer 200 on \/healthz; /) });
+  expect(checks.health.detail).toContain(`${nodeMonitorsOf(t)[1]}: fetch failed (connect ECONNREFUSED`);
 
   const restarted = t.restart(1);
   const lines: string[] = [];
