@@ -122,7 +122,6 @@ const PROPS: Case[] = [
   ["memory store above 75% of the droplet", () => stackWith({ size: "s-1vcpu-1gb", maxMemoryStoreMib: 1024 }), /maxMemoryStoreMib must be an integer from 1 to 768 \(75% of the 1024 MiB of s-1vcpu-1gb\), got 1024/],
   ["droplet size without its memory in the slug", () => stackWith({ size: "c-2" }), /size "c-2" does not name its memory \(like s-1vcpu-1gb does\): set maxMemoryStoreMib/],
   ["volume name from a prefix starting with a digit", () => stackWith({ namePrefix: "1nats" }), /namePrefix "1nats" cannot name volumes: a digitalocean volume name must begin with a letter/],
-  ["jetstream without the seed load balancer", () => stackWith({ seedLoadBalancer: false }), /jetstream needs the seed load balancer: every jetstream node needs a configured route/],
   ["duplicate forwarding entry ports", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222 }, { entryProtocol: "http", entryPort: 4222, targetPort: 8222 }] }), /forwardingRules\[1\]\.entryPort 4222 is used by another rule: entry ports must be unique/],
   ["no forwarding rules", () => loadBalancerWith({ forwardingRules: [] }), /forwardingRules must contain at least one rule/],
   ["forwarding protocol ftp", () => loadBalancerWith({ forwardingRules: [{ entryProtocol: "ftp" as LoadBalancerProtocol, entryPort: 21 }] }), /forwardingRules\[0\]\.entryProtocol "ftp" is not allowed: expected one of http, https, http2, http3, tcp, udp/],

@@ -14,12 +14,14 @@ describe("NatsNodes", () => {
     expect(Object.values(droplets).map((d) => d.name)).toEqual(["nats-1", "nats-2", "nats-3", "nats-4", "nats-5"]);
   });
 
-  test("no droplet references another: every node routes to the seed load balancer, so any node is replaced alone", () => {
+  test("no droplet references another: nodes 2…n route to the seed load balancer, node 1 only to itself, so any node is replaced alone", () => {
     for (const body of Object.values(droplets)) expect(references(body)).toEqual([]);
-    // Node 1 too: jetstream starts clustered only with a configured route (node 1 reaches itself).
-    // Before it, every node lists itself as localhost: the name routes verify TLS by (nats-tls.ts).
+    // Every node lists itself as localhost: the name routes verify TLS by (nats-tls.ts), and node 1's
+    // configured route, which jetstream needs to start clustered and nats-server never dials.
     const self = '"nats://route:\\$\\{random_password\\.[\\w-]+\\.result\\}@localhost:6222"';
-    for (const body of Object.values(droplets)) {
+    const [first, ...others] = Object.values(droplets);
+    expect(String(first.user_data)).toMatch(new RegExp(`routes: \\[${self}\\]\n`));
+    for (const body of others) {
       expect(String(body.user_data)).toMatch(
         new RegExp(`routes: \\[${self}, "nats:\\/\\/route:\\$\\{random_password\\.[\\w-]+\\.result\\}@\\$\\{digitalocean_loadbalancer\\.cluster_seed-load-balancer_lb_\\w+\\.ip\\}:6222"\\]`),
       );
@@ -36,6 +38,11 @@ describe("NatsNodes", () => {
     expect(String(plain[Object.keys(plain)[0]].user_data)).not.toContain("routes:");
     // A deploy replaces them together, so they must not defer user_data to a roll that cannot run.
     for (const d of Object.values(direct)) expect(d).not.toHaveProperty("lifecycle");
+    // With jetstream and without TLS, node 1 lists itself all the same: jetstream needs a configured route.
+    const stored = synthJson(testStack({ nodeCount: 3, seedLoadBalancer: false, tls: false })).resource.digitalocean_droplet;
+    const [storedSeed, ...storedRest] = Object.keys(stored);
+    expect(String(stored[storedSeed].user_data)).toMatch(/routes: \["nats:\/\/route:\$\{random_password\.[\w-]+\.result\}@localhost:6222"\]\n/);
+    for (const id of storedRest) expect(references(stored[id])).toEqual([`digitalocean_droplet.${storedSeed}`]);
   });
 
   test("cdktf deploy leaves user_data, image and ssh keys of an existing droplet to the roll, and shuts droplets down gracefully", () => {

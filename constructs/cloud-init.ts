@@ -110,6 +110,13 @@ function clusterInConfig(props: CloudInitProps): boolean {
   return props.routeCredentials !== undefined || props.tls !== undefined;
 }
 
+/**
+ * A route a node lists to itself: nats-server resolves it to one of its own addresses and never
+ * dials it. It makes a configured route where JetStream needs one (node 1, which routes to no
+ * other node), and it is the name routes verify TLS by (ROUTE_TLS_NAME in nats-tls.ts).
+ */
+export const SELF_ROUTE_HOST = "localhost";
+
 /** How many times a node re-dials a route it learned by gossip (explicit routes retry forever). */
 export const GOSSIPED_ROUTE_RETRIES = 60;
 
@@ -257,7 +264,8 @@ function clusterBlock(props: CloudInitProps): string | undefined {
     // Resolves to this node, so nats-server never dials it; see ROUTE_TLS_NAME.
     routes.push(`nats://${userInfo}${props.tls.routeName}:${props.clusterPort}`);
   }
-  if (props.seedAddress !== undefined) routes.push(`nats://${userInfo}${props.seedAddress}:${props.clusterPort}`);
+  // Node 1's route to itself is the same entry as the TLS name route.
+  if (props.seedAddress !== undefined && props.seedAddress !== props.tls?.routeName) routes.push(`nats://${userInfo}${props.seedAddress}:${props.clusterPort}`);
   if (routes.length > 0) lines.push(`  routes: [${routes.map((route) => `"${route}"`).join(", ")}]`);
   lines.push("}");
   return lines.join("\n");

@@ -66,7 +66,7 @@ export interface NatsClusterProps extends NatsNodesProps {
    * only target is node 1 (by a tag only node 1 carries), instead of node 1's own address.
    * Replacing node 1 then changes no other droplet, so any node can be replaced alone
    * (`npm run roll`). Costs one more load balancer unit.
-   * @default true with 2 or more nodes or with JetStream
+   * @default true with 2 or more nodes
    */
   readonly seedLoadBalancer?: boolean;
 }
@@ -130,19 +130,13 @@ export class NatsCluster extends Construct {
       !monitoring && healthCheck.protocol !== "tcp",
       `healthCheck.protocol ${JSON.stringify(healthCheck.protocol ?? "http")} needs the monitor port, but monitoring is false: use a tcp health check`,
     );
-    errors.check(
-      (props.jetstream ?? true) && props.seedLoadBalancer === false,
-      "jetstream needs the seed load balancer: every jetstream node needs a configured route, and node 1 can only route to itself through it; remove seedLoadBalancer: false or set jetstream: false",
-    );
     errors.throwIfAny(this.node.path);
 
     this.auth = props.auth === false ? undefined : new NatsAuth(this, "auth", props.auth);
     this.tls = props.tls === false
       ? undefined
       : new NatsTls(this, "tls", { ...props.tls, serverNames: nodeNames(props), caName: `${props.clusterName ?? props.namePrefix ?? "nats"} NATS CA` });
-    // With JetStream even one node needs the seed load balancer: node 1's route to itself.
-    const seedNeeded = (props.nodeCount ?? 3) > 1 || (props.jetstream ?? true);
-    const seed = (props.seedLoadBalancer ?? true) && seedNeeded ? this.seedLoadBalancerFor(props, tag) : undefined;
+    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
     this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,

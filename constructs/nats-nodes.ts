@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { Annotations } from "cdktf";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
-import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, renderCloudInit } from "./cloud-init";
+import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
 import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
 
@@ -196,10 +196,6 @@ export class NatsNodes extends Construct {
   constructor(scope: Construct, id: string, props: NatsNodesProps = {}) {
     super(scope, id);
     const errors = validateNodesProps(props);
-    errors.check(
-      (props.jetstream ?? true) && props.seedAddress === undefined,
-      "jetstream needs a seedAddress that is not node 1 itself (the cluster's seed load balancer): jetstream will not start clustered on a node without a configured route",
-    );
     errors.throwIfAny(this.node.path);
     if (props.certificates !== undefined && props.certificates.nodes.length !== (props.nodeCount ?? 3)) {
       throw new Error(`${this.node.path}: certificates has ${props.certificates.nodes.length} node certificates for ${props.nodeCount ?? 3} nodes`);
@@ -223,10 +219,11 @@ export class NatsNodes extends Construct {
     this.droplets = [];
     names.forEach((name, index) => {
       const i = index + 1;
-      // JetStream refuses to start clustered without a configured route, so with it node 1
-      // routes to the seed address too: through the seed load balancer it reaches itself, which
-      // nats-server recognises and drops.
-      const seed = i === 1 ? (this.jetstream === undefined ? undefined : props.seedAddress) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
+      // JetStream refuses to start clustered without a configured route, so with it node 1 lists
+      // a route to itself, which nats-server never dials. Not one through the seed load balancer:
+      // that connection reaches node 1 itself, and nats-server 2.10 could be left without the
+      // meta leader's traffic after dropping it (the twin showed it in 1 boot of 20).
+      const seed = i === 1 ? (this.jetstream === undefined ? undefined : SELF_ROUTE_HOST) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({
         serverName: name,

@@ -3,6 +3,7 @@ import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { Construct } from "constructs";
+import { SELF_ROUTE_HOST } from "./cloud-init";
 import { ValidationErrors, integerInRange, isKnown, matches, oneOf } from "./validation";
 
 /**
@@ -29,7 +30,7 @@ export const DEFAULT_TLS_SERVER_NAME = "nats.internal";
  * resolves to the node itself, which nats-server drops without dialling, and it makes every
  * route handshake verify the peer's certificate for this name (see README, TLS).
  */
-export const ROUTE_TLS_NAME = "localhost";
+export const ROUTE_TLS_NAME = SELF_ROUTE_HOST;
 
 export interface NatsTlsProps {
   /** @default "ecdsa-p256" */
