@@ -2,11 +2,11 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { RollNode, roll } from "../roll/driver";
 import { readRollPlan } from "../roll/plan";
-import { LEGACY_NATS_VERSION, synthesizeRollPlans } from "../roll/twin-roll";
+import { LEGACY_NATS_VERSION, bootRollSource, synthesizeRollPlans } from "../roll/twin-roll";
 import { TwinTarget } from "../roll/twin-target";
 import { PublishResult, createStream, publishAcked, readAll, replicaProblem, untilReplicasCurrent } from "../twin/jetstream-probe";
 import { childPids, connectNats } from "../twin/probe";
-import { Twin, bootTwin } from "../twin/twin";
+import type { Twin } from "../twin/twin";
 import { isHealthy } from "../twin/monitor";
 import { poll } from "../twin/process";
 
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 test(`a rolling upgrade ${LEGACY_NATS_VERSION} → pinned with jetstream on: 0 acknowledged messages lost, 0 failed publishes after one retry, the stream current on every replica after each step`, async () => {
-  twin = await bootTwin({ planFile: plans.fromPlan, timeScale: TIME_SCALE, addressBase: BASE, log });
+  twin = await bootRollSource({ planFile: plans.fromPlan, timeScale: TIME_SCALE, addressBase: BASE, log });
   const nc = await connectNats(`${twin.lbAddress}:${twin.clientPort}`, twin.credentials, { maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   connections.push(nc);
   const { jsm, js } = await createStream(nc, STREAM, "roll.>", 3);

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { DEFAULT_NATS_VERSION } from "../constructs/nats-nodes";
 import { RollRefused, roll } from "../roll/driver";
 import { readRollPlan } from "../roll/plan";
-import { LEGACY_NATS_VERSION, TwinRollReport, rollTwin, summaryLine, synthesizeRollPlans } from "../roll/twin-roll";
+import { LEGACY_NATS_VERSION, TwinRollReport, bootRollSource, rollTwin, summaryLine, synthesizeRollPlans } from "../roll/twin-roll";
 import { TwinTarget } from "../roll/twin-target";
 import { childPids } from "../twin/probe";
-import { Twin, bootTwin } from "../twin/twin";
+import type { Twin } from "../twin/twin";
 
 // Integration test: boots twins (nats-server and HAProxy processes).
 jest.setTimeout(120_000);
@@ -72,7 +72,7 @@ describe("a roll while another node is down", () => {
   afterAll(async () => twin?.stop());
 
   test("is refused before any node is replaced, naming the node", async () => {
-    twin = await bootTwin({ planFile: plans.fromPlan, timeScale: TIME_SCALE, addressBase: REFUSAL_BASE, log });
+    twin = await bootRollSource({ planFile: plans.fromPlan, timeScale: TIME_SCALE, addressBase: REFUSAL_BASE, log });
     await twin.kill(2);
     const target = new TwinTarget(twin, readRollPlan(plans.fromPlan), readRollPlan(plans.toPlan));
     const attempt = roll(target, { log, resumeHint: "npm run roll -- --stack nats --twin" });

@@ -4,7 +4,8 @@ import { dirname, join } from "node:path";
 import { withNatsVersion } from "../plan/nodes";
 import { freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { readPlan } from "../twin/plan";
-import { bootTwin } from "../twin/twin";
+import { minorOf } from "../twin/nats-binary";
+import { JetStreamMetaGroupError, Twin, TwinOptions, bootTwin } from "../twin/twin";
 import { RollResult, roll } from "./driver";
 import { readRollPlan } from "./plan";
 import { TrafficWindow, p99, startTraffic } from "./traffic";
@@ -47,6 +48,24 @@ export interface TwinRollReport extends RollResult {
  */
 export const LEGACY_NATS_VERSION = "2.10.27";
 
+/**
+ * Boots the plan a roll starts from. A plan of nats-server 2.10 whose JetStream meta group did
+ * not form is booted once more: on 2.10.27 about 1 twin boot in 50 leaves the meta leader
+ * never seeing one follower current (3 of about 160 here, none in 129 boots of 2.15.1), a
+ * defect of that line, which no version the stack deploys (2.11 or newer) shows. The roll under
+ * test only starts from a cluster that formed; any other failure, or a second one, is thrown.
+ */
+export async function bootRollSource(options: TwinOptions & { readonly planFile: string }): Promise<Twin> {
+  try {
+    return await bootTwin(options);
+  } catch (error) {
+    const legacy = minorOf(versionOf(options.planFile)) === minorOf(LEGACY_NATS_VERSION);
+    if (!legacy || !((error as Error).cause instanceof JetStreamMetaGroupError)) throw error;
+    options.log?.(`booting again: ${(error as Error).message}`);
+    return bootTwin(options);
+  }
+}
+
 /** How long the traffic runs on the booted twin before the roll, for the at-rest figures. */
 const REST_MS = 3000;
 
@@ -57,7 +76,7 @@ const REST_MS = 3000;
 export async function rollTwin(options: TwinRollOptions): Promise<TwinRollReport> {
   const running = readRollPlan(options.fromPlan);
   const desired = readRollPlan(options.toPlan);
-  const twin = await bootTwin({ planFile: options.fromPlan, timeScale: options.timeScale, addressBase: options.addressBase, log: options.log });
+  const twin = await bootRollSource({ planFile: options.fromPlan, timeScale: options.timeScale, addressBase: options.addressBase, log: options.log });
   try {
     // Clients move off a lame duck once the load balancer can have marked it down.
     const lameDuckMoveMs = twin.healthCheck.fall * twin.healthCheck.intervalMs + twin.healthCheck.timeoutMs;

@@ -121,6 +121,11 @@ interface Tools {
   readonly openssl: string;
 }
 
+/** The nodes ran, but their JetStream meta group did not form: no common leader, or a follower never current. */
+export class JetStreamMetaGroupError extends Error {
+  public override readonly name = "JetStreamMetaGroupError";
+}
+
 /**
  * Boots the synthesized plan on loopback: validates every droplet's cloud-config, runs each
  * droplet's systemd command line with a nats-server of the major.minor the droplet installs
@@ -139,7 +144,7 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   } catch (error) {
     // Keep every node's log (and rendered files) for the post-mortem.
     await twin.stop({ keepFiles: true });
-    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`);
+    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`, { cause: error });
   }
 }
 
@@ -400,12 +405,20 @@ class LocalTwin implements Twin {
     return path !== undefined && /^\/healthz(\?|$)/.test(path) ? path : "/healthz";
   }
 
-  /** With JetStream on, waits until every node knows the same meta leader. */
+  /** With JetStream on, waits until every node knows the same meta leader and it sees every other node current. */
   private async waitForJetStream(): Promise<void> {
     const monitors = this.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`);
     const first = await Promise.all(monitors.map((url) => fetchJson<Jsz>(`${url}/jsz`)));
     if (first.every((jsz) => jsz.disabled === true)) return;
     this.jetstream = true;
+    try {
+      await this.waitForMetaGroup(monitors);
+    } catch (error) {
+      throw new JetStreamMetaGroupError((error as Error).message, { cause: error });
+    }
+  }
+
+  private async waitForMetaGroup(monitors: readonly string[]): Promise<void> {
     const leader = await poll(
       async () => {
         const leaders = await Promise.all(monitors.map(metaLeader));
