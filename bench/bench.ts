@@ -40,6 +40,7 @@ import { DEFAULT_STACK } from "../constructs/stacks";
 import { DeathWindow, measureDeathWindow } from "../roll/death-window";
 import { p99 } from "../roll/traffic";
 import { LEGACY_NATS_VERSION, TwinRollReport, rollTwin, synthesizeRollPlans } from "../roll/twin-roll";
+import { clientTls } from "../policy/rules/client-tls";
 
 /** One line of the results table. */
 interface Figure {
@@ -232,13 +233,13 @@ function graphFigures(work: string): Figure[] {
 // ---------------------------------------------------------------- TLS
 
 /**
- * The default stack synthesized with `tls: false` (NATS-007 acknowledged): the plaintext
+ * The default stack synthesized with `tls: false` (the client TLS rule acknowledged): the plaintext
  * baseline, a plan of its own that the twin runs as it stands.
  */
 function plaintextPlan(work: string): string {
   const outdir = join(work, "plaintext");
   const app = new App({ outdir });
-  new NatsStack(app, "nats", { ...DEFAULT_STACK, tls: false, acknowledge: { "NATS-007": "benchmark baseline: the same stack without TLS" } });
+  new NatsStack(app, "nats", { ...DEFAULT_STACK, tls: false, acknowledge: { [clientTls.id]: "benchmark baseline: the same stack without TLS" } });
   app.synth();
   return stackFile(outdir, "nats");
 }
