@@ -117,6 +117,18 @@ describe("rendered cloud-init", () => {
     expect(seedConf).not.toContain("routes:");
   });
 
+  test("the exact command line: config file, server name, private address, ports, cluster name; --cluster and --routes only without a cluster block", () => {
+    // Built inside the test (not at describe level) so that a mutation of any flag shows here.
+    const flags = ["--config", "nats-server.conf", "--server_name", "nats-2", "-a", "$PRIVATE_IP", "-p", "4222", "-m", "8222", "--cluster_name", "nats"];
+    expect(natsServerFlags({ ...BASE, serverName: "nats-2", seedAddress: "10.10.0.5" })).toEqual([
+      ...flags,
+      "--cluster", "nats://$PRIVATE_IP:6222", "--cluster_advertise", "$PRIVATE_IP:6222", "--routes", "nats://10.10.0.5:6222", "--no_advertise",
+    ]);
+    // With route credentials the listener and routes are in nats-server.conf: a --cluster flag would drop them.
+    const routeCredentials = { user: "route", password: "${random_password.route.result}" };
+    expect(natsServerFlags({ ...BASE, serverName: "nats-2", seedAddress: "10.10.0.5", routeCredentials })).toEqual([...flags, "--cluster_advertise", "$PRIVATE_IP:6222", "--no_advertise"]);
+  });
+
   test("advertise modes", () => {
     expect(natsServerFlags(BASE)).toContain("--no_advertise");
     const priv = natsServerFlags({ ...BASE, advertise: "private" });

@@ -63,6 +63,12 @@ describe("ReadinessGate", () => {
     expect(() => new ReadinessGate(new TerraformStack(Testing.app(), "s"), "gate", { ...gateProps, credentials: { "X; rm -rf /": "v" } })).toThrow(
       /credentials name "X; rm -rf \/" is not an environment variable name: expected e\.g\. NATS_TOKEN/,
     );
+    // Anchored at both ends: a valid name at the end does not carry what comes before it.
+    for (const name of ["$(id)NATS_TOKEN", "1NATS_TOKEN", "nats_TOKEN"]) {
+      expect(() => new ReadinessGate(new TerraformStack(Testing.app(), "s"), "gate", { ...gateProps, credentials: { [name]: "v" } })).toThrow(
+        `credentials name ${JSON.stringify(name)} is not an environment variable name`,
+      );
+    }
   });
 
   test("can be turned off", () => {
