@@ -4,6 +4,7 @@
 // `npm run test:unit` runs the first only. A test file that starts a process belongs in
 // INTEGRATION.
 const INTEGRATION = [
+  "cli-style",
   "cloud-init-tools",
   "death-window",
   "main-report",
@@ -17,6 +18,7 @@ const INTEGRATION = [
   "roll-terraform",
   "roll-twin",
   "secret-scan",
+  "sweep",
   "stack-files",
   "synth-fresh",
   "twin-boot",

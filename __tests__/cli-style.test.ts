@@ -1,5 +1,8 @@
 import { runScript, stopAllStarted } from "./verify-support";
 
+// Integration test: runs every CLI in scripts/ as a process.
+jest.setTimeout(60_000);
+
 afterEach(stopAllStarted);
 
 /** Every CLI in scripts/ and the synopsis its usage starts with. */

@@ -4,6 +4,9 @@ import { sweep } from "../sweep/sweep";
 import { FakeDigitalOcean, type FakeResources } from "./fake-digitalocean";
 import { runScript, stopAllStarted } from "./verify-support";
 
+// Integration test: a fake DigitalOcean API on loopback, and the sweep CLI as a process.
+jest.setTimeout(60_000);
+
 const TOKEN = `dop_v1_${randomBytes(32).toString("hex")}`;
 
 /** Two clusters in one account: tag "nats" in blr1 and nyc3, tag "other" in nyc3. */
