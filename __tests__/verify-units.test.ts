@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JetStreamApiError } from "@nats-io/jetstream";
-import { whenPlaceable } from "../verify/checks/jetstream";
+import type { StreamInfo } from "@nats-io/jetstream";
+import { replicaProblem, whenPlaceable } from "../verify/checks/jetstream";
 import { remoteIds, routeProblem } from "../verify/checks/mesh";
 import { formatCheck, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, intervalFromEnv, serverFromEnv } from "../verify/env";
@@ -36,6 +37,20 @@ describe("routeProblem", () => {
 
   test("names a non-200 answer", () => {
     expect(routeProblem("n1", { status: 503 }, 3)).toBe("n1 answered HTTP 503");
+  });
+});
+
+describe("replicaProblem", () => {
+  const info = (cluster: object | undefined): StreamInfo => ({ cluster }) as unknown as StreamInfo;
+  const replica = (name: string, current: boolean, lag = 0): object => ({ name, current, lag, active: 0 });
+
+  test("names what keeps a stream from its current replicas", () => {
+    expect(replicaProblem(info({ leader: "nats-1", replicas: [replica("nats-2", true), replica("nats-3", true)] }), 3)).toBeUndefined();
+    expect(replicaProblem(info({ leader: "nats-1", replicas: [replica("nats-2", true), replica("nats-3", false, 7)] }), 3)).toBe("not current: nats-3 (lag 7)");
+    expect(replicaProblem(info({ leader: "nats-1", replicas: [replica("nats-2", true)] }), 3)).toBe("leader nats-1 with 1 replicas, expected 2");
+    expect(replicaProblem(info({ leader: "", replicas: [] }), 3)).toBe("no stream leader");
+    expect(replicaProblem(info(undefined), 3)).toBe("not clustered");
+    expect(replicaProblem(info(undefined), 1)).toBeUndefined();
   });
 });
 

@@ -264,9 +264,9 @@ function clusterBlock(props: CloudInitProps): string | undefined {
     // Resolves to this node, so nats-server never dials it; see ROUTE_TLS_NAME.
     routes.push(`nats://${userInfo}${props.tls.routeName}:${props.clusterPort}`);
   }
-  // Node 1's route to itself is the same entry as the TLS name route.
-  if (props.seedAddress !== undefined && props.seedAddress !== props.tls?.routeName) routes.push(`nats://${userInfo}${props.seedAddress}:${props.clusterPort}`);
-  if (routes.length > 0) lines.push(`  routes: [${routes.map((route) => `"${route}"`).join(", ")}]`);
+  if (props.seedAddress !== undefined) routes.push(`nats://${userInfo}${props.seedAddress}:${props.clusterPort}`);
+  // Node 1's route to itself and the TLS name route are one entry.
+  if (routes.length > 0) lines.push(`  routes: [${[...new Set(routes)].map((route) => `"${route}"`).join(", ")}]`);
   lines.push("}");
   return lines.join("\n");
 }

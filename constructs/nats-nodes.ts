@@ -220,9 +220,8 @@ export class NatsNodes extends Construct {
     names.forEach((name, index) => {
       const i = index + 1;
       // JetStream refuses to start clustered without a configured route, so with it node 1 lists
-      // a route to itself, which nats-server never dials. Not one through the seed load balancer:
-      // that connection reaches node 1 itself, and nats-server 2.10 could be left without the
-      // meta leader's traffic after dropping it (the twin showed it in 1 boot of 20).
+      // a route to itself, which nats-server never dials; a route through the seed load balancer
+      // would only lead back to node 1, and one node would need that load balancer just for it.
       const seed = i === 1 ? (this.jetstream === undefined ? undefined : SELF_ROUTE_HOST) : (props.seedAddress ?? this.droplets[0].ipv4AddressPrivate);
       const cert = props.certificates?.nodes[index];
       const userData = renderCloudInit({

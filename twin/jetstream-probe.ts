@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
-import { whenPlaceable } from "../verify/checks/jetstream";
+import { replicaProblem, whenPlaceable } from "../verify/checks/jetstream";
 import { errorMessage } from "../verify/errors";
 import { sleep } from "../verify/retry";
 import { fetchJson, type Jsz } from "./monitor";
@@ -73,16 +73,6 @@ export async function createStream(nc: NatsConnection, name: string, subject: st
   await whenPlaceable(() => jsm.streams.add({ name, subjects: [subject], num_replicas: replicas, storage: StorageType.File }), PLACEMENT_TIMEOUT_MS);
   const info = await untilReplicasCurrent(jsm, name, replicas, PLACEMENT_TIMEOUT_MS);
   return { jsm, js: jetstream(nc, { timeout: 10_000 }), info };
-}
-
-/** Why a stream is not on `replicas` current replicas with a leader; undefined when it is. */
-export function replicaProblem(info: StreamInfo, replicas: number): string | undefined {
-  const cluster = info.cluster;
-  if (cluster?.leader === undefined || cluster.leader === "") return "no stream leader";
-  const peers = cluster.replicas ?? [];
-  const behind = peers.filter((peer) => !peer.current || peer.offline === true).map((peer) => `${peer.name} (lag ${peer.lag ?? "?"})`);
-  if (peers.length !== replicas - 1) return `leader ${cluster.leader} with ${peers.length} replicas, expected ${replicas - 1}`;
-  return behind.length > 0 ? `not current: ${behind.join(", ")}` : undefined;
 }
 
 /** Waits until `stream` has a leader and `replicas - 1` current replicas; returns its info. */

@@ -125,9 +125,18 @@ async function untilCurrent(jsm: JetStreamManager, stream: string, replicas: num
 function describePlacement(info: StreamInfo, replicas: number): Verdict {
   const cluster = info.cluster;
   if (cluster === undefined) return { ok: replicas === 1, detail: "not clustered" };
+  const problem = replicaProblem(info, replicas);
+  const list = (cluster.replicas ?? []).map((peer) => peer.name).join(", ") || "none";
+  return { ok: problem === undefined, detail: `on ${cluster.leader || "no leader"}, replicas ${list}${problem === undefined ? " current" : ` (${problem})`}` };
+}
+
+/** Why a stream is not on `replicas` current replicas with a leader; undefined when it is. */
+export function replicaProblem(info: StreamInfo, replicas: number): string | undefined {
+  const cluster = info.cluster;
+  if (cluster === undefined) return replicas === 1 ? undefined : "not clustered";
+  if (cluster.leader === undefined || cluster.leader === "") return "no stream leader";
   const peers = cluster.replicas ?? [];
-  const behind = peers.filter((peer) => !peer.current || peer.offline === true).map((peer) => peer.name);
-  const ok = peers.length === replicas - 1 && behind.length === 0;
-  const list = peers.map((peer) => peer.name).join(", ") || "none";
-  return { ok, detail: `on ${cluster.leader ?? "no leader"}, replicas ${list}${behind.length > 0 ? ` (not current: ${behind.join(", ")})` : " current"}` };
+  const behind = peers.filter((peer) => !peer.current || peer.offline === true).map((peer) => `${peer.name} (lag ${peer.lag ?? "?"})`);
+  if (peers.length !== replicas - 1) return `leader ${cluster.leader} with ${peers.length} replicas, expected ${replicas - 1}`;
+  return behind.length > 0 ? `not current: ${behind.join(", ")}` : undefined;
 }
