@@ -6,11 +6,19 @@
 import jestConfig from "./jest.config.js";
 
 const unit = jestConfig.projects.find((project) => project.displayName === "unit");
+/** The tests and every directory of code they import. */
+const SOURCE_ROOTS = ["__tests__", "constructs", "policy", "plan", "verify", "twin", "roll", "sweep"];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",
-  jest: { projectType: "custom", config: { ...unit, testTimeout: jestConfig.testTimeout } },
+  jest: {
+    projectType: "custom",
+    // jest's --findRelatedTests follows imports only through files inside `roots`. With the tests'
+    // root alone, a test that reaches policy/rules/*.ts through constructs/ was not related to it,
+    // ran for no mutant there, and each such mutant "survived" without a test.
+    config: { ...unit, roots: SOURCE_ROOTS.map((dir) => `<rootDir>/${dir}`), testTimeout: jestConfig.testTimeout },
+  },
   coverageAnalysis: "perTest",
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
