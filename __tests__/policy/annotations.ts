@@ -40,3 +40,16 @@ export function annotations(stack: TerraformStack): Annotation[] {
 export function ruleAnnotations(stack: TerraformStack, ruleId: string): Annotation[] {
   return annotations(stack).filter((a) => a.message.startsWith(`[${ruleId}]`));
 }
+
+/** The logical addresses of the default stack's resources, as rule messages name them. */
+export const ADDRESS = {
+  lb: "digitalocean_loadbalancer.cluster_load-balancer_lb_8428A676",
+  firewall: "digitalocean_firewall.cluster_firewall_AD562BF1",
+  node: (n: 1 | 2 | 3 | 4) =>
+    `digitalocean_droplet.cluster_nodes_node-${n}_${({ 1: "9627E290", 2: "FC5329C6", 3: "58FAF003", 4: "432C5105" } as const)[n]}`,
+} as const;
+
+/** The sentence every finding ends with. */
+export function acknowledgeHint(ruleId: string): string {
+  return `; or acknowledge it: acknowledge: { "${ruleId}": "<reason>" }`;
+}

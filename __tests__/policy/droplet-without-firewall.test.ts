@@ -1,7 +1,7 @@
 import { Token } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
-import { natsStack, ruleAnnotations } from "./annotations";
+import { ADDRESS, acknowledgeHint, natsStack, ruleAnnotations } from "./annotations";
 
 describe("NATS-002 droplet without firewall", () => {
   test("compliant: the firewall covers every node through the tag resource", () => {
@@ -23,8 +23,13 @@ describe("NATS-002 droplet without firewall", () => {
       ["error", "cluster/nodes/node-2"],
       ["error", "cluster/nodes/node-3"],
     ]);
-    expect(found[0].message).toMatch(
-      /^\[NATS-002\] digitalocean_droplet\.cluster_nodes_node-1_\w+ is not covered by any firewall, so every port it listens on .* is open to the internet: add a firewall for its tag \(firewall: true\)/,
+    expect(found.map((a) => a.message)).toEqual(
+      ([1, 2, 3] as const).map(
+        (n) =>
+          `[NATS-002] ${ADDRESS.node(n)} is not covered by any firewall, so every port it listens on (client, cluster, monitor, ssh) ` +
+          "is open to the internet: add a firewall for its tag (firewall: true)" +
+          acknowledgeHint("NATS-002"),
+      ),
     );
   });
 

@@ -1,5 +1,5 @@
 import { isMonitorPath } from "../../policy";
-import { natsStack, ruleAnnotations } from "./annotations";
+import { ADDRESS, acknowledgeHint, natsStack, ruleAnnotations } from "./annotations";
 
 describe("NATS-005 health check path", () => {
   test.each(["/healthz", "/varz", "/", "/healthz?js-enabled-only=true", "/jsz?accounts=true"])("compliant: %s", (path) => {
@@ -15,9 +15,10 @@ describe("NATS-005 health check path", () => {
       {
         level: "error",
         path: "cluster/load-balancer/lb",
-        message: expect.stringMatching(
-          new RegExp(`^\\[NATS-005\\] digitalocean_loadbalancer\\.\\S+ health check path "${path}" is not served by nats-server, .*: use /healthz`),
-        ),
+        message:
+          `[NATS-005] ${ADDRESS.lb} health check path "${path}" is not served by nats-server, so every node would be marked down: ` +
+          "use /healthz or another monitoring path such as /varz" +
+          acknowledgeHint("NATS-005"),
       },
     ]);
   });

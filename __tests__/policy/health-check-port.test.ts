@@ -1,4 +1,6 @@
-import { natsStack, ruleAnnotations } from "./annotations";
+import { ADDRESS, acknowledgeHint, natsStack, ruleAnnotations } from "./annotations";
+
+const MARKED_DOWN = "so every node would be marked down";
 
 describe("NATS-006 health check port and protocol", () => {
   test("compliant: the default http check targets the monitor port", () => {
@@ -18,22 +20,25 @@ describe("NATS-006 health check port and protocol", () => {
       {
         level: "error",
         path: "cluster/load-balancer/lb",
-        message: expect.stringMatching(
-          /^\[NATS-006\] digitalocean_loadbalancer\.\S+ checks health with http on port 4222, but it is not a nats monitor port, so every node would be marked down: use http on the monitor port \(8222\) or a tcp check/,
-        ),
+        message:
+          `[NATS-006] ${ADDRESS.lb} checks health with http on port 4222, but it is not a nats monitor port, ${MARKED_DOWN}: ` +
+          "use http on the monitor port (8222) or a tcp check" +
+          acknowledgeHint("NATS-006"),
       },
     ]);
   });
 
   test("non-compliant: an https check (the monitor port speaks plain http)", () => {
     expect(ruleAnnotations(natsStack({ healthCheck: { protocol: "https" } }), "NATS-006").map((a) => a.message)).toEqual([
-      expect.stringMatching(/https on port 8222, but nats-server's monitor port \(-m\) speaks plain http/),
+      `[NATS-006] ${ADDRESS.lb} checks health with https on port 8222, but nats-server's monitor port (-m) speaks plain http, ` +
+        `${MARKED_DOWN}: use http on the monitor port (8222)${acknowledgeHint("NATS-006")}`,
     ]);
   });
 
   test("non-compliant: a tcp check on a port nothing listens on", () => {
     expect(ruleAnnotations(natsStack({ healthCheck: { protocol: "tcp", port: 9999 } }), "NATS-006").map((a) => a.message)).toEqual([
-      expect.stringMatching(/tcp on port 9999, but nats-server does not listen on it, .*: use the client port \(4222\) or http on the monitor port \(8222\)/),
+      `[NATS-006] ${ADDRESS.lb} checks health with tcp on port 9999, but nats-server does not listen on it, ${MARKED_DOWN}: ` +
+        `use the client port (4222) or http on the monitor port (8222)${acknowledgeHint("NATS-006")}`,
     ]);
   });
 
@@ -42,7 +47,8 @@ describe("NATS-006 health check port and protocol", () => {
     stack.cluster.loadBalancer.addOverride("healthcheck.protocol", "http");
     stack.cluster.loadBalancer.addOverride("healthcheck.path", "/healthz");
     expect(ruleAnnotations(stack, "NATS-006").map((a) => a.message)).toEqual([
-      expect.stringMatching(/but no node serves http monitoring \(monitoring: false\), .*: use a tcp check on the client port;/),
+      `[NATS-006] ${ADDRESS.lb} checks health with http on port 4222, but no node serves http monitoring (monitoring: false), ` +
+        `${MARKED_DOWN}: use a tcp check on the client port${acknowledgeHint("NATS-006")}`,
     ]);
   });
 });
