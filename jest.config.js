@@ -9,7 +9,7 @@ const INTEGRATION = [
   "death-window",
   "main-report",
   "nats-binary",
-  "plan-graph",
+  "plan-graph-synth",
   "plan-summary",
   "pubsub",
   "readiness-gate",
@@ -40,7 +40,6 @@ const common = {
   roots: ["<rootDir>/__tests__"],
   // `npm test` type-checks everything with tsc first, so jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
-  setupFilesAfterEnv: ["<rootDir>/setup.js"],
 };
 
 /** @type {import('jest').Config} */

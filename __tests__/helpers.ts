@@ -4,6 +4,10 @@ import { parse } from "yaml";
 import { NatsClusterProps } from "../constructs/nats-cluster";
 import { NatsStack } from "../constructs/nats-stack";
 
+// cdktf's matchers (toHaveResourceWithProperties, ...) for the files that synthesize; a test file
+// that does not import cdktf does not pay for loading it.
+Testing.setupJest();
+
 /** Terraform JSON of one synthesized stack. */
 export interface TerraformJson {
   resource: Record<string, Record<string, Record<string, unknown>>>;

@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { dependencyGraph, deployFacts, deployOrder, upstreamOf } from "../plan/graph";
-import { stackFile, synthesize } from "../plan/synth";
-import { Json, Plan, loadPlan, parsePlan } from "../plan/tf-json";
-
-// Integration test: synthesizes the app in a child process.
-jest.setTimeout(60_000);
+import { DependencyGraph, dependencyGraph, deployFacts, deployOrder, upstreamOf, wavesOfType } from "../plan/graph";
+import { Json, Plan, parsePlan } from "../plan/tf-json";
 
 function planOf(resource: Record<string, Record<string, Json>>): Plan {
   return parsePlan({ resource }, "test");
+}
+
+/** A graph written out by hand: address → what it waits for, in insertion order. */
+function graphOf(edges: Record<string, string[]>): DependencyGraph {
+  return { dependsOn: new Map(Object.entries(edges)) };
 }
 
 describe("dependency graph", () => {
@@ -49,25 +47,98 @@ describe("dependency graph", () => {
   });
 });
 
-describe("the synthesized default stack", () => {
-  const work = mkdtempSync(join(tmpdir(), "plan-graph-"));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+describe("deploy order on hand-written graphs", () => {
+  test("an empty graph has depth 0 and no critical path", () => {
+    const order = deployOrder(graphOf({}));
+    expect(order).toEqual({ wave: new Map(), depth: 0, criticalPath: [] });
+  });
 
-  test("has the same depth at 3, 11 and 25 nodes, droplets in one wave (they route through the seed load balancer), load balancer and firewall independent of droplets", () => {
-    const facts = [3, 11, 25].map((nodes) => {
-      const outdir = synthesize({ outdir: join(work, String(nodes)), env: { NATS_NODE_COUNT: String(nodes) } }).outdir;
-      return deployFacts(loadPlan(stackFile(outdir, "nats")));
-    });
-    expect(new Set(facts.map((f) => f.depth)).size).toBe(1);
-    // Every node, node 1 included (JetStream's route to itself), waits only for the seed load
-    // balancer and its own volume: all droplets are created at once.
-    for (const f of facts) {
-      expect(f).toMatchObject({ dropletWaves: 1, waitingForDroplets: [] });
-      // With TLS the droplets wait for their certificates, which wait for nothing the cloud creates.
-      // (The CA's chain and a node key's chain through its request are equally long.)
-      expect(f.criticalPath.map((address) => address.split(".")[0]).join(" → ")).toMatch(
-        /^tls_private_key → tls_(self_signed_cert|cert_request) → tls_locally_signed_cert → digitalocean_droplet → null_resource$/,
-      );
+  test("a resource waiting for nothing is in wave 1", () => {
+    expect(deployOrder(graphOf({ a: [] }))).toEqual({ wave: new Map([["a", 1]]), depth: 1, criticalPath: ["a"] });
+  });
+
+  test("a resource lands one wave after the latest thing it waits for, whatever the order of its dependencies", () => {
+    const edges = { d: ["b", "c"], c: ["a"], b: [], a: [] };
+    for (const order of [edges, { ...edges, d: ["c", "b"] }]) {
+      const result = deployOrder(graphOf(order));
+      expect([...result.wave].sort()).toEqual([["a", 1], ["b", 1], ["c", 2], ["d", 3]]);
+      expect(result.depth).toBe(3);
+      expect(result.criticalPath).toEqual(["a", "c", "d"]);
     }
+  });
+
+  test("of two equally long chains the critical path is the first one found", () => {
+    expect(deployOrder(graphOf({ x1: [], x2: ["x1"], y1: [], y2: ["y1"] })).criticalPath).toEqual(["x1", "x2"]);
+    expect(deployOrder(graphOf({ y1: [], y2: ["y1"], x1: [], x2: ["x1"] })).criticalPath).toEqual(["y1", "y2"]);
+  });
+
+  test("the critical path follows the dependency that set the wave, not a shorter one", () => {
+    // c waits for a (wave 1) and b (wave 2): it follows b.
+    expect(deployOrder(graphOf({ a: [], b: ["a"], c: ["a", "b"] })).criticalPath).toEqual(["a", "b", "c"]);
+    // Of two dependencies in the same wave, the first listed.
+    expect(deployOrder(graphOf({ x: [], y: [], c: ["x", "y"] })).criticalPath).toEqual(["x", "c"]);
+  });
+
+  test("a dependency outside the graph counts as waiting for nothing", () => {
+    expect([...deployOrder(graphOf({ a: ["ghost"] })).wave]).toEqual([["ghost", 1], ["a", 2]]);
+  });
+
+  test("each resource is placed once, however many paths reach it (40 layers of two: 2^40 paths)", () => {
+    const edges: Record<string, string[]> = { "l0-a": [], "l0-b": [] };
+    for (let layer = 1; layer < 40; layer++) {
+      const below = [`l${layer - 1}-a`, `l${layer - 1}-b`];
+      edges[`l${layer}-a`] = below;
+      edges[`l${layer}-b`] = below;
+    }
+    expect(deployOrder(graphOf(edges)).depth).toBe(40);
+  });
+
+  test("a self-dependency is a cycle", () => {
+    expect(() => deployOrder(graphOf({ a: ["a"] }))).toThrow(new Error("dependency cycle: a → a"));
+  });
+
+  test("a longer cycle is named from where it was entered", () => {
+    expect(() => deployOrder(graphOf({ a: ["b"], b: ["c"], c: ["a"] }))).toThrow(new Error("dependency cycle: a → b → c → a"));
+  });
+
+  test("upstreamOf follows every path once and excludes the start", () => {
+    const graph = graphOf({ d: ["b", "c"], c: ["a"], b: ["a"], a: [] });
+    expect([...upstreamOf(graph, "d")].sort()).toEqual(["a", "b", "c"]);
+    expect([...upstreamOf(graph, "a")]).toEqual([]);
+    expect([...upstreamOf(graph, "unknown")]).toEqual([]);
+  });
+
+  test("upstreamOf ends on a cycle (deployOrder is what rejects it)", () => {
+    expect([...upstreamOf(graphOf({ a: ["b"], b: ["a"] }), "a")].sort()).toEqual(["a", "b"]);
+  });
+
+  test("wavesOfType lists the distinct waves of one type, ascending, by the type's full name", () => {
+    const order = deployOrder(
+      graphOf({
+        "digitalocean_droplet.c": ["digitalocean_droplet.b"],
+        "digitalocean_droplet.b": ["digitalocean_droplet.a"],
+        "digitalocean_droplet.a": [],
+        "digitalocean_droplet.a2": [],
+        "digitalocean_droplet_snapshot.s": ["digitalocean_droplet.c"],
+      }),
+    );
+    expect(wavesOfType(order, "digitalocean_droplet")).toEqual([1, 2, 3]);
+    expect(wavesOfType(order, "digitalocean_droplet_snapshot")).toEqual([4]);
+    expect(wavesOfType(order, "digitalocean_volume")).toEqual([]);
+  });
+
+  test("deployFacts: a firewall waiting for a droplet through another resource is named; one waiting for a tag is not", () => {
+    const plan = planOf({
+      digitalocean_tag: { t: { name: "n" } },
+      digitalocean_droplet: { a: {}, b: { tags: ["${digitalocean_tag.t.name}"] } },
+      null_resource: { gate: { triggers: { id: "${digitalocean_droplet.a.id}" } } },
+      digitalocean_firewall: { late: { depends_on: ["null_resource.gate"] }, early: { tags: ["${digitalocean_tag.t.name}"] } },
+    });
+    expect(deployFacts(plan)).toEqual({
+      depth: 3,
+      criticalPath: ["digitalocean_droplet.a", "null_resource.gate", "digitalocean_firewall.late"],
+      dropletWaves: 2,
+      waitingForDroplets: ["digitalocean_firewall.late"],
+    });
   });
 });

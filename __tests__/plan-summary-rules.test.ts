@@ -103,6 +103,55 @@ describe("cost", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  describe("price table checks, one bad value at a time", () => {
+    const good = { asOf: "2026-01-31", dropletMonthly: { "s-1vcpu-1gb": 6 }, loadBalancerSizeUnits: { "lb-small": 1 }, loadBalancerSizeUnitMonthly: 12, volumeGibMonthly: 0.1 };
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "prices-"));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const load = (table: Record<string, unknown>) => {
+      const file = join(dir, "prices.json");
+      writeFileSync(file, JSON.stringify(table));
+      return () => loadPrices(file);
+    };
+
+    test("a good table is read, in USD unless it names a currency", () => {
+      expect(load(good)()).toEqual({ currency: "USD", ...good });
+      expect(load({ ...good, currency: "EUR" })().currency).toBe("EUR");
+    });
+
+    test.each([
+      [{ asOf: "x2026-01-31" }, 'asOf "x2026-01-31" is not a date: expected YYYY-MM-DD'],
+      [{ asOf: "2026-01-31x" }, 'asOf "2026-01-31x" is not a date: expected YYYY-MM-DD'],
+      [{ asOf: 20260131 }, "asOf 20260131 is not a date: expected YYYY-MM-DD"],
+      [{ dropletMonthly: undefined }, "dropletMonthly is missing: expected an object of slug → number"],
+      [{ dropletMonthly: null }, "dropletMonthly is missing: expected an object of slug → number"],
+      [{ dropletMonthly: { "s-1vcpu-1gb": 0 } }, "dropletMonthly.s-1vcpu-1gb 0 is not a price: expected a positive number"],
+      [{ loadBalancerSizeUnits: { "lb-small": -1 } }, "loadBalancerSizeUnits.lb-small -1 is not a price: expected a positive number"],
+      [{ loadBalancerSizeUnits: "lb-small" }, "loadBalancerSizeUnits is missing: expected an object of slug → number"],
+      [{ loadBalancerSizeUnitMonthly: 0 }, "loadBalancerSizeUnitMonthly 0 is not a price: expected a positive number"],
+      [{ volumeGibMonthly: "0.1" }, 'volumeGibMonthly "0.1" is not a price: expected a positive number'],
+      [{ volumeGibMonthly: undefined }, "volumeGibMonthly undefined is not a price: expected a positive number"],
+    ])("%j is rejected", (bad, message) => {
+      const read = load({ ...good, ...bad });
+      expect(read).toThrow(new Error(`price table ${join(dir, "prices.json")}: ${message}`));
+    });
+  });
+
+  test("a droplet without a size and a load balancer of an unknown legacy size have no price", () => {
+    const plan = planOf({
+      digitalocean_droplet: { a: droplet({ size: null }) },
+      digitalocean_loadbalancer: { lb: { name: "front", size: "lb-huge" }, unnamed: { size: "lb-small" }, plain: {} },
+    });
+    expect(estimateCost(plan, { ...prices, loadBalancerSizeUnits: { "lb-small": 2 }, loadBalancerSizeUnitMonthly: 10 }).lines).toEqual([
+      { item: "droplet unknown size", quantity: 1 },
+      { item: "load balancer front (size lb-huge)", quantity: 1 },
+      { item: "load balancer unnamed (size units)", quantity: 2, unitPrice: 10, monthly: 20 },
+      { item: "load balancer plain (size units)", quantity: 1, unitPrice: 10, monthly: 10 },
+    ]);
+  });
 });
 
 describe("firewall", () => {
@@ -164,6 +213,20 @@ describe("load balancer", () => {
         stickySessions: "none",
       },
       { name: "by_id", region: "fra1", targets: [], rules: [], healthCheck: undefined, stickySessions: undefined },
+    ]);
+  });
+
+  test("targets by droplet id, a literal tag, a plain forwarding rule and a check without protocol", () => {
+    const plan = planOf({
+      digitalocean_droplet: { a: droplet({ name: "nats-1" }) },
+      digitalocean_loadbalancer: {
+        ids: { droplet_ids: ["${digitalocean_droplet.a.id}"], forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222 }], healthcheck: { port: 4222 } },
+        tagged: { droplet_tag: "nats-cluster" },
+      },
+    });
+    expect(describeLoadBalancers(plan).map(({ name, targets, rules, healthCheck }) => ({ name, targets, rules, protocol: healthCheck?.protocol }))).toEqual([
+      { name: "ids", targets: ["droplet nats-1"], rules: [{ entry: "tcp 4222", target: "tcp 4222", tlsPassthrough: false }], protocol: "?" },
+      { name: "tagged", targets: ["tag nats-cluster"], rules: [], protocol: undefined },
     ]);
   });
 
