@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Server, Socket, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderHaproxyConfig, scaledCheck } from "../twin/haproxy";
-import { Plan, readPlan } from "../twin/plan";
+import { queryServerStates, renderHaproxyConfig, scaledCheck } from "../twin/haproxy";
+import { Plan, PlanLoadBalancer, readPlan } from "../twin/plan";
 
 // The twin's reading of a plan and its HAProxy config, against a hand-written plan: every
 // expected value below is a literal from that plan, scaled by hand.
@@ -164,5 +165,216 @@ describe("the HAProxy config", () => {
   test("refuses a forwarding rule HAProxy cannot model", () => {
     const udp = { ...lb(), forwardingRules: [{ entryPort: 53, entryProtocol: "udp", targetPort: 53 }] };
     expect(() => renderHaproxyConfig(udp, "127.0.0.10", [], scaledCheck(lb(), 1), "/s")).toThrow("forwarding rule entry_protocol udp is not supported by the twin: expected tcp or http");
+  });
+});
+
+describe("the HAProxy config, rendered whole", () => {
+  // A load balancer written out by hand: one tcp rule, an http check without a path.
+  const plain = (): PlanLoadBalancer => ({
+    id: "lb",
+    name: "nats-lb",
+    internal: false,
+    dropletTag: "nats",
+    forwardingRules: [{ entryPort: 4222, entryProtocol: "tcp", targetPort: 4333 }],
+    healthCheck: { protocol: "http", port: 8222, path: undefined, intervalSeconds: 3, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 2 },
+  });
+
+  test("scales to whole milliseconds, rounding halves up", () => {
+    expect(scaledCheck(plain(), 0.5)).toEqual({ protocol: "http", port: 8222, path: undefined, intervalMs: 1500, timeoutMs: 2500, rise: 5, fall: 2 });
+    expect(scaledCheck(plain(), 0.0005)).toEqual({ protocol: "http", port: 8222, path: undefined, intervalMs: 2, timeoutMs: 3, rise: 5, fall: 2 });
+    expect(scaledCheck(plain(), Number.MIN_VALUE)).toMatchObject({ intervalMs: 1, timeoutMs: 1 });
+    expect(scaledCheck(plain(), 2)).toMatchObject({ intervalMs: 6000, timeoutMs: 10000 });
+  });
+
+  test("a tcp check keeps its protocol and port", () => {
+    const tcp = { ...plain(), healthCheck: { ...plain().healthCheck, protocol: "tcp", port: 4333 } };
+    expect(scaledCheck(tcp, 1)).toEqual({ protocol: "tcp", port: 4333, path: undefined, intervalMs: 3000, timeoutMs: 5000, rise: 5, fall: 2 });
+  });
+
+  test("an http check without a path asks for /, and the servers keep their order", () => {
+    const servers = [
+      { name: "nats-1", address: "127.0.0.11" },
+      { name: "nats-3", address: "127.0.0.13" },
+      { name: "nats-2", address: "127.0.0.12" },
+    ];
+    expect(renderHaproxyConfig(plain(), "127.0.0.10", servers, scaledCheck(plain(), 0.5), "/tmp/t/haproxy-lb.sock")).toBe(
+      [
+        "global",
+        "  stats socket /tmp/t/haproxy-lb.sock mode 600 level admin",
+        "",
+        "defaults",
+        "  timeout connect 5s",
+        "  timeout client 1h",
+        "  timeout server 1h",
+        "  timeout check 2500ms",
+        "",
+        "frontend entry_4222",
+        "  mode tcp",
+        "  bind 127.0.0.10:4222",
+        "  default_backend rule_4222",
+        "",
+        "backend rule_4222",
+        "  mode tcp",
+        "  balance roundrobin",
+        "  option httpchk GET /",
+        "  http-check expect status 200",
+        "  server nats-1 127.0.0.11:4333 check port 8222 inter 1500ms rise 5 fall 2",
+        "  server nats-3 127.0.0.13:4333 check port 8222 inter 1500ms rise 5 fall 2",
+        "  server nats-2 127.0.0.12:4333 check port 8222 inter 1500ms rise 5 fall 2",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("a backend without servers and a tcp check has no server and no check lines", () => {
+    const tcp = { ...plain(), healthCheck: { ...plain().healthCheck, protocol: "tcp", port: 4333 } };
+    expect(renderHaproxyConfig(tcp, "127.0.0.20", [], scaledCheck(tcp, 1), "/s")).toBe(
+      [
+        "global",
+        "  stats socket /s mode 600 level admin",
+        "",
+        "defaults",
+        "  timeout connect 5s",
+        "  timeout client 1h",
+        "  timeout server 1h",
+        "  timeout check 5000ms",
+        "",
+        "frontend entry_4222",
+        "  mode tcp",
+        "  bind 127.0.0.20:4222",
+        "  default_backend rule_4222",
+        "",
+        "backend rule_4222",
+        "  mode tcp",
+        "  balance roundrobin",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("refuses a forwarding rule after good ones", () => {
+    const mixed = { ...plain(), forwardingRules: [...plain().forwardingRules, { entryPort: 443, entryProtocol: "https", targetPort: 4222 }] };
+    expect(() => renderHaproxyConfig(mixed, "127.0.0.10", [], scaledCheck(plain(), 1), "/s")).toThrow("forwarding rule entry_protocol https is not supported by the twin: expected tcp or http");
+  });
+});
+
+describe("queryServerStates", () => {
+  // A stand-in for HAProxy's stats socket: a unix socket in a temp dir that answers `show stat`
+  // with CSV like HAProxy's (a header, then one row per frontend, server and backend, the
+  // status in column 18) and anything else with HAProxy's "Unknown command", then closes.
+  const HEADER = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status";
+  const row = (proxy: string, server: string, status: string): string => `${proxy},${server},0,0,0,1,,1,0,0,,0,,0,0,0,0,${status},1,1,0,0,0,12,0,,1,3,1,,1,,2,0,,1,L4OK`;
+
+  let dir: string;
+  let servers: Server[] = [];
+  const sockets: Socket[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "twin-stats-"));
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    servers = [];
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /**
+   * Listens on a fresh socket file; answers the first line it receives with `answer(line)`,
+   * written in `pieces` parts, then closes. Returns the path and the lines received.
+   */
+  async function statsSocket(answer: (line: string) => string, pieces = 1): Promise<{ path: string; received: string[] }> {
+    const path = join(dir, `s${servers.length}-${Math.random().toString(36).slice(2, 8)}.sock`);
+    const received: string[] = [];
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      sockets.push(socket);
+      let input = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        input += chunk;
+        const newline = input.indexOf("\n");
+        if (newline < 0 || received.length > 0) return;
+        received.push(input.slice(0, newline + 1));
+        const text = answer(input.slice(0, newline));
+        const size = Math.ceil(text.length / pieces);
+        const parts = Array.from({ length: pieces }, (_unused, i) => text.slice(i * size, (i + 1) * size));
+        const writeNext = (): void => {
+          const part = parts.shift();
+          if (part === undefined) {
+            socket.end();
+            return;
+          }
+          socket.write(part, () => setTimeout(writeNext, 5));
+        };
+        writeNext();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+    return { path, received };
+  }
+
+  const showStat = (csv: string) => (line: string): string => (line === "show stat" ? csv : "Unknown command. Please enter one of the following commands only :\n");
+
+  test("sends show stat and reads each server's state, skipping frontends, backends and other proxies", async () => {
+    const csv = [
+      HEADER,
+      row("entry_4222", "FRONTEND", "OPEN"),
+      row("rule_4222", "nats-1", "UP"),
+      row("rule_4222", "nats-2", "DOWN"),
+      row("rule_4222", "nats-3", "UP 1/3"),
+      row("rule_4222", "BACKEND", "UP"),
+      row("seed", "nats-4", "UP"),
+      row("stats", "FRONTEND", "OPEN"),
+      "",
+      "",
+    ].join("\n");
+    const { path, received } = await statsSocket(showStat(csv));
+    await expect(queryServerStates(path)).resolves.toEqual({ "nats-1": "UP", "nats-2": "DOWN", "nats-3": "UP 1/3" });
+    expect(received).toEqual(["show stat\n"]);
+  });
+
+  test("a server in several backends is UP only when UP in all of them, else its first other state", async () => {
+    const csv = [
+      HEADER,
+      row("rule_4222", "FRONTEND", "OPEN"),
+      row("rule_4222", "nats-1", "UP"),
+      row("rule_4222", "nats-2", "UP"),
+      row("rule_4222", "nats-3", "DOWN"),
+      row("rule_4222", "nats-4", "no check"),
+      row("rule_4222", "BACKEND", "UP"),
+      row("rule_8222", "nats-1", "UP"),
+      row("rule_8222", "nats-2", "DOWN 1/2"),
+      row("rule_8222", "nats-3", "UP 2/3"),
+      row("rule_8222", "nats-4", "MAINT"),
+      row("rule_8222", "BACKEND", "DOWN"),
+      row("rule_9222", "nats-2", "UP"),
+      row("rule_9222", "nats-3", "UP"),
+      "",
+    ].join("\n");
+    const { path } = await statsSocket(showStat(csv));
+    await expect(queryServerStates(path)).resolves.toEqual({ "nats-1": "UP", "nats-2": "DOWN 1/2", "nats-3": "DOWN", "nats-4": "no check" });
+  });
+
+  test("reads an answer that arrives in pieces", async () => {
+    const csv = [HEADER, row("rule_4222", "nats-1", "UP"), row("rule_4222", "nats-2", "DOWN"), row("rule_4222", "BACKEND", "UP"), ""].join("\n");
+    const { path } = await statsSocket(showStat(csv), 7);
+    await expect(queryServerStates(path)).resolves.toEqual({ "nats-1": "UP", "nats-2": "DOWN" });
+  });
+
+  test("an answer without servers has no states", async () => {
+    const { path } = await statsSocket(showStat(`${HEADER}\n${row("entry_4222", "FRONTEND", "OPEN")}\n`));
+    await expect(queryServerStates(path)).resolves.toEqual({});
+    const { path: empty } = await statsSocket(() => "");
+    await expect(queryServerStates(empty)).resolves.toEqual({});
+  });
+
+  test("fails when nothing listens on the socket", async () => {
+    await expect(queryServerStates(join(dir, "absent.sock"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
