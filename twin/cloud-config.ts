@@ -90,10 +90,14 @@ function resolveReference(expression: string, refs: References, droplet: string)
 
 /**
  * The value for random_password `id`: `supplied[id]`, else the environment variable
- * NATS_TWIN_SECRET_<ID>, else 32 random alphanumeric characters.
+ * NATS_TWIN_SECRET_<ID>, else 32 random alphanumeric characters. An empty value is refused: it
+ * would start the servers with an empty password or token.
  */
 export function secretFor(id: string, supplied: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env): string {
-  return supplied[id] ?? env[secretEnvName(id)] ?? randomAlphanumeric(32);
+  const name = secretEnvName(id);
+  const [source, value] = supplied[id] !== undefined ? [`the secret supplied for ${id}`, supplied[id]] : [name, env[name]];
+  if (value === "") throw new Error(`${source} is empty: give a value, or leave it unset for a random secret`);
+  return value ?? randomAlphanumeric(32);
 }
 
 /** NATS_TWIN_SECRET_ followed by the resource id in upper snake case. */
@@ -232,7 +236,8 @@ export function substituteMountPoints(files: readonly CloudFile[], directories: 
     let content = file.content;
     for (const [mountPoint, directory] of directories) {
       const escaped = mountPoint.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      content = content.replace(new RegExp(`(?<![\\w./-])${escaped}(?![\\w.-])`, "g"), directory);
+      // A function, so that `$&` or `$1` in the directory is not read as a replacement pattern.
+      content = content.replace(new RegExp(`(?<![\\w./-])${escaped}(?![\\w.-])`, "g"), () => directory);
     }
     return { ...file, content };
   });
