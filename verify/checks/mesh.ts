@@ -8,8 +8,6 @@ import type { Verdict } from "../types";
 
 /** Pause between publishing rounds while waiting for interest to cross the routes. */
 const ROUND_MS = 50;
-/** How long the functional check waits for every pair to carry a message. */
-const DELIVERY_BUDGET_MS = 5000;
 
 /**
  * Every node is routed to every other node. Uses the nodes' own /routez when reachable,
@@ -76,7 +74,7 @@ async function meshWithMessages(ctx: CheckContext): Promise<Verdict> {
     if (reached.byServer.size < n) {
       return { ok: false, detail: `${method}: reached ${describeReach(reached, n)}` };
     }
-    const missing = await missingPairs(reached.byServer);
+    const missing = await missingPairs(reached.byServer, ctx.deadline.stepMs());
     const pairs = n * (n - 1);
     if (missing.length > 0) {
       return { ok: false, detail: `${method}: ${pairs - missing.length}/${pairs} server pairs carried messages; missing ${missing.join(", ")}` };
@@ -89,10 +87,10 @@ async function meshWithMessages(ctx: CheckContext): Promise<Verdict> {
 
 /**
  * Subscribes on every connection, then has every connection publish its server_id in rounds
- * until each subscriber has heard every other server or the budget ends. Returns the pairs
- * that never carried a message, as "from → to".
+ * until each subscriber has heard every other server or `budgetMs` (one network step of the
+ * deadline, at most 5 s) ends. Returns the pairs that never carried a message, as "from → to".
  */
-async function missingPairs(byServer: Map<string, NatsConnection>): Promise<string[]> {
+async function missingPairs(byServer: Map<string, NatsConnection>, budgetMs: number): Promise<string[]> {
   const subject = `_verify.mesh.${randomUUID()}`;
   const ids = [...byServer.keys()];
   const connections = [...byServer.values()];
@@ -101,7 +99,7 @@ async function missingPairs(byServer: Map<string, NatsConnection>): Promise<stri
   const complete = (): boolean => heard.every((set) => set.size >= ids.length);
   try {
     await Promise.all(connections.map((nc) => nc.flush()));
-    for (let waited = 0; !complete() && waited < DELIVERY_BUDGET_MS; waited += ROUND_MS) {
+    for (let waited = 0; !complete() && waited < budgetMs; waited += ROUND_MS) {
       connections.forEach((nc, i) => nc.publish(subject, ids[i]));
       await sleep(ROUND_MS);
     }
