@@ -32,7 +32,7 @@ const INTEGRATION = [
   "verify-cli",
   "verify-nats",
   "verify-tutorial",
-  "policy/acknowledgements",
+  "policy/acknowledgements-main",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
