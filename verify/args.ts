@@ -61,6 +61,8 @@ function explainParseError(error: unknown, names: readonly string[]): string {
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument "${quoted}": every value follows an option`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     const option = quoted.split(" ")[0];
+    // The same code covers a switch given a value ("--jetstream=yes") and an option without one.
+    if (message.endsWith("does not take an argument")) return `${option} is a switch and takes no value: write ${option} alone`;
     return `${option} needs a value (write ${option}=<value> for one that starts with "-")`;
   }
   return message.toLowerCase();
