@@ -1,17 +1,14 @@
-import { PriceTable, estimateCost } from "../plan/cost";
+import { estimateCost } from "../plan/cost";
 import { PlanDiff, ResourceChange, diffPlans } from "../plan/diff";
 import { upstreamOf, wavesOfType } from "../plan/graph";
 import { renderSummary } from "../plan/markdown";
 import { forcesReplacement, isForceNew } from "../plan/replacement";
-import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { Json, Plan } from "../plan/tf-json";
 import { describeVolumes } from "../plan/volumes";
+import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
 
 // Unit test: every plan is a literal parsed in-process, nothing is synthesized.
 
-/** A plan of stack `t` from `resource` blocks, as cdktf would write them. */
-function planOf(resource: Readonly<Record<string, Record<string, Json>>>): Plan {
-  return parsePlan({ "//": { metadata: { stackName: "t" } }, resource }, "test");
-}
 
 function droplet(overrides: Readonly<Record<string, Json>> = {}): Record<string, Json> {
   return { name: "n-1", image: "ubuntu-24-04-x64", region: "nyc3", size: "s-1vcpu-1gb", ipv6: false, user_data: "#cloud-config\n", ...overrides };
@@ -368,14 +365,6 @@ describe("replacement rules", () => {
 });
 
 describe("summary details", () => {
-  const PRICES: PriceTable = {
-    asOf: "2024-01-31",
-    currency: "USD",
-    dropletMonthly: { "s-1vcpu-1gb": 7.5 },
-    loadBalancerSizeUnitMonthly: 11.25,
-    loadBalancerSizeUnits: { "lb-medium": 3 },
-    volumeGibMonthly: 0.15,
-  };
 
   test("a load balancer's legacy size sets its size units", () => {
     const cost = estimateCost(planOf({ digitalocean_loadbalancer: { lb: { name: "lb", size: "lb-medium" } } }), PRICES);

@@ -1,9 +1,6 @@
 import { DependencyGraph, dependencyGraph, deployFacts, deployOrder, upstreamOf, wavesOfType } from "../plan/graph";
-import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { planOf } from "./plan-fixtures";
 
-function planOf(resource: Record<string, Record<string, Json>>): Plan {
-  return parsePlan({ resource }, "test");
-}
 
 /** A graph written out by hand: address → what it waits for, in insertion order. */
 function graphOf(edges: Record<string, string[]>): DependencyGraph {

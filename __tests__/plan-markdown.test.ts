@@ -1,26 +1,13 @@
-import { PriceTable } from "../plan/cost";
 import { PlanDiff, diffPlans } from "../plan/diff";
 import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../plan/markdown";
 import { DROPLET_BOOT_SECONDS, RollEstimate, rollEstimate } from "../plan/roll-estimate";
 import { Json, Plan, parsePlan } from "../plan/tf-json";
 import { synthJson, testStack } from "./helpers";
+import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
 
 // Unit test: plans are synthesized in-process (cdktf Testing) or written as literals.
 
-/** Prices chosen for these tests, not the shipped table: every amount below follows from them. */
-const PRICES: PriceTable = {
-  asOf: "2024-01-31",
-  currency: "USD",
-  dropletMonthly: { "s-1vcpu-1gb": 7.5 },
-  loadBalancerSizeUnitMonthly: 11.25,
-  loadBalancerSizeUnits: { "lb-medium": 3 },
-  volumeGibMonthly: 0.15,
-};
 
-/** A plan of stack `t` from `resource` (and `output`) blocks, as cdktf would write them. */
-function planOf(resource: Readonly<Record<string, Record<string, Json>>>, output?: Record<string, Json>): Plan {
-  return parsePlan({ "//": { metadata: { stackName: "t" } }, resource, ...(output === undefined ? {} : { output }) }, "test");
-}
 
 /** The lines every summary ends with, after the cost table. */
 const PRICES_NOTE = "List prices as of 2024-01-31, check digitalocean.com/pricing. Bandwidth, backups and taxes are not included.";

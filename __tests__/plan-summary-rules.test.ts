@@ -8,13 +8,10 @@ import { describeLoadBalancers, failoverBudget } from "../plan/load-balancer";
 import { WORLD_OPEN_MARKER, renderSummary } from "../plan/markdown";
 import { natsVersionOf } from "../plan/nodes";
 import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { planOf } from "./plan-fixtures";
 
 const prices = loadPrices();
 
-/** A plan from `resource` blocks, as cdktf would write them. */
-function planOf(resource: Record<string, Record<string, Json>>): Plan {
-  return parsePlan({ "//": { metadata: { stackName: "t" } }, resource }, "test");
-}
 
 function droplet(overrides: Record<string, Json> = {}): Record<string, Json> {
   return { name: "n-1", image: "ubuntu-24-04-x64", region: "nyc3", size: "s-1vcpu-1gb", ipv6: false, user_data: "#cloud-config\n", ...overrides };

@@ -23,6 +23,7 @@ import type { CheckContext } from "../verify/context";
 import { errorMessage } from "../verify/errors";
 import { SUBJECT, appUsage, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
 import { Deadline } from "../verify/retry";
+import { closedPort } from "./loopback";
 
 // `connect` stays the real one (tests against a closed loopback port and a silent listener use
 // it) unless a test gives it an implementation: then it hands out fake connections, so that the
@@ -105,14 +106,6 @@ function fake(info: FakeInfo | undefined, statuses: Status[] = []): Fake {
 const NODE_1: FakeInfo = { server_id: "NAAAAAAAAAAAAAAA1", server_name: "nats-1" };
 const NODE_2: FakeInfo = { server_id: "NBBBBBBBBBBBBBBB2", server_name: "nats-2" };
 
-/** A loopback port that nothing listens on (it was just free). */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Lets pending promise callbacks and I/O callbacks run. */
 function settle(): Promise<void> {

@@ -7,6 +7,7 @@ import { checkRoundRobin } from "../verify/checks/round-robin";
 import type { CheckContext } from "../verify/context";
 import { describeSample, httpGet, problemsAt, sampleThroughBalancer, serverIdOf, type HttpAnswer, type Sampled } from "../verify/http";
 import { Deadline } from "../verify/retry";
+import { closedPort } from "./loopback";
 
 // The HTTP side of `verify` against in-process fakes on 127.0.0.1: node:http servers that answer
 // like nats-server monitors (/healthz, /varz, /routez), one that answers like a round-robin load
@@ -71,14 +72,6 @@ async function serve(handler: Handler): Promise<FakeHttp> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths, headers };
 }
 
-/** A port on 127.0.0.1 that was just listened on and closed: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** What one fake nats-server monitor shows. */
 interface MonitorSpec {
