@@ -3,6 +3,7 @@
 // a mutant is active only inside the jest worker, so tests that synthesize through a child
 // process cannot kill one, and each run of a twin test costs a twin boot. Results and the
 // equivalent mutants are recorded in bench/RESULTS.md.
+import { fileURLToPath } from "node:url";
 import jestConfig from "./jest.config.js";
 
 const unit = jestConfig.projects.find((project) => project.displayName === "unit");
@@ -17,7 +18,15 @@ export default {
     // jest's --findRelatedTests follows imports only through files inside `roots`. With the tests'
     // root alone, a test that reaches policy/rules/*.ts through constructs/ was not related to it,
     // ran for no mutant there, and each such mutant "survived" without a test.
-    config: { ...unit, roots: SOURCE_ROOTS.map((dir) => `<rootDir>/${dir}`), testTimeout: jestConfig.testTimeout },
+    config: {
+      ...unit,
+      roots: SOURCE_ROOTS.map((dir) => `<rootDir>/${dir}`),
+      testTimeout: jestConfig.testTimeout,
+      // A mutant runs only the files that hold a covering test and stops at the first failure
+      // (mutation/jest-runner.cjs says why and why no verdict changes).
+      runner: fileURLToPath(new URL("./mutation/jest-runner.cjs", import.meta.url)),
+      testEnvironment: fileURLToPath(new URL("./mutation/jest-environment.cjs", import.meta.url)),
+    },
   },
   coverageAnalysis: "perTest",
   checkers: ["typescript"],
@@ -36,6 +45,11 @@ export default {
   ignoreStatic: true,
   ignorePatterns: ["cdktf.out", "reports", "coverage", "mutation"],
   concurrency: 2,
+  // A mutant's time limit is timeoutFactor × its covering tests' time in the dry run + timeoutMS + the
+  // dry run's overhead. A mutant covered while a file loads (a stack built in beforeAll or a describe
+  // body) runs every related file, which in a mutant run takes up to about twice the dry run's time
+  // (fresh process, the checker on the other core): at 1.5 such a survivor was reported as a timeout.
+  timeoutFactor: 3,
   timeoutMS: 20_000,
   // Mutants whose code and covering tests are unchanged since the last run keep their result
   // (reports/stryker-incremental.json); `npm run mutation -- --force` tests every mutant again.
