@@ -38,6 +38,7 @@ const INTEGRATION = [
 const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
+  setupFilesAfterEnv: ["<rootDir>/__tests__/stack-traces.ts"],
   // `npm test` type-checks everything with tsc first, so jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
 };
