@@ -529,10 +529,10 @@ describe("checkHealth through the load balancer", () => {
   test("the load balancer never answers within the step", async () => {
     const lb = await serve(() => "hang");
     const started = Date.now();
-    const verdict = await checkHealth(contextWith({ lbMonitorUrl: lb.url, expectNodes: 1, deadline: new FixedDeadline(60) }));
+    const verdict = await checkHealth(contextWith({ lbMonitorUrl: lb.url, expectNodes: 1, deadline: new FixedDeadline(20) }));
     expect(verdict).toEqual({
       ok: false,
-      detail: `0/8 requests answered 200 on /healthz through the load balancer (the answer does not name its server) (last error: no answer from ${lb.url}/healthz within 60 ms)`,
+      detail: `0/8 requests answered 200 on /healthz through the load balancer (the answer does not name its server) (last error: no answer from ${lb.url}/healthz within 20 ms)`,
     });
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -653,8 +653,8 @@ describe("checkMesh through the load balancer", () => {
 
   test("the load balancer never answers within the step", async () => {
     const lb = await serve(() => "hang");
-    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url, expectNodes: 1, deadline: new FixedDeadline(60) }));
-    expect(verdict).toEqual({ ok: false, detail: `/routez through the load balancer: reached 0/1 servers in 8 requests (last error: no answer from ${lb.url}/routez within 60 ms)` });
+    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url, expectNodes: 1, deadline: new FixedDeadline(20) }));
+    expect(verdict).toEqual({ ok: false, detail: `/routez through the load balancer: reached 0/1 servers in 8 requests (last error: no answer from ${lb.url}/routez within 20 ms)` });
   });
 });
 

@@ -57,14 +57,21 @@ describe("replicaProblem", () => {
 describe("whenPlaceable", () => {
   const noPeers = (): JetStreamApiError => new JetStreamApiError({ code: 400, err_code: 10005, description: "no suitable peers for placement, peer offline" });
 
+  // jest's fake timers move setTimeout and Date.now, so the 250 ms between attempts costs no time.
+  afterEach(() => jest.useRealTimers());
+
   test("asks again while the meta leader has no suitable peers, then returns what was created", async () => {
+    jest.useFakeTimers();
     let calls = 0;
-    const created = await whenPlaceable(async () => {
+    const created = whenPlaceable(async () => {
       calls++;
       if (calls < 3) throw noPeers();
       return "stream";
     }, 5000);
-    expect({ created, calls }).toEqual({ created: "stream", calls: 3 });
+    await jest.advanceTimersByTimeAsync(249);
+    expect(calls).toBe(1);
+    await jest.advanceTimersByTimeAsync(251);
+    expect({ created: await created, calls }).toEqual({ created: "stream", calls: 3 });
   });
 
   test("throws any other jetstream error at once", async () => {
@@ -80,15 +87,18 @@ describe("whenPlaceable", () => {
   });
 
   test("gives up with the placement error once its time is over", async () => {
+    jest.useFakeTimers();
     let calls = 0;
-    await expect(
+    const outcome = expect(
       whenPlaceable(async () => {
         calls++;
         throw noPeers();
-      }, 300),
+      }, 600),
     ).rejects.toThrow("no suitable peers for placement");
-    expect(calls).toBeGreaterThanOrEqual(2);
-    expect(calls).toBeLessThanOrEqual(3);
+    // Attempts at 0, 250, 500 and 750 ms: the last one starts past the 600 ms budget and is not retried.
+    await jest.advanceTimersByTimeAsync(10_000);
+    await outcome;
+    expect(calls).toBe(4);
   });
 });
 
