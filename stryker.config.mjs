@@ -7,6 +7,10 @@ import { fileURLToPath } from "node:url";
 import jestConfig from "./jest.config.js";
 
 const unit = jestConfig.projects.find((project) => project.displayName === "unit");
+const snapshots = process.env.MUTATION_SNAPSHOTS ?? "on";
+if (snapshots !== "on" && snapshots !== "off") {
+  throw new Error(`MUTATION_SNAPSHOTS must be on or off, got ${JSON.stringify(snapshots)}`);
+}
 /** The tests and every directory of code they import. */
 const SOURCE_ROOTS = ["__tests__", "constructs", "policy", "plan", "verify", "twin", "roll", "sweep"];
 
@@ -26,6 +30,11 @@ export default {
       // (mutation/jest-runner.cjs says why and why no verdict changes).
       runner: fileURLToPath(new URL("./mutation/jest-runner.cjs", import.meta.url)),
       testEnvironment: fileURLToPath(new URL("./mutation/jest-environment.cjs", import.meta.url)),
+      // MUTATION_SNAPSHOTS=off: snapshot assertions pass, to find the mutants only a snapshot kills.
+      setupFilesAfterEnv: [
+        ...unit.setupFilesAfterEnv,
+        ...(snapshots === "off" ? [fileURLToPath(new URL("./mutation/without-snapshots.cjs", import.meta.url))] : []),
+      ],
     },
   },
   coverageAnalysis: "perTest",
