@@ -33,6 +33,13 @@ describe("NATS-002 droplet without firewall", () => {
     );
   });
 
+  test("compliant: a firewall naming several tags covers a droplet that has one of them", () => {
+    const stack = natsStack({ nodeCount: 1 });
+    new Droplet(stack, "web", { name: "web", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3", tags: ["web"] });
+    new Firewall(stack, "web-and-db", { name: "web-and-db", tags: ["db", "web"] });
+    expect(ruleAnnotations(stack, "NATS-002")).toEqual([]);
+  });
+
   test("non-compliant: a firewall for another tag does not cover the nodes", () => {
     const stack = natsStack({ firewall: false, nodeCount: 1 });
     new Firewall(stack, "other", { name: "other", tags: ["web"] });

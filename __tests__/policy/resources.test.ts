@@ -22,8 +22,23 @@ describe("reading the synthesized resources", () => {
     expect(natsServerPorts(undefined)).toBeUndefined();
   });
 
+  test("the long flag names count as the short ones, with any spacing, up to the end of the command line", () => {
+    const line = "ExecStart=/bin/sh -c 'exec nats-server --port 4333 --http_port   8333 --cluster_name c --cluster_advertise 10.0.0.5:6333' --port 1";
+    expect(natsServerPorts(line)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false });
+  });
+
+  test("the cluster port is the number at the end of the --cluster URL, not one inside it", () => {
+    expect(natsServerPorts("nats-server --cluster nats://10.0.0.5:6333/x")?.cluster).toBeUndefined();
+    expect(natsServerPorts("nats-server --cluster nats://10.0.0.5:6333")?.cluster).toBe(6333);
+    expect(natsServerPorts("nats-server --cluster_advertise 10.0.0.5")?.cluster).toBeUndefined();
+  });
+
   test.each([
     [undefined, 22, true],
+    [" 22 ", 22, true],
+    ["x22", 22, false],
+    ["22x", 22, false],
+    ["6000-6999x", 6222, false],
     ["all", 8222, true],
     ["22", 22, true],
     ["22", 23, false],
