@@ -1,3 +1,5 @@
+import { TerraformStack, Testing } from "cdktf";
+import { NatsFirewall } from "../constructs/nats-firewall";
 import { onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 interface Rule {
@@ -76,4 +78,13 @@ test("advertising public addresses admits clients directly on the client port on
   const fw = firewall({ advertise: "public" });
   expect(fw.inbound_rule.find((r) => r.port_range === "4222")?.source_addresses).toEqual(WORLD);
   expect(fw.inbound_rule.filter((r) => r.port_range !== "4222").every((r) => r.source_addresses === undefined)).toBe(true);
+});
+
+test("NatsFirewall on its own validates its CIDRs, as NatsCluster does before building it", () => {
+  const stack = new TerraformStack(Testing.app(), "alone");
+  const props = { dropletTag: "nats", loadBalancerId: "lb", clientPort: 4222, monitorPort: 8222, clusterPort: 6222 };
+  expect(() => new NatsFirewall(stack, "bad", { ...props, clientCidrs: ["203.0.113.5/24"] })).toThrow(
+    /clientCidrs\[0\] "203\.0\.113\.5\/24" has host bits set: write the network 203\.0\.113\.0\/24/,
+  );
+  expect(() => new NatsFirewall(stack, "good", { ...props, clientCidrs: ["203.0.113.0/24"] })).not.toThrow();
 });
