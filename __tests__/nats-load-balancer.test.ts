@@ -35,6 +35,17 @@ describe("NatsLoadBalancer", () => {
     );
   });
 
+  test.each(["healthz", "x/healthz", "/health z", "/healthz "])("refuses the health check path %p: it must start with / and have no spaces", (path) => {
+    expect(() => lb({ healthCheck: { port: 8222, path } })).toThrow(
+      `healthCheck.path ${JSON.stringify(path)} is not valid: expected a path starting with / and without spaces, such as /healthz`,
+    );
+  });
+
+  test.each(["/", "/healthz?js-enabled-only=true", "/varz"])("accepts the health check path %p", (path) => {
+    const synthesized = Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", { ...PROPS, healthCheck: { port: 8222, path } }));
+    expect(synthesized).toHaveResourceWithProperties(Loadbalancer, { healthcheck: { ...DEFAULT_HEALTH_CHECK_JSON, path } });
+  });
+
   test("a tcp health check has no path", () => {
     const json = Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", { ...PROPS, healthCheck: { protocol: "tcp", port: 4222 } }));
     expect(JSON.stringify(JSON.parse(json))).not.toContain('"path"');
