@@ -21,10 +21,12 @@ function confOf(userData: unknown): string {
 }
 
 describe("NatsTls", () => {
-  const json = synthJson(testStack());
-  const droplets = resourcesOf(json, "digitalocean_droplet");
+  // Synthesized inside each test, not at describe level: per-test coverage (npm run mutation) then
+  // runs these assertions against every mutant of the TLS files and blocks.
+  const defaultStack = () => synthJson(testStack());
 
   test("default: an ECDSA P-256 CA valid 10 years signs one certificate per node, valid 825 days", () => {
+    const json = defaultStack();
     const keys = resourcesOf(json, "tls_private_key");
     expect(keys).toHaveLength(4);
     for (const key of keys) expect(key).toMatchObject({ algorithm: "ECDSA", ecdsa_curve: "P256" });
@@ -48,11 +50,14 @@ describe("NatsTls", () => {
   });
 
   test("certificates wait for nothing the cloud creates: no reference to a droplet or the load balancer", () => {
+    const json = defaultStack();
     const tlsJson = JSON.stringify(Object.entries(json.resource).filter(([type]) => type.startsWith("tls_")));
     expect(tlsJson).not.toMatch(/digitalocean_/);
   });
 
   test("each node gets the CA, its own certificate and key: base64, 0600, owned by nats, deferred", () => {
+    const json = defaultStack();
+    const droplets = resourcesOf(json, "digitalocean_droplet");
     const certs = Object.keys(json.resource.tls_locally_signed_cert);
     const keys = Object.keys(json.resource.tls_private_key).filter((id) => id.includes("node-"));
     droplets.forEach((droplet, i) => {
@@ -66,6 +71,7 @@ describe("NatsTls", () => {
   });
 
   test("clients must use TLS; routes use mutual TLS and verify peers by the route name", () => {
+    const droplets = resourcesOf(defaultStack(), "digitalocean_droplet");
     const files = 'cert_file: "tls/server.pem"\n\\s+key_file: "tls/server-key.pem"\n\\s+ca_file: "tls/ca.pem"\n\\s+timeout: 5';
     droplets.forEach((droplet, index) => {
       const conf = confOf(droplet.user_data);
@@ -81,6 +87,7 @@ describe("NatsTls", () => {
   });
 
   test("outputs the CA certificate (not sensitive) and the server name; verify's gate step gets both, and only them", () => {
+    const json = defaultStack();
     expect(json.output?.ca_certificate).toMatchObject({ value: expect.stringMatching(/^\$\{tls_self_signed_cert\.[\w-]+\.cert_pem\}$/), sensitive: false });
     expect(json.output?.tls_server_name).toMatchObject({ value: "nats.internal" });
     const gate = onlyResource(json, "null_resource") as { provisioner: { "local-exec": { environment?: Record<string, string> } }[] };
