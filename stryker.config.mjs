@@ -41,6 +41,7 @@ export default {
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
   mutate: [
+    "helpers/**/*.ts",
     "constructs/**/*.ts",
     "policy/**/*.ts",
     "plan/**/*.ts",
