@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "state-lock-pg",
+  "state-lock-spaces",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
