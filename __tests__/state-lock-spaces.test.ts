@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
+import { PROJECT_ROOT } from "../plan/synth";
 import { applyAs, synthesizedBackend, terraform, terraformOk, writeLockConfig } from "./terraform-support";
 
 // Integration test: the S3 backend block the app synthesizes for Spaces, run by the real terraform
@@ -85,6 +87,20 @@ describe("the spaces backend as the app synthesizes it, with the real terraform 
     requests.length = 0;
     await terraformOk(other, ["plan", "-input=false", "-no-color", "-lock=false", "-var=writer=two"], env);
     expect(requests.filter((request) => request.path.endsWith(".tflock"))).toEqual([]);
+  });
+
+  test("the pull-request review: plan -lock=false -out, terraform show -json, plan:summary --terraform-plan", async () => {
+    const dir = join(work, "other");
+    const planFile = join(work, "pr.tfplan");
+    await terraformOk(dir, ["plan", "-input=false", "-no-color", "-lock=false", "-var=writer=five", `-out=${planFile}`], env);
+    const json = join(work, "pr.plan.json");
+    writeFileSync(json, await terraformOk(dir, ["show", "-json", planFile], env));
+    const review = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", "--terraform-plan", json], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    expect(review.stderr).toBe("");
+    expect(review.status).toBe(0);
+    expect(review.stdout).toContain("## Changes against `state of nats (Terraform 1.11.4, plan format 1.2)`");
+    expect(review.stdout).toContain("**0 to add, 0 to change in place, 1 to replace, 0 to roll, 0 to destroy.**");
+    expect(review.stdout).toContain('| replace | `terraform_data.writer` | writer | triggers_replace: ["one"] → ["five"] (forces replacement)<br>input: "one" → "five" (with the replacement) |');
   });
 
   test("two applies at once: on s3rver both take the lock, so it is Spaces' 412 that makes it exclusive", async () => {

@@ -162,7 +162,8 @@ function sensitive(mask: Json, key: string): boolean {
 /** One line per changed argument; sensitive values are never shown, nor user_data (the state keeps its hash). */
 function reasonFor(change: PlannedChange, key: string): string {
   const forces = change.replacedBy.includes(key);
-  const effect = forces ? "forces replacement" : change.type === DROPLET && key === "size" ? "updated in place: the droplet is powered off for the resize" : "updated in place";
+  const replaced = actionOf(change.actions) === "replace";
+  const effect = forces ? "forces replacement" : replaced ? "with the replacement" : change.type === DROPLET && key === "size" ? "updated in place: the droplet is powered off for the resize" : "updated in place";
   const value = (value: Json | undefined, mask: Json): string => (sensitive(mask, key) ? "(sensitive)" : short(value));
   const after = change.afterUnknown[key] === true ? "(known after apply)" : value(change.after?.[key], change.afterSensitive);
   const [from, to] = [change.before?.[key], change.after?.[key]];
