@@ -33,6 +33,8 @@ const INTEGRATION = [
   "verify-nats",
   "verify-tutorial",
   "policy/acknowledgements-main",
+  "state-lock-pg",
+  "state-lock-spaces",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

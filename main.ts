@@ -1,6 +1,7 @@
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { buildStacks, problemReport } from "./constructs/nats-app";
 import { removeOtherFormat } from "./constructs/stack-files";
+import { createStateDirectories } from "./constructs/state-backend";
 
 const app = new App();
 const problems = buildStacks(app, process.env);
@@ -11,4 +12,5 @@ if (problems.length > 0) {
 } else {
   app.synth();
   removeOtherFormat(app);
+  createStateDirectories(app.node.children.filter(TerraformStack.isStack));
 }

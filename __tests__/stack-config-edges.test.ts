@@ -13,7 +13,7 @@ const STACKS = ["nats", "nats-tutorial"];
 const SUFFIXES: readonly string[] = [
   "NODE_COUNT", "REGION", "SIZE", "IMAGE", "SSH_KEYS", "CLIENT_PORT", "MONITOR_PORT", "CLUSTER_PORT", "VERSION",
   "ADMIN_CIDRS", "CLIENT_CIDRS", "READINESS_GATE", "NAME_PREFIX", "TAG", "LOAD_BALANCER_NAME", "JETSTREAM",
-  "VOLUME_SIZE_GIB", "PROTECT_VOLUMES",
+  "VOLUME_SIZE_GIB", "PROTECT_VOLUMES", "STATE_BACKEND", "STATE_BUCKET", "STATE_REGION", "STATE_KEY_PREFIX", "STATE_SCHEMA",
 ];
 
 /** The end of an unknown-variable problem when no setting is close: every variable of the stack. */
@@ -64,7 +64,7 @@ describe("readStackSettings: unknown variables", () => {
   test("a long context key is cut like a variable name", () => {
     const key = "k".repeat(81);
     expect(readStackSettings("nats", { [key]: 1 }, {}, STACKS).problems).toEqual([
-      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, natsVersion, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes`,
+      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, natsVersion, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema`,
     ]);
   });
 });

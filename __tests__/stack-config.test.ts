@@ -101,7 +101,7 @@ describe("readStackSettings", () => {
       "NATS_TUTORIAL_REGON is not a setting: did you mean NATS_TUTORIAL_REGION?",
     ]);
     expect(readStackSettings("nats", undefined, { NATS_COLOUR: "blue" }, STACKS).problems).toEqual([
-      expect.stringMatching(/^NATS_COLOUR is not a setting: expected one of NATS_NODE_COUNT, NATS_REGION, .*NATS_LOAD_BALANCER_NAME, NATS_JETSTREAM, NATS_VOLUME_SIZE_GIB, NATS_PROTECT_VOLUMES$/),
+      expect.stringMatching(/^NATS_COLOUR is not a setting: expected one of NATS_NODE_COUNT, NATS_REGION, .*NATS_LOAD_BALANCER_NAME, NATS_JETSTREAM, NATS_VOLUME_SIZE_GIB, NATS_PROTECT_VOLUMES, NATS_STATE_BACKEND, NATS_STATE_BUCKET, NATS_STATE_REGION, NATS_STATE_KEY_PREFIX, NATS_STATE_SCHEMA$/),
     ]);
     expect(readStackSettings("nats", { nodecount: 5 }, {}, STACKS).problems).toEqual(["context nats.nodecount is not a setting: did you mean nodeCount?"]);
   });

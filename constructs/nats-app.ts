@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { NatsStack, NatsStackProps } from "./nats-stack";
 import { SettingName, SETTINGS, SettingsRead, envPrefix, readStackSettings } from "./stack-config";
+import { NatsStateBucketStack, STATE_BUCKET_STACK } from "./state-bucket-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "./stacks";
 import { ValidationError } from "./validation";
 
@@ -21,7 +22,8 @@ export interface AppProblem {
  * environment, and collects every problem on the way: settings, props (named by the
  * variable or context key that set them), names shared between stacks, and the policy
  * rules. Nothing is thrown for a bad configuration; `app` must not be synthesized unless
- * the list is empty.
+ * the list is empty. When a stack's settings name a state bucket (`stateBucket` and
+ * `stateRegion`), the first such stack also gets {@link STATE_BUCKET_STACK}, which creates it.
  */
 export function buildStacks(app: App, env: NodeJS.ProcessEnv, stacks: Readonly<Record<string, NatsStackProps>> = APP_STACKS): AppProblem[] {
   const problems: AppProblem[] = [];
@@ -40,6 +42,8 @@ export function buildStacks(app: App, env: NodeJS.ProcessEnv, stacks: Readonly<R
     }
   }
   problems.push(...sharedNames(built, sourcesOf));
+  const bucketOwner = built.find((stack) => stack.stateBucket !== undefined);
+  if (bucketOwner?.stateBucket !== undefined) new NatsStateBucketStack(app, STATE_BUCKET_STACK, bucketOwner.stateBucket);
   for (const stack of built) {
     const sources = sourcesOf.get(stack.node.id) ?? {};
     problems.push(...stack.policyErrors().map((message) => ({ stack: stack.node.id, message: namedBySource(message, sources) })));

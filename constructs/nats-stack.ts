@@ -6,12 +6,15 @@ import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { Construct } from "constructs";
 import { Acknowledgements, NatsPolicyChecks } from "../policy/aspect";
 import { NatsCluster, NatsClusterProps } from "./nats-cluster";
+import type { NatsStateBucketStackProps } from "./state-bucket-stack";
+import { StateBackendProps, addStateBackend, validateStateBackendProps } from "./state-backend";
+import { ValidationError, ValidationErrors } from "./validation";
 
 /**
  * Props of a NatsStack. `namePrefix` and `tag` default from the stack id (see
  * {@link stackNames}), so that two stacks in one account never share a tag or a name.
  */
-export interface NatsStackProps extends NatsClusterProps {
+export interface NatsStackProps extends NatsClusterProps, StateBackendProps {
   /**
    * Policy rules (policy/rules) this stack breaks on purpose, by id, each with the reason,
    * e.g. `{ "NATS-004": "a demo runs 2 nodes" }`. Their findings become info annotations.
@@ -22,23 +25,40 @@ export interface NatsStackProps extends NatsClusterProps {
 
 /**
  * A Terraform stack holding one NatsCluster and its providers, checked by the NATS policy
- * rules at synth. The DigitalOcean provider reads its token from DIGITALOCEAN_TOKEN when
- * Terraform runs; it is never in the plan.
+ * rules at synth, with its state where the state settings say (see StateBackendProps). The
+ * DigitalOcean provider reads its token from DIGITALOCEAN_TOKEN when Terraform runs; it is
+ * never in the plan.
  */
 export class NatsStack extends TerraformStack {
   public readonly cluster: NatsCluster;
+  /** The Spaces bucket the state settings name (`stateBucket` and `stateRegion`); undefined when they name none. */
+  public readonly stateBucket?: NatsStateBucketStackProps;
   private readonly policy: NatsPolicyChecks;
 
   constructor(scope: Construct, id: string, props: NatsStackProps = {}) {
     super(scope, id);
-    const { acknowledge, ...clusterProps } = props;
+    const { acknowledge, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema, stateDirectory, ...clusterProps } = props;
+    const state = { stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema, stateDirectory };
+    const stateErrors = new ValidationErrors();
+    validateStateBackendProps(id, state, stateErrors);
     this.policy = new NatsPolicyChecks({ acknowledge });
     Aspects.of(this).add(this.policy);
     new DigitaloceanProvider(this, "digitalocean", {});
     new NullProvider(this, "null", {});
     new RandomProvider(this, "random", {});
     new TlsProvider(this, "tls", {});
-    this.cluster = new NatsCluster(this, "cluster", { ...stackNames(id), ...definedOnly(clusterProps) });
+    let cluster: NatsCluster | undefined;
+    try {
+      cluster = new NatsCluster(this, "cluster", { ...stackNames(id), ...definedOnly(clusterProps) });
+    } catch (error) {
+      if (!(error instanceof ValidationError) || stateErrors.count === 0) throw error;
+      // One report: the state settings' problems with the cluster's.
+      error.problems.forEach((problem) => stateErrors.add(problem));
+    }
+    stateErrors.throwIfAny(this.node.path);
+    this.cluster = cluster as NatsCluster;
+    addStateBackend(this, state);
+    if (stateBucket !== undefined && stateRegion !== undefined) this.stateBucket = { bucket: stateBucket, region: stateRegion, stateDirectory };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { distance } from "fastest-levenshtein";
-import { NatsClusterProps } from "./nats-cluster";
+import type { NatsStackProps } from "./nats-stack";
 
 type Kind = "int" | "string" | "list" | "bool";
 
@@ -24,10 +24,15 @@ export const SETTINGS = {
   jetstream: { env: "JETSTREAM", kind: "bool" },
   volumeSizeGib: { env: "VOLUME_SIZE_GIB", kind: "int" },
   protectVolumes: { env: "PROTECT_VOLUMES", kind: "bool" },
+  stateBackend: { env: "STATE_BACKEND", kind: "string" },
+  stateBucket: { env: "STATE_BUCKET", kind: "string" },
+  stateRegion: { env: "STATE_REGION", kind: "string" },
+  stateKeyPrefix: { env: "STATE_KEY_PREFIX", kind: "string" },
+  stateSchema: { env: "STATE_SCHEMA", kind: "string" },
 } as const satisfies Record<string, { env: string; kind: Kind }>;
 
 export type SettingName = keyof typeof SETTINGS;
-export type StackSettings = Partial<Pick<NatsClusterProps, SettingName>>;
+export type StackSettings = Partial<Pick<NatsStackProps, SettingName>>;
 
 /**
  * NATS_* variables that are not settings and are left alone: they belong to NATS clients and

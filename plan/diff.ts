@@ -208,7 +208,8 @@ function seedReplacement(nodes: readonly NodeInfo[], changes: ReadonlyMap<string
   return { name: seed.name, followers };
 }
 
-function short(value: Json | undefined): string {
+/** A value for a review line: its JSON when short, else its length. */
+export function short(value: Json | undefined): string {
   if (value === undefined) {
     return "(unset)";
   }
@@ -217,7 +218,7 @@ function short(value: Json | undefined): string {
 }
 
 /** JSON with object keys sorted, so key order never counts as a change. */
-function canonical(value: Json | undefined): string {
+export function canonical(value: Json | undefined): string {
   const sort = (item: Json): Json => {
     if (Array.isArray(item)) {
       return item.map(sort);

@@ -193,7 +193,8 @@ function deploySection(plan: Plan): string {
   ].join("\n\n");
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table; `|` and line breaks in cells are escaped. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
@@ -202,6 +203,7 @@ function escapeCell(cell: string): string {
   return cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-function code(value: string): string {
+/** `value` as inline code. */
+export function code(value: string): string {
   return `\`${value}\``;
 }

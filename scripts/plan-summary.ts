@@ -2,10 +2,13 @@
  * Markdown review of a synthesized stack, for a pull request:
  *
  *   npm run plan:summary -- [--stack nats] [--diff OLD_CDK_TF_JSON] [--out FILE]
+ *   npm run plan:summary -- --terraform-plan PLAN_JSON [--stack nats] [--out FILE]
  *
  * Reads only cdktf.out/stacks/<stack>/cdk.tf.json (synthesizing first when it is missing or stale;
  * CDKTF_OUTDIR moves cdktf.out, as it does for cdktf itself).
  * With --diff, starts with what changes against an older synthesis of the same stack.
+ * With --terraform-plan, reviews Terraform's own plan instead (`terraform show -json PLANFILE`
+ * against the deployed state): what it creates, changes, replaces and destroys, and the cost.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { loadPrices } from "../plan/cost";
@@ -13,12 +16,15 @@ import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
 import { STACKS, freshStackFile } from "../plan/synth";
+import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { loadPlan } from "../plan/tf-json";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 
-const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON] [--out FILE]", [
+const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON | --terraform-plan PLAN_JSON] [--out FILE]", [
   ["--stack", `stack to review: ${STACKS.join(" or ")} (default nats)`],
   ["--diff", "an older cdk.tf.json of the same stack: start with what changes"],
+  ["--terraform-plan", "review Terraform's plan of the stack instead: the output of terraform show -json PLANFILE"],
   ["--out", "write the Markdown to this file (default: standard output)"],
 ]);
 
@@ -26,6 +32,7 @@ void runCli("plan-summary", USAGE, async () => {
   const values = parseCli(process.argv.slice(2), {
     stack: { type: "string", default: "nats" },
     diff: { type: "string" },
+    "terraform-plan": { type: "string" },
     out: { type: "string" },
     ...HELP_OPTION,
   });
@@ -33,7 +40,8 @@ void runCli("plan-summary", USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
-  const markdown = review(values.stack, values.diff);
+  const terraformPlan = values["terraform-plan"];
+  const markdown = terraformPlan === undefined ? review(values.stack, values.diff) : terraformPlanReview(values.stack, terraformPlan, values.diff);
   if (values.out !== undefined) {
     writeFileSync(values.out, markdown);
   } else {
@@ -42,10 +50,14 @@ void runCli("plan-summary", USAGE, async () => {
   return 0;
 });
 
-function review(stack: string, diffAgainst: string | undefined): string {
+function checkStack(stack: string): void {
   if (!(STACKS as readonly string[]).includes(stack)) {
     throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack: expected ${STACKS.join(" or ")}`);
   }
+}
+
+function review(stack: string, diffAgainst: string | undefined): string {
+  checkStack(stack);
   if (diffAgainst !== undefined && !existsSync(diffAgainst)) {
     throw new UsageError(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
@@ -55,4 +67,12 @@ function review(stack: string, diffAgainst: string | undefined): string {
     return summary;
   }
   return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+}
+
+function terraformPlanReview(stack: string, file: string, diffAgainst: string | undefined): string {
+  checkStack(stack);
+  if (diffAgainst !== undefined) throw new UsageError("--diff and --terraform-plan exclude each other: Terraform's plan already compares against the deployed state");
+  if (!existsSync(file)) throw new UsageError(`--terraform-plan ${file} does not exist: expected the output of terraform show -json PLANFILE`);
+  const plan = loadTerraformPlan(file);
+  return renderTerraformPlanReview(plan, reviewTerraformPlan(plan, loadPrices()), stack);
 }
