@@ -12,6 +12,9 @@ export interface FakeVolume { id: string; name: string; region: { slug: string }
 /** A tag; its id in the API is its name. */
 export interface FakeTag { name: string; id?: string }
 
+/** One object of the fake account. */
+export type FakeItem = FakeDroplet | FakeLoadBalancer | FakeFirewall | FakeVolume | FakeTag;
+
 /** The resources the fake serves, by API collection. */
 export interface FakeResources {
   droplets: FakeDroplet[];
@@ -40,9 +43,9 @@ export function emptyAccount(): FakeResources {
  * starts creating a new type fails the sweep's tests until the sweep and this fake know it.
  * Returns the fake objects by Terraform address.
  */
-export function applyPlan(account: FakeResources, plan: Plan, firstDropletId: number): Map<string, FakeDroplet | FakeLoadBalancer | FakeFirewall | FakeVolume | FakeTag> {
+export function applyPlan(account: FakeResources, plan: Plan, firstDropletId: number): Map<string, FakeItem> {
   const known = addressesOf(plan);
-  const created = new Map<string, FakeDroplet | FakeLoadBalancer | FakeFirewall | FakeVolume | FakeTag>();
+  const created = new Map<string, FakeItem>();
   const resolve = (value: Json | undefined): string => {
     const [reference, ...more] = referencesIn(value, known);
     if (reference === undefined) return String(value);
@@ -62,27 +65,22 @@ export function applyPlan(account: FakeResources, plan: Plan, firstDropletId: nu
     if (!type.startsWith("digitalocean_")) continue;
     const name = resolve(body.name);
     const region = { slug: resolve(body.region) };
+    const add = <T extends FakeItem>(collection: T[], item: T): T => {
+      collection.push(item);
+      created.set(address, item);
+      return item;
+    };
     if (type === "digitalocean_tag") {
-      const tag = { name, id: name };
-      account.tags.push(tag);
-      created.set(address, tag);
+      add(account.tags, { name, id: name });
     } else if (type === "digitalocean_volume") {
-      const volume: FakeVolume = { id: randomUUID(), name, region, tags: list(body.tags), droplet_ids: [] };
-      account.volumes.push(volume);
-      created.set(address, volume);
+      add(account.volumes, { id: randomUUID(), name, region, tags: list(body.tags), droplet_ids: [] });
     } else if (type === "digitalocean_droplet") {
-      const droplet: FakeDroplet = { id: nextDroplet++, name, region, tags: list(body.tags), volume_ids: list(body.volume_ids) };
-      account.droplets.push(droplet);
+      const droplet = add(account.droplets, { id: nextDroplet++, name, region, tags: list(body.tags), volume_ids: list(body.volume_ids) });
       account.volumes.filter((volume) => droplet.volume_ids.includes(volume.id)).forEach((volume) => volume.droplet_ids.push(droplet.id));
-      created.set(address, droplet);
     } else if (type === "digitalocean_loadbalancer") {
-      const lb: FakeLoadBalancer = { id: randomUUID(), name, region, tag: resolve(body.droplet_tag), droplet_ids: [] };
-      account.load_balancers.push(lb);
-      created.set(address, lb);
+      add(account.load_balancers, { id: randomUUID(), name, region, tag: resolve(body.droplet_tag), droplet_ids: [] });
     } else if (type === "digitalocean_firewall") {
-      const firewall: FakeFirewall = { id: randomUUID(), name, tags: list(body.tags), droplet_ids: [] };
-      account.firewalls.push(firewall);
-      created.set(address, firewall);
+      add(account.firewalls, { id: randomUUID(), name, tags: list(body.tags), droplet_ids: [] });
     } else {
       throw new Error(`fake DigitalOcean: no model of ${type} (${address}): teach the sweep and this fake about it`);
     }

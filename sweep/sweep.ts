@@ -104,12 +104,13 @@ export function seedTagOf(tag: string): string {
  */
 export async function findTagged(api: DigitalOceanClient, tag: string, region?: string): Promise<Tagged[]> {
   const seedTag = seedTagOf(tag);
+  const tagNames = [tag, seedTag];
   const [droplets, balancers, firewalls, volumes, tags] = await Promise.all([
     api.list<Droplet>("/v2/droplets", "droplets", { tag_name: tag }),
     api.list<LoadBalancer>("/v2/load_balancers", "load_balancers"),
     api.list<Firewall>("/v2/firewalls", "firewalls"),
     api.list<Volume>("/v2/volumes", "volumes"),
-    Promise.all([tag, seedTag].map((name) => api.get<TagInfo>(resourcePath("tag", name), "tag"))),
+    Promise.all(tagNames.map((name) => api.get<TagInfo>(resourcePath("tag", name), "tag"))),
   ]);
   const inRegion = (slug: string | undefined): boolean => region === undefined || slug === region;
   const tagged = droplets.filter((droplet) => Array.isArray(droplet.tags) && droplet.tags.includes(tag));
@@ -123,7 +124,7 @@ export async function findTagged(api: DigitalOceanClient, tag: string, region?: 
     ...tagged.filter((d) => inRegion(d.region?.slug)).map((d) => regional("droplet", d)),
     ...volumes.filter((v) => Array.isArray(v.tags) && v.tags.includes(tag) && inRegion(v.region?.slug)).map((v) => regional("volume", v)),
     ...firewalls.filter((fw) => Array.isArray(fw.tags) && fw.tags.includes(tag)).map((fw) => firewallAction(fw, tag, elsewhere)),
-    ...tags.filter((found) => found !== undefined).map((found): Tagged => ({ kind: "tag", id: String(found.name), name: String(found.name), action: "delete" })),
+    ...tagNames.filter((_, i) => tags[i] !== undefined).map((name): Tagged => ({ kind: "tag", id: name, name, action: "delete" })),
   ];
 }
 
@@ -146,7 +147,7 @@ function describe(resource: Tagged): string {
 }
 
 /** What is done to a resource, for the listing. */
-function plan(resource: Tagged, tag: string): string {
+function intent(resource: Tagged, tag: string): string {
   if (resource.action === "untag") return `: ${resource.reason}; only tag ${tag} would be removed from it`;
   if (resource.action === "keep") return `: kept, ${resource.reason}`;
   return "";
@@ -175,7 +176,7 @@ export async function sweep(api: DigitalOceanClient, options: SweepOptions): Pro
   }
   if (!options.yes) {
     options.print(`${found.length} resources carry tag ${options.tag}${where}:`);
-    found.forEach((resource) => options.print(`  ${describe(resource)}${plan(resource, options.tag)}`));
+    found.forEach((resource) => options.print(`  ${describe(resource)}${intent(resource, options.tag)}`));
     options.print("nothing deleted: run again with --yes to delete them");
     return 0;
   }
