@@ -171,8 +171,8 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
       expect(await run("nats-cluster", { region: "nyc3", yes: true })).toBe(0);
       expect(remaining(fixture.resources, fixture.nats).sort()).toEqual(["nats-cluster", "nats-cluster-fw"]);
       expect(fixture.resources.firewalls.find((fw) => fw.name === "company-ssh")!.tags).toEqual(["web", "nats-cluster"]);
-      expect(lines).toContain(`kept    firewall      nats-cluster-fw (${idOf(fixture.nats, "nats-cluster-fw")}): it also covers nats-far in sfo3`);
-      expect(lines).toContain(`kept    tag           nats-cluster (nats-cluster): still on 1 resources the sweep does not delete, the last one ${base}/v2/droplets/6000001`);
+      expect(lines).toContain(`kept     firewall      nats-cluster-fw (${idOf(fixture.nats, "nats-cluster-fw")}): it also covers nats-far in sfo3`);
+      expect(lines).toContain(`kept     tag           nats-cluster (nats-cluster): still on 1 resource the sweep does not delete, the last one ${base}/v2/droplets/6000001`);
       expect(lines[lines.length - 1]).toBe("deleted 9 of 12 resources found for tag nats-cluster in nyc3; kept 3 (not deleted, see above): firewall nats-cluster-fw, firewall company-ssh, tag nats-cluster");
     });
   });
@@ -203,7 +203,7 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
       fake.lingeringGets = 1_000_000;
       expect(await run("nats-cluster", { yes: true, dropletGoneTimeoutMs: 30 })).toBe(1);
       expect(deletes().map(collection)).toEqual(["load_balancers", "load_balancers", "droplets", "droplets", "droplets"]);
-      expect(lines).toContain(`FAILED  droplet       nats-1 (${idOf(fixture.nats, "nats-1")}) in nyc3: still there 0.03 s after its delete`);
+      expect(lines).toContain(`FAILED   droplet       nats-1 (${idOf(fixture.nats, "nats-1")}) in nyc3: still there 0.03 s after its delete`);
       expect(lines[lines.length - 1]).toBe("3 of 12 failed; stopped before the volumes, firewalls, tags, so that nothing is left exposed: run the sweep again");
     });
 
@@ -249,10 +249,10 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
 
   describe("item 5: ids, and the network's text on the terminal", () => {
     test.each([
-      ["droplet", (r: FakeResources) => r.droplets.push({ id: "..", name: "odd", region: { slug: "nyc3" }, tags: ["nats-cluster"], volume_ids: [] }), 'FAILED  droplet       odd (..) in nyc3: refused: ".." is not a droplet id (expected a positive integer)'],
-      ["load balancer", (r: FakeResources) => r.load_balancers.push({ id: "..", name: "odd", region: { slug: "nyc3" }, tag: "nats-cluster", droplet_ids: [] }), 'FAILED  load balancer odd (..) in nyc3: refused: ".." is not a load balancer id (expected a UUID)'],
-      ["volume", (r: FakeResources) => r.volumes.push({ id: "../droplets/5000001", name: "odd", region: { slug: "nyc3" }, tags: ["nats-cluster"], droplet_ids: [] }), 'FAILED  volume        odd (../droplets/5000001) in nyc3: refused: "../droplets/5000001" is not a volume id (expected a UUID)'],
-      ["firewall", (r: FakeResources) => r.firewalls.push({ id: ".", name: "odd", tags: ["nats-cluster"], droplet_ids: [] }), 'FAILED  firewall      odd (.): refused: "." is not a firewall id (expected a UUID)'],
+      ["droplet", (r: FakeResources) => r.droplets.push({ id: "..", name: "odd", region: { slug: "nyc3" }, tags: ["nats-cluster"], volume_ids: [] }), 'FAILED   droplet       odd (..) in nyc3: refused: ".." is not a droplet id (expected a positive integer)'],
+      ["load balancer", (r: FakeResources) => r.load_balancers.push({ id: "..", name: "odd", region: { slug: "nyc3" }, tag: "nats-cluster", droplet_ids: [] }), 'FAILED   load balancer odd (..) in nyc3: refused: ".." is not a load balancer id (expected a UUID)'],
+      ["volume", (r: FakeResources) => r.volumes.push({ id: "../droplets/5000001", name: "odd", region: { slug: "nyc3" }, tags: ["nats-cluster"], droplet_ids: [] }), 'FAILED   volume        odd (../droplets/5000001) in nyc3: refused: "../droplets/5000001" is not a volume id (expected a UUID)'],
+      ["firewall", (r: FakeResources) => r.firewalls.push({ id: ".", name: "odd", tags: ["nats-cluster"], droplet_ids: [] }), 'FAILED   firewall      odd (.): refused: "." is not a firewall id (expected a UUID)'],
     ])("a %s id that is not the API's shape is refused, no request leaves its collection, and the sweep stops there", async (_kind, add, line) => {
       add(fixture.resources);
       expect(await run("nats-cluster", { yes: true })).toBe(1);

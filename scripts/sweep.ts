@@ -17,8 +17,11 @@ const USAGE = usageText("npm run sweep -- --tag TAG [--region REGION] [--yes]", 
 ], [
   "Needs DIGITALOCEAN_TOKEN (write scope to delete); it is never printed.",
   "DIGITALOCEAN_API_URL moves the API (default https://api.digitalocean.com), as for the provider.",
-  "A firewall that also covers other tags or droplets is not deleted: only the tag is removed from it.",
-  "Exit status: 0 listed or all deleted, 1 an API call or a delete failed, 2 bad arguments.",
+  "--yes deletes load balancers, droplets (waiting until they are gone), volumes, firewalls, then tags,",
+  "each step only after the previous one succeeded. A firewall that also covers other tags or droplets",
+  "is not deleted: only the tag is removed from it. Each option may be given once.",
+  "Exit status: 0 listed or all deleted (what was kept is named, with the reason), 1 an API call or a",
+  "delete failed (run it again), 2 bad arguments.",
 ]);
 
 /** The API base URL: https, or http only to a loopback address (a local fake), never the token in clear elsewhere. */

@@ -146,6 +146,11 @@ function describe(resource: Tagged): string {
   return `${resource.kind.padEnd(13)} ${printable(resource.name)} (${printable(resource.id)})${where}`;
 }
 
+/** One line of a sweep with --yes: what happened to `resource`, in aligned columns. */
+function outcomeLine(label: "deleted" | "untagged" | "kept" | "FAILED", resource: Tagged, detail?: string): string {
+  return `${label.padEnd(8)} ${describe(resource)}${detail === undefined ? "" : `: ${detail}`}`;
+}
+
 /** What is done to a resource, for the listing. */
 function intent(resource: Tagged, tag: string): string {
   if (resource.action === "untag") return `: ${resource.reason}; only tag ${tag} would be removed from it`;
@@ -202,29 +207,29 @@ async function act(api: DigitalOceanClient, resource: Tagged, options: SweepOpti
   try {
     if (resource.action === "keep") {
       outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(`kept    ${describe(resource)}: ${resource.reason}`);
+      options.print(outcomeLine("kept", resource, resource.reason));
       return;
     }
     const path = resourcePath(resource.kind, resource.id);
     if (resource.action === "untag") {
       await api.remove(`${path}/tags`, { tags: [options.tag] });
       outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(`untagged ${describe(resource)}: ${resource.reason}; tag ${options.tag} removed, the firewall kept`);
+      options.print(outcomeLine("untagged", resource, `${resource.reason}; tag ${options.tag} removed, the firewall kept`));
       return;
     }
     const left = resource.kind === "tag" ? await api.get<TagInfo>(path, "tag") : undefined;
     const count = left?.resources?.count ?? 0;
     if (count > 0) {
       outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(`kept    ${describe(resource)}: still on ${count} resources the sweep does not delete${lastTagged(left)}`);
+      options.print(outcomeLine("kept", resource, `still on ${count === 1 ? "1 resource" : `${count} resources`} the sweep does not delete${lastTagged(left)}`));
       return;
     }
     await api.remove(path);
     outcome.deleted++;
-    options.print(`deleted ${describe(resource)}`);
+    options.print(outcomeLine("deleted", resource));
   } catch (error) {
     outcome.failed++;
-    options.print(`FAILED  ${describe(resource)}: ${errorMessage(error)}`);
+    options.print(outcomeLine("FAILED", resource, errorMessage(error)));
   }
 }
 
@@ -253,9 +258,9 @@ async function waitGone(api: DigitalOceanClient, droplets: readonly Tagged[], op
     }
   } catch (error) {
     outcome.failed += left.length;
-    options.print(`FAILED  waiting for ${left.length} droplets to be gone: ${errorMessage(error)}`);
+    options.print(`FAILED   waiting for ${left.length} droplets to be gone: ${errorMessage(error)}`);
     return;
   }
   outcome.failed += left.length;
-  left.forEach((droplet) => options.print(`FAILED  ${describe(droplet)}: still there ${timeout / 1000} s after its delete`));
+  left.forEach((droplet) => options.print(outcomeLine("FAILED", droplet, `still there ${timeout / 1000} s after its delete`)));
 }
