@@ -29,6 +29,11 @@ const COLLECTIONS: readonly Collection[] = ["droplets", "load_balancers", "firew
 /** The key of one item in a GET by id. */
 const SINGULAR: Readonly<Record<Collection, string>> = { droplets: "droplet", load_balancers: "load_balancer", firewalls: "firewall", volumes: "volume", tags: "tag" };
 
+/** True when `item` has a list of tags holding `tag` (a test may give odd `tags` values). */
+function carries(item: { tags?: unknown }, tag: string): boolean {
+  return Array.isArray(item.tags) && item.tags.includes(tag);
+}
+
 /** An empty account. */
 export function emptyAccount(): FakeResources {
   return { droplets: [], load_balancers: [], firewalls: [], volumes: [], tags: [] };
@@ -187,7 +192,7 @@ export class FakeDigitalOcean {
     }
     if (index < 0) return notFound();
     if (collection !== "tags") return send(200, { [SINGULAR[collection]]: this.resources[collection][index] });
-    const carrying = [...this.resources.droplets, ...this.resources.volumes].filter((item) => item.tags?.includes(id));
+    const carrying = [...this.resources.droplets, ...this.resources.volumes].filter((item) => carries(item, id));
     send(200, { tag: { name: id, resources: { count: carrying.length, last_tagged_uri: carrying.length === 0 ? undefined : `${this.base}/v2/${"volume_ids" in carrying[0] ? "droplets" : "volumes"}/${carrying[0].id}` } } });
   }
 
@@ -199,13 +204,13 @@ export class FakeDigitalOcean {
 
   private untagEverything(tag: string): void {
     for (const item of [...this.resources.droplets, ...this.resources.volumes, ...this.resources.firewalls]) {
-      if (item.tags !== undefined) item.tags = item.tags.filter((name) => name !== tag);
+      if (Array.isArray(item.tags)) item.tags = item.tags.filter((name) => name !== tag);
     }
   }
 
   private page(collection: Collection, all: { tags?: string[] }[], url: URL): unknown {
     const tag = url.searchParams.get("tag_name");
-    const items = collection === "droplets" && tag !== null && !this.ignoreTagName ? all.filter((item) => item.tags?.includes(tag)) : all;
+    const items = collection === "droplets" && tag !== null && !this.ignoreTagName ? all.filter((item) => carries(item, tag)) : all;
     const size = Math.min(Number(url.searchParams.get("per_page") ?? 20), this.pageSize);
     const page = Number(url.searchParams.get("page") ?? 1);
     const next = new URL(url.pathname + url.search, this.nextOrigin ?? this.base);

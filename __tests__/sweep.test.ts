@@ -184,6 +184,33 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
       expect(fixture.resources.droplets.map((d) => d.name)).toEqual(["nats-droplet-1", "nats-droplet-2", "web-1", "prod-db"]);
       expect(lines.join("\n")).not.toMatch(/prod-db|web-1|nats-droplet/);
     });
+
+    test.each([
+      ["null", null],
+      ["a string holding the tag", "nats-cluster-old"],
+      ["a list of other tags", ["nats-cluster-old", "web"]],
+    ])("a droplet or volume whose tags field is %s is not ours", async (_what, tags) => {
+      fake.ignoreTagName = true;
+      fixture.resources.droplets.push({ id: 5_000_003, name: "odd-droplet", region: { slug: "nyc3" }, tags: tags as never, volume_ids: [] });
+      fixture.resources.volumes.push({ id: randomUUID(), name: "odd-volume", region: { slug: "nyc3" }, tags: tags as never, droplet_ids: [] });
+      expect(await run("nats-cluster", { yes: true })).toBe(0);
+      expect(fixture.resources.droplets.map((d) => d.name)).toContain("odd-droplet");
+      expect(fixture.resources.volumes.map((v) => v.name)).toContain("odd-volume");
+    });
+  });
+
+  test("a volume with our tag attached to a droplet without it is kept (it is that droplet's disk), and so is the tag it carries", async () => {
+    const volume = fixture.resources.volumes.find((v) => v.name === "nats-3-data")!;
+    volume.droplet_ids = [5_000_001];
+    expect(await run("nats-cluster", { yes: true })).toBe(0);
+    expect(fixture.resources.volumes).toContain(volume);
+    expect(lines).toContain(`kept     volume        nats-3-data (${volume.id}) in nyc3: attached to droplet 5000001, which does not carry tag nats-cluster`);
+    expect(lines[lines.length - 1]).toBe("deleted 9 of 12 resources found for tag nats-cluster; kept 3 (not deleted, see above): volume nats-3-data, firewall company-ssh, tag nats-cluster");
+  });
+
+  test("a stack's seed tag is refused before anything is deleted: it would take node 1 out of a running stack", async () => {
+    await expect(run("nats-cluster-seed", { yes: true })).rejects.toThrow("tag nats-cluster-seed is the seed tag of the stack tagged nats-cluster (its node 1 carries both): sweep --tag nats-cluster to remove that stack");
+    expect(deletes()).toEqual([]);
   });
 
   describe("item 4: the order is safe at every step", () => {

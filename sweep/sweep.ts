@@ -65,7 +65,7 @@ export interface SweepOptions {
 interface Droplet { id: unknown; name: string; region?: { slug?: string }; tags?: string[] }
 interface LoadBalancer { id: unknown; name: string; region?: { slug?: string }; tag?: string }
 interface Firewall { id: unknown; name: string; tags?: string[]; droplet_ids?: number[] }
-interface Volume { id: unknown; name: string; region?: { slug?: string }; tags?: string[] }
+interface Volume { id: unknown; name: string; region?: { slug?: string }; tags?: string[]; droplet_ids?: unknown[] }
 interface TagInfo { name: string; resources?: { count?: number; last_tagged_uri?: string } }
 
 const DROPLET_GONE_TIMEOUT_MS = 300_000;
@@ -98,9 +98,12 @@ export function seedTagOf(tag: string): string {
  * `tag_name` filter alone): droplets and volumes tagged with it, the load balancer that
  * targets it, the seed load balancer `<tag>-seed` that targets `<tag>-seed`, the firewalls
  * that cover it and the tags `<tag>` and `<tag>-seed`. A firewall that also covers another tag
- * or a droplet by id is not ours: only our tag is removed from it. With `region`, firewalls
- * (global) are kept while droplets elsewhere carry the tag, so that sweeping one region never
- * strips another's firewall. Returned in deletion order (see {@link KINDS}).
+ * or a droplet by id is not ours: only our tag is removed from it; a volume attached to a
+ * droplet without the tag is kept. With `region`, firewalls (global) are kept while droplets
+ * elsewhere carry the tag, so that sweeping one region never strips another's firewall.
+ * Refuses a stack's seed tag (`<tag>-seed` on a droplet that also carries `<tag>`): sweeping it
+ * would take node 1 and the seed load balancer out of a running stack. Returned in deletion
+ * order (see {@link KINDS}).
  */
 export async function findTagged(api: DigitalOceanClient, tag: string, region?: string): Promise<Tagged[]> {
   const seedTag = seedTagOf(tag);
@@ -114,6 +117,11 @@ export async function findTagged(api: DigitalOceanClient, tag: string, region?: 
   ]);
   const inRegion = (slug: string | undefined): boolean => region === undefined || slug === region;
   const tagged = droplets.filter((droplet) => Array.isArray(droplet.tags) && droplet.tags.includes(tag));
+  const base = tag.endsWith("-seed") ? tag.slice(0, -"-seed".length) : undefined;
+  if (base !== undefined && tagged.some((droplet) => droplet.tags?.includes(base))) {
+    throw new Error(`tag ${tag} is the seed tag of the stack tagged ${base} (its node 1 carries both): sweep --tag ${base} to remove that stack`);
+  }
+  const ours = new Set(tagged.map((droplet) => String(droplet.id)));
   const elsewhere = tagged.filter((droplet) => !inRegion(droplet.region?.slug)).map((d) => `${printable(String(d.name))} in ${printable(d.region?.slug ?? "?")}`);
   const regional = (kind: Kind, item: { id: unknown; name: string; region?: { slug?: string } }): Tagged =>
     ({ kind, id: String(item.id), name: String(item.name), region: item.region?.slug, action: "delete" });
@@ -122,10 +130,16 @@ export async function findTagged(api: DigitalOceanClient, tag: string, region?: 
       .filter((lb) => (lb.tag === tag || (lb.tag === seedTag && lb.name === seedTag)) && inRegion(lb.region?.slug))
       .map((lb) => regional("load balancer", lb)),
     ...tagged.filter((d) => inRegion(d.region?.slug)).map((d) => regional("droplet", d)),
-    ...volumes.filter((v) => Array.isArray(v.tags) && v.tags.includes(tag) && inRegion(v.region?.slug)).map((v) => regional("volume", v)),
+    ...volumes.filter((v) => Array.isArray(v.tags) && v.tags.includes(tag) && inRegion(v.region?.slug)).map((v) => volumeAction(regional("volume", v), v, ours, tag)),
     ...firewalls.filter((fw) => Array.isArray(fw.tags) && fw.tags.includes(tag)).map((fw) => firewallAction(fw, tag, elsewhere)),
     ...tagNames.filter((_, i) => tags[i] !== undefined).map((name): Tagged => ({ kind: "tag", id: name, name, action: "delete" })),
   ];
+}
+
+/** A volume attached to a droplet that does not carry the tag is kept: it is that droplet's disk. */
+function volumeAction(volume: Tagged, found: Volume, ours: ReadonlySet<string>, tag: string): Tagged {
+  const foreign = (Array.isArray(found.droplet_ids) ? found.droplet_ids : []).map(String).filter((id) => !ours.has(id));
+  return foreign.length === 0 ? volume : { ...volume, action: "keep", reason: `attached to droplet ${foreign.map(printable).join(", ")}, which does not carry tag ${tag}` };
 }
 
 /** Ours (only our tag, no droplet by id) is deleted; another's loses our tag; either is kept while droplets elsewhere carry the tag. */
