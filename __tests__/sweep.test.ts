@@ -258,6 +258,15 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
       }
     });
 
+    test("a 500 while waiting for the droplets to be gone stops the sweep before the volumes and the firewall", async () => {
+      fake.lingeringGets = 1;
+      fake.failures.set(`GET /v2/droplets/${idOf(fixture.nats, "nats-2")}`, { status: 500, message: "Server Error" });
+      expect(await run("nats-cluster", { yes: true })).toBe(1);
+      expect(deletes().map(collection)).toEqual(["load_balancers", "load_balancers", "droplets", "droplets", "droplets"]);
+      expect(lines).toContain(`FAILED   waiting for 3 droplets to be gone: GET /v2/droplets/${idOf(fixture.nats, "nats-2")} answered 500: Server Error`);
+      expect(lines[lines.length - 1]).toBe("3 of 12 failed; stopped before the volumes, firewalls, tags, so that nothing is left exposed: run the sweep again");
+    });
+
     /** The path of the k-th delete of a clean sweep of nats-cluster over `f` (the order the sweep must keep). */
     function deletePathAt(f: ReturnType<typeof account>, k: number): string {
       const id = (name: string): string => idOf(f.nats, name);
