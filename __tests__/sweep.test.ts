@@ -326,9 +326,12 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
     expect(fake.requests.every((r) => r.method === "GET")).toBe(true);
   });
 
-  test("nothing carries the tag", async () => {
-    expect(await run("gone", { yes: true })).toBe(0);
-    expect(lines).toEqual(["nothing carries tag gone"]);
+  test.each([
+    ["gone", "gone"],
+    ["of 255 characters (it has no seed tag to look up)", "t".repeat(255)],
+  ])("nothing carries the tag %s", async (_what, tag) => {
+    expect(await run(tag, { yes: true })).toBe(0);
+    expect(lines).toEqual([`nothing carries tag ${tag}`]);
   });
 
   describe("npm run sweep", () => {

@@ -107,7 +107,8 @@ export function seedTagOf(tag: string): string {
  */
 export async function findTagged(api: DigitalOceanClient, tag: string, region?: string): Promise<Tagged[]> {
   const seedTag = seedTagOf(tag);
-  const tagNames = [tag, seedTag];
+  // A tag of 251 characters or more has no seed tag: DigitalOcean's tags end at 255.
+  const tagNames = [tag, seedTag].filter((name) => PATTERNS.tag.pattern.test(name));
   const [droplets, balancers, firewalls, volumes, tags] = await Promise.all([
     api.list<Droplet>("/v2/droplets", "droplets", { tag_name: tag }),
     api.list<LoadBalancer>("/v2/load_balancers", "load_balancers"),
@@ -218,25 +219,22 @@ export async function sweep(api: DigitalOceanClient, options: SweepOptions): Pro
 
 /** Deletes, untags or keeps one resource, printing what happened. */
 async function act(api: DigitalOceanClient, resource: Tagged, options: SweepOptions, outcome: Outcome): Promise<void> {
+  const keep = (label: "kept" | "untagged", detail: string): void => {
+    outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
+    options.print(outcomeLine(label, resource, detail));
+  };
   try {
-    if (resource.action === "keep") {
-      outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(outcomeLine("kept", resource, resource.reason));
-      return;
-    }
+    if (resource.action === "keep") return keep("kept", resource.reason ?? "");
     const path = resourcePath(resource.kind, resource.id);
     if (resource.action === "untag") {
       await api.remove(`${path}/tags`, { tags: [options.tag] });
-      outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(outcomeLine("untagged", resource, `${resource.reason}; tag ${options.tag} removed, the firewall kept`));
-      return;
+      return keep("untagged", `${resource.reason}; tag ${options.tag} removed, the firewall kept`);
     }
     const left = resource.kind === "tag" ? await api.get<TagInfo>(path, "tag") : undefined;
-    const count = left?.resources?.count ?? 0;
-    if (count > 0) {
-      outcome.kept.push(`${resource.kind} ${printable(resource.name)}`);
-      options.print(outcomeLine("kept", resource, `still on ${count === 1 ? "1 resource" : `${count} resources`} the sweep does not delete${lastTagged(left)}`));
-      return;
+    // Anything but a count of 0 (a number, as the API sends it) keeps the tag.
+    const count = Number(left?.resources?.count ?? 0);
+    if (count !== 0) {
+      return keep("kept", `still on ${count === 1 ? "1 resource" : `${count} resources`} the sweep does not delete${lastTagged(left)}`);
     }
     await api.remove(path);
     outcome.deleted++;
