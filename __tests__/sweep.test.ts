@@ -208,6 +208,14 @@ describe("sweep against a fake DigitalOcean API filled from the synthesized plan
     expect(lines[lines.length - 1]).toBe("deleted 9 of 12 resources found for tag nats-cluster; kept 3 (not deleted, see above): volume nats-3-data, firewall company-ssh, tag nats-cluster");
   });
 
+  test("a load balancer that targets our seed tag under another name is not the stack's and stays", async () => {
+    const other = { id: randomUUID(), name: "someone-elses", region: { slug: "nyc3" }, tag: "nats-cluster-seed", droplet_ids: [] };
+    fixture.resources.load_balancers.push(other);
+    expect(await run("nats-cluster", { yes: true })).toBe(0);
+    expect(fixture.resources.load_balancers).toContain(other);
+    expect(remaining(fixture.resources, fixture.nats)).toEqual([]);
+  });
+
   test("a stack's seed tag is refused before anything is deleted: it would take node 1 out of a running stack", async () => {
     await expect(run("nats-cluster-seed", { yes: true })).rejects.toThrow("tag nats-cluster-seed is the seed tag of the stack tagged nats-cluster (its node 1 carries both): sweep --tag nats-cluster to remove that stack");
     expect(deletes()).toEqual([]);
