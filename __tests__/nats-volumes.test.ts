@@ -18,10 +18,11 @@ describe("jetstream volumes", () => {
   const volumes = json.resource.digitalocean_volume;
   const droplets = resourcesOf(json, "digitalocean_droplet");
 
-  test("one volume per node in its region, 10 GiB ext4, with a stable construct id", () => {
+  test("one volume per node in its region, 10 GiB ext4, tagged with the cluster's tag (npm run sweep finds it), with a stable construct id", () => {
+    const tag = `\${digitalocean_tag.${Object.keys(json.resource.digitalocean_tag).find((id) => id.startsWith("cluster_nodes_tag_"))}.name}`;
     expect(Object.keys(volumes)).toEqual([1, 2, 3].map((i) => expect.stringMatching(new RegExp(`^cluster_nodes_volumes_volume-${i}_[0-9A-F]{8}$`))));
     expect(Object.values(volumes)).toEqual(
-      [1, 2, 3].map((i) => ({ name: `nats-${i}-data`, region: "nyc3", size: 10, initial_filesystem_type: "ext4", description: `JetStream store of NATS node nats-${i}` })),
+      [1, 2, 3].map((i) => ({ name: `nats-${i}-data`, region: "nyc3", size: 10, initial_filesystem_type: "ext4", description: `JetStream store of NATS node nats-${i}`, tags: [tag] })),
     );
   });
 

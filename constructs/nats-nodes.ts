@@ -214,7 +214,7 @@ export class NatsNodes extends Construct {
     this.tag = new Tag(this, "tag", { name: props.tag ?? namePrefix });
     this.jetstream = jetStreamSettings(props);
     if (this.jetstream !== undefined) {
-      this.volumes = new NatsVolumes(this, "volumes", { nodeCount: this.nodeCount, namePrefix, region: this.region, settings: this.jetstream });
+      this.volumes = new NatsVolumes(this, "volumes", { nodeCount: this.nodeCount, namePrefix, region: this.region, settings: this.jetstream, tags: [this.tag.name] });
     }
     this.droplets = [];
     names.forEach((name, index) => {

@@ -9,6 +9,12 @@ export interface NatsVolumesProps {
   /** Must be the droplets' region: a volume attaches only to droplets in its region. */
   readonly region: string;
   readonly settings: JetStreamSettings;
+  /**
+   * Tags on every volume, so that `npm run sweep` finds them by the cluster's tag. A tag
+   * change is made in place: it never replaces a volume.
+   * @default - none
+   */
+  readonly tags?: string[];
 }
 
 /**
@@ -33,6 +39,7 @@ export class NatsVolumes extends Construct {
           size: props.settings.volumeSizeGib,
           initialFilesystemType: props.settings.filesystem,
           description: `JetStream store of NATS node ${props.namePrefix}-${i}`,
+          tags: props.tags,
           lifecycle: props.settings.protectVolumes ? { preventDestroy: true } : undefined,
         }),
       );

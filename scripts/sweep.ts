@@ -1,7 +1,8 @@
 /**
- * `npm run sweep -- --tag T [--region R] [--yes]`: finds the droplets, load balancers,
- * firewalls and volumes that carry a tag through the DigitalOcean API and, with --yes, deletes
- * them: the clean-up for a cluster whose Terraform state is lost. Lists only without --yes.
+ * `npm run sweep -- --tag T [--region R] [--yes]`: finds what a stack created through the
+ * DigitalOcean API by its tag (droplets, volumes, both load balancers, the firewall, the tags)
+ * and, with --yes, deletes it: the clean-up for a cluster whose Terraform state is lost. Lists
+ * only without --yes.
  */
 import { PATTERNS } from "../constructs/validation";
 import { DEFAULT_API_URL, DigitalOceanClient } from "../sweep/digitalocean";
@@ -10,13 +11,17 @@ import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/
 import type { Env } from "../verify/env";
 
 const USAGE = usageText("npm run sweep -- --tag TAG [--region REGION] [--yes]", [
-  ["--tag", "the stack's tag (nats-tutorial: nats); its droplets, volumes, the load balancer\nthat targets it and the firewall that covers it are swept (required)"],
+  ["--tag", "the stack's tag (nats: nats-cluster, nats-tutorial: nats); its droplets and volumes,\nthe load balancers that target it or <tag>-seed, the firewall that covers it\nand the tags are swept (required)"],
   ["--region", "only this region, e.g. nyc3 (default: every region)"],
   ["--yes", "delete what was found (default: only list it)"],
 ], [
   "Needs DIGITALOCEAN_TOKEN (write scope to delete); it is never printed.",
   "DIGITALOCEAN_API_URL moves the API (default https://api.digitalocean.com), as for the provider.",
-  "Exit status: 0 listed or all deleted, 1 an API call or a delete failed, 2 bad arguments.",
+  "--yes deletes load balancers, droplets (waiting until they are gone), volumes, firewalls, then tags,",
+  "each step only after the previous one succeeded. A firewall that also covers other tags or droplets",
+  "is not deleted: only the tag is removed from it. Each option may be given once.",
+  "Exit status: 0 listed or all deleted (what was kept is named, with the reason), 1 an API call or a",
+  "delete failed (run it again), 2 bad arguments.",
 ]);
 
 /** The API base URL: https, or http only to a loopback address (a local fake), never the token in clear elsewhere. */
@@ -35,6 +40,14 @@ function apiUrl(env: Env): string {
   return raw;
 }
 
+/** The one value of an option given at most once (parsed with `multiple: true` to see repeats). */
+function single(name: string, values: readonly string[] | undefined): string | undefined {
+  if (values !== undefined && values.length > 1) {
+    throw new UsageError(`--${name} is given ${values.length} times (${values.map((value) => JSON.stringify(value)).join(", ")}): give it once`);
+  }
+  return values?.[0];
+}
+
 function token(env: Env): string {
   const value = env.DIGITALOCEAN_TOKEN;
   if (!value) throw new UsageError("DIGITALOCEAN_TOKEN is not set: export a DigitalOcean personal access token");
@@ -44,8 +57,8 @@ function token(env: Env): string {
 
 void runCli("sweep", USAGE, async () => {
   const values = parseCli(process.argv.slice(2), {
-    tag: { type: "string" },
-    region: { type: "string" },
+    tag: { type: "string", multiple: true },
+    region: { type: "string", multiple: true },
     yes: { type: "boolean", default: false },
     ...HELP_OPTION,
   });
@@ -53,11 +66,13 @@ void runCli("sweep", USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
-  if (values.tag === undefined) throw new UsageError("--tag is required: the tag of the stack's droplets");
-  if (!PATTERNS.tag.pattern.test(values.tag)) throw new UsageError(`--tag ${JSON.stringify(values.tag)} is not a tag: expected ${PATTERNS.tag.allowed}`);
-  if (values.region !== undefined && !PATTERNS.region.pattern.test(values.region)) {
-    throw new UsageError(`--region ${JSON.stringify(values.region)} is not a region: expected ${PATTERNS.region.allowed}`);
+  const tag = single("tag", values.tag);
+  const region = single("region", values.region);
+  if (tag === undefined) throw new UsageError("--tag is required: the tag of the stack's droplets");
+  if (!PATTERNS.tag.pattern.test(tag)) throw new UsageError(`--tag ${JSON.stringify(tag)} is not a tag: expected ${PATTERNS.tag.allowed}`);
+  if (region !== undefined && !PATTERNS.region.pattern.test(region)) {
+    throw new UsageError(`--region ${JSON.stringify(region)} is not a region: expected ${PATTERNS.region.allowed}`);
   }
   const api = new DigitalOceanClient(apiUrl(process.env), token(process.env));
-  return sweep(api, { tag: values.tag, region: values.region, yes: values.yes, print: (line) => console.log(line) });
+  return sweep(api, { tag, region, yes: values.yes, print: (line) => console.log(line) });
 });

@@ -1,3 +1,4 @@
+import { printable } from "../helpers/terminal";
 import { errorMessage } from "../verify/errors";
 
 /** The DigitalOcean API, as the Terraform provider reaches it unless DIGITALOCEAN_API_URL says otherwise. */
@@ -7,6 +8,8 @@ const PAGE_SIZE = 200;
 /** More pages than this means a next link that never ends. */
 const MAX_PAGES = 500;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The most of an error body a message quotes. */
+const MAX_ERROR_CHARS = 200;
 
 /** A failed API call: says which call and what the API answered, never the token. */
 export class ApiError extends Error {
@@ -23,7 +26,7 @@ interface Page {
 }
 
 /**
- * A minimal client for the DigitalOcean API v2 with built-in fetch: paged lists and deletes.
+ * A minimal client for the DigitalOcean API v2 with built-in fetch: paged lists, single reads and deletes.
  * Sends the token only to `baseUrl`'s origin, also when following a page's next link.
  */
 export class DigitalOceanClient {
@@ -50,9 +53,15 @@ export class DigitalOceanClient {
     return items;
   }
 
-  /** DELETE `path`. */
-  public async remove(path: string): Promise<void> {
-    await this.request("DELETE", new URL(path, this.base));
+  /** The item under `key` of `path`, or undefined when the API answers 404 (it does not exist, or no longer). */
+  public async get<T>(path: string, key: string): Promise<T | undefined> {
+    const page = (await this.request("GET", new URL(path, this.base), undefined, true)) as Page | undefined;
+    return page?.[key] as T | undefined;
+  }
+
+  /** DELETE `path`, with a JSON `body` where the API takes one (removing tags from a firewall). */
+  public async remove(path: string, body?: unknown): Promise<void> {
+    await this.request("DELETE", new URL(path, this.base), body);
   }
 
   private nextPage(page: Page, path: string): URL | undefined {
@@ -65,19 +74,22 @@ export class DigitalOceanClient {
     return url;
   }
 
-  private async request(method: "GET" | "DELETE", url: URL): Promise<unknown> {
+  /** The parsed answer; undefined for an empty one, and for a 404 when `missingOk`. */
+  private async request(method: "GET" | "DELETE", url: URL, body?: unknown, missingOk = false): Promise<unknown> {
     const call = `${method} ${url.pathname}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
+        headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
       throw new ApiError(`${call}: ${errorMessage(error)}`);
     }
     const text = await response.text();
+    if (missingOk && response.status === 404) return undefined;
     if (!response.ok) throw new ApiError(`${call} answered ${response.status}: ${apiMessage(text)}${hint(response.status)}`, response.status);
     if (text === "") return undefined;
     try {
@@ -88,15 +100,20 @@ export class DigitalOceanClient {
   }
 }
 
-/** The `message` of a DigitalOcean error body, else the start of the body. */
+/**
+ * The `message` of a DigitalOcean error body, else the body, at most MAX_ERROR_CHARS of it and
+ * with control characters escaped: the body is the network's text, printed on a terminal.
+ */
 function apiMessage(text: string): string {
+  let message = text.trim();
   try {
-    const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === "string" && message !== "") return message;
+    const field = (JSON.parse(text) as { message?: unknown }).message;
+    if (typeof field === "string" && field !== "") message = field;
   } catch {
-    // not JSON
+    // not JSON: the body itself
   }
-  return text.trim().slice(0, 200) || "(empty body)";
+  if (message === "") return "(empty body)";
+  return message.length > MAX_ERROR_CHARS ? `${printable(message.slice(0, MAX_ERROR_CHARS))}… (${message.length} characters)` : printable(message);
 }
 
 function hint(status: number): string {
