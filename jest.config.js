@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "mesh-partition",
+  "roll-traffic-twin",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
