@@ -63,8 +63,8 @@ const SERVICE = "roll.echo";
 const STREAM = "roll.stream";
 
 /**
- * The longest a request of the roll's traffic waits for its reply: an ordinary client's timeout
- * (nats.js defaults to 5 s), short enough that a request lost in a move counts as a failure.
+ * The longest a request of the roll's traffic waits for its reply, as a plain client would: a
+ * request lost while a client moves counts as a failure, and its wait in the longest gap.
  */
 export const MAX_REQUEST_TIMEOUT_MS = 2000;
 
