@@ -35,6 +35,8 @@ const INTEGRATION = [
   "policy/acknowledgements-main",
   "state-lock-pg",
   "state-lock-spaces",
+  "mesh-partition",
+  "roll-traffic-twin",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -539,21 +539,40 @@ describe("checkHealth through the load balancer", () => {
 });
 
 describe("checkMesh from the node monitors", () => {
-  test("every node is routed to every other node (pooled routes count once)", async () => {
+  test("every node is routed to every other node (pooled routes count once), and every server pair carries messages", async () => {
     const nodes = await Promise.all([
       serve(monitor({ id: ID_A, routes: pooledRoutes(ID_B, ID_C) })),
       serve(monitor({ id: ID_B, routes: pooledRoutes(ID_A, ID_C) })),
       serve(monitor({ id: ID_C, routes: pooledRoutes(ID_A, ID_B) })),
     ]);
-    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url) }));
-    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 3/3 nodes report 2 routes" });
+    const nats = await fakeNats([{ id: ID_A }, { id: ID_B }, { id: ID_C }]);
+    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), natsUrl: nats.url }));
+    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 3/3 nodes report 2 routes; messages between one connection per server: 6/6 server pairs carried messages" });
     expect(nodes.map((n) => n.paths)).toEqual([["/routez"], ["/routez"], ["/routez"]]);
+    expect(await settledOpen(nats)).toBe(0);
   });
 
   test("two nodes report one route each", async () => {
     const nodes = await Promise.all([serve(monitor({ id: ID_A, routes: pooledRoutes(ID_B) })), serve(monitor({ id: ID_B, routes: pooledRoutes(ID_A) }))]);
-    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), expectNodes: 2 }));
-    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 2/2 nodes report 1 route" });
+    const nats = await fakeNats([{ id: ID_A }, { id: ID_B }]);
+    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), natsUrl: nats.url, expectNodes: 2 }));
+    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 2/2 nodes report 1 route; messages between one connection per server: 2/2 server pairs carried messages" });
+  });
+
+  test("a partition that leaves every route listed fails: a server pair carries no message", async () => {
+    // A cut route listener: the TCP connections stay ESTABLISHED, so /routez still lists them.
+    const nodes = await Promise.all([
+      serve(monitor({ id: ID_A, routes: pooledRoutes(ID_B, ID_C) })),
+      serve(monitor({ id: ID_B, routes: pooledRoutes(ID_A, ID_C) })),
+      serve(monitor({ id: ID_C, routes: pooledRoutes(ID_A, ID_B) })),
+    ]);
+    const nats = await fakeNats([{ id: ID_A, name: "n1" }, { id: ID_B, name: "n2" }, { id: ID_C, name: "n3" }], (from, to) => from !== to && (from === ID_A || to === ID_A));
+    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), natsUrl: nats.url, deadline: new FixedDeadline(300) }));
+    expect(verdict).toEqual({
+      ok: false,
+      detail: "each node's /routez: 3/3 nodes report 2 routes; messages between one connection per server: 2/6 server pairs carried messages; missing n2 → n1, n3 → n1, n1 → n2, n1 → n3",
+    });
+    expect(await settledOpen(nats)).toBe(0);
   });
 
   test("entries without a string remote_id are not routes", async () => {
@@ -600,8 +619,9 @@ describe("checkMesh from the node monitors", () => {
   test("node monitors win over a published monitor port", async () => {
     const nodes = await Promise.all([serve(monitor({ id: ID_A, routes: pooledRoutes(ID_B) })), serve(monitor({ id: ID_B, routes: pooledRoutes(ID_A) }))]);
     const port = await closedPort();
-    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), expectNodes: 2, lbMonitorUrl: `http://127.0.0.1:${port}` }));
-    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 2/2 nodes report 1 route" });
+    const nats = await fakeNats([{ id: ID_A }, { id: ID_B }]);
+    const verdict = await checkMesh(contextWith({ nodeMonitors: nodes.map((n) => n.url), natsUrl: nats.url, expectNodes: 2, lbMonitorUrl: `http://127.0.0.1:${port}` }));
+    expect(verdict).toEqual({ ok: true, detail: "each node's /routez: 2/2 nodes report 1 route; messages between one connection per server: 2/2 server pairs carried messages" });
   });
 });
 
@@ -612,15 +632,17 @@ describe("checkMesh through the load balancer", () => {
       monitor({ id: ID_B, routes: pooledRoutes(ID_A, ID_C) }),
       monitor({ id: ID_C, routes: pooledRoutes(ID_A, ID_B) }),
     ]));
-    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url }));
-    expect(verdict).toEqual({ ok: true, detail: "/routez through the load balancer: 3/3 servers report 2 routes (3 requests)" });
+    const nats = await fakeNats([{ id: ID_A }, { id: ID_B }, { id: ID_C }]);
+    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url, natsUrl: nats.url }));
+    expect(verdict).toEqual({ ok: true, detail: "/routez through the load balancer: 3/3 servers report 2 routes (3 requests); messages between one connection per server: 6/6 server pairs carried messages" });
     expect(lb.paths).toEqual(["/routez", "/routez", "/routez"]);
   });
 
   test("one server in one request", async () => {
     const lb = await serve(monitor({ id: ID_A, routes: [] }));
-    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url, expectNodes: 1 }));
-    expect(verdict).toEqual({ ok: true, detail: "/routez through the load balancer: 1/1 servers report 0 routes (1 request)" });
+    const nats = await fakeNats([{ id: ID_A }]);
+    const verdict = await checkMesh(contextWith({ lbMonitorUrl: lb.url, natsUrl: nats.url, expectNodes: 1 }));
+    expect(verdict).toEqual({ ok: true, detail: "/routez through the load balancer: 1/1 servers report 0 routes (1 request); messages between one connection per server: 0/0 server pairs carried messages" });
   });
 
   test("routes missing and a 503, named by the first 8 characters of the server_id", async () => {
@@ -658,12 +680,12 @@ describe("checkMesh through the load balancer", () => {
   });
 });
 
-describe("checkMesh with messages (no monitor reachable)", () => {
+describe("checkMesh with messages alone (no monitor reachable)", () => {
   test("every server pair carries a message, and the connections are closed", async () => {
     const nats = await fakeNats([{ id: ID_A, name: "n1" }, { id: ID_B, name: "n2" }, { id: ID_C }]);
     const started = Date.now();
     const verdict = await checkMesh(contextWith({ natsUrl: nats.url }));
-    expect(verdict).toEqual({ ok: true, detail: "messages between one connection per server (no monitor reachable): 6/6 server pairs carried messages" });
+    expect(verdict).toEqual({ ok: true, detail: "messages between one connection per server: 6/6 server pairs carried messages" });
     // Done as soon as every pair has carried a message, well within the delivery budget (a 5 s step).
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await settledOpen(nats)).toBe(0);
@@ -681,7 +703,7 @@ describe("checkMesh with messages (no monitor reachable)", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(verdict).toEqual({
       ok: false,
-      detail: "messages between one connection per server (no monitor reachable): 4/6 server pairs carried messages; missing NCCCCCCC → n2, n1 → NCCCCCCC",
+      detail: "messages between one connection per server: 4/6 server pairs carried messages; missing NCCCCCCC → n2, n1 → NCCCCCCC",
     });
     expect(await settledOpen(nats)).toBe(0);
     expect(nats.unsubscribed()).toBe(3);
@@ -690,7 +712,7 @@ describe("checkMesh with messages (no monitor reachable)", () => {
   test("fewer servers than expected behind the client port", async () => {
     const nats = await fakeNats([{ id: ID_A, name: "n1" }]);
     const verdict = await checkMesh(contextWith({ natsUrl: nats.url, expectNodes: 2 }));
-    expect(verdict).toEqual({ ok: false, detail: "messages between one connection per server (no monitor reachable): reached 1/2 servers in 12 connections" });
+    expect(verdict).toEqual({ ok: false, detail: "messages between one connection per server: reached 1/2 servers in 12 connections" });
     expect(await settledOpen(nats)).toBe(0);
   });
 
@@ -699,7 +721,7 @@ describe("checkMesh with messages (no monitor reachable)", () => {
     const verdict = await checkMesh(contextWith({ natsUrl: `nats://127.0.0.1:${port}`, expectNodes: 2 }));
     expect(verdict).toEqual({
       ok: false,
-      detail: `messages between one connection per server (no monitor reachable): reached 0/2 servers in 12 connections (last error: connection refused (connect ECONNREFUSED 127.0.0.1:${port}))`,
+      detail: `messages between one connection per server: reached 0/2 servers in 12 connections (last error: connection refused (connect ECONNREFUSED 127.0.0.1:${port}))`,
     });
   });
 });

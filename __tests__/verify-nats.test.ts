@@ -37,7 +37,7 @@ test("passes with messages as the mesh check and health left to the load balance
   expect(result.ok).toBe(true);
   const checks = byName(result.checks);
   expect(checks["round robin"].detail).toMatch(/^3\/3 servers in [3-9] connections$/);
-  expect(checks.mesh.detail).toBe("messages between one connection per server (no monitor reachable): 6/6 server pairs carried messages");
+  expect(checks.mesh.detail).toBe("messages between one connection per server: 6/6 server pairs carried messages");
   expect(checks["pub/sub"].detail).toMatch(/^50\/50 request\/reply round trips nats-\d → nats-\d: median \d+\.\d\d ms, p99 \d+\.\d\d ms$/);
   expect(checks.health.detail).toBe("not reachable from here: the load balancer's own health check covers it");
 });
@@ -46,7 +46,7 @@ test("asks each node's /routez and health path when they are reachable", async (
   const result = await verify(optionsFor(booted(), { nodeMonitors: nodeMonitorsOf(booted()) }));
   expect(result.ok).toBe(true);
   const checks = byName(result.checks);
-  expect(checks.mesh.detail).toBe("each node's /routez: 3/3 nodes report 2 routes");
+  expect(checks.mesh.detail).toBe("each node's /routez: 3/3 nodes report 2 routes; messages between one connection per server: 6/6 server pairs carried messages");
   expect(checks.health.detail).toBe("3/3 nodes answer 200 on /healthz");
 });
 

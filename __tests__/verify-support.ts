@@ -20,10 +20,12 @@ const started = new Set<Started>();
 /**
  * Runs `scripts/<name>.ts` with node and the tsx loader (one process, so its PID is the
  * script's own) and an environment of `env` over a PATH-only base: no NATS_* variable leaks
- * in from the test runner.
+ * in from the test runner. A `launcher` (e.g. `nsenter --net=…`) must exec the command it is given,
+ * so that the PID stays the script's.
  */
-export function runScript(name: string, args: readonly string[] = [], env: Record<string, string> = {}): Started {
-  return track(spawn(process.execPath, ["--import", "tsx", join("scripts", `${name}.ts`), ...args], {
+export function runScript(name: string, args: readonly string[] = [], env: Record<string, string> = {}, launcher: readonly string[] = []): Started {
+  const command = [...launcher, process.execPath, "--import", "tsx", join("scripts", `${name}.ts`), ...args];
+  return track(spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -34,12 +34,12 @@ test("retries while the load balancer refuses, then passes", async () => {
   expect(earlyLog[0]).toMatch(/^waiting for round robin: 0\/2 servers in \d+ connections \(last error: .+\)/);
 });
 
-test("passes through the published monitor: /varz for round robin, /routez for the mesh", async () => {
+test("passes through the published monitor: /varz for round robin, /routez and messages for the mesh", async () => {
   const result = await verify(optionsFor(booted()));
   expect(result.ok).toBe(true);
   const details = Object.fromEntries(result.checks.map((c) => [c.name, c.detail]));
   expect(details["round robin"]).toMatch(/^2\/2 servers in [2-9] connections; \/varz through the load balancer: 2\/2 servers in [2-9] requests$/);
-  expect(details.mesh).toMatch(/^\/routez through the load balancer: 2\/2 servers report 1 route \([2-9] requests\)$/);
+  expect(details.mesh).toMatch(/^\/routez through the load balancer: 2\/2 servers report 1 route \([2-9] requests\); messages between one connection per server: 2\/2 server pairs carried messages$/);
   expect(details["pub/sub"]).toMatch(/^50\/50 request\/reply round trips nats-droplet-[12] → nats-droplet-[12]: median \d+\.\d\d ms, p99 \d+\.\d\d ms$/);
   expect(details["pub/sub"]).toMatch(/(nats-droplet-1 → nats-droplet-2|nats-droplet-2 → nats-droplet-1)/);
   expect(details.health).toMatch(/^\d+\/\d+ requests answered 200 on \/healthz through the load balancer \(the answer does not name its server\)$/);
@@ -53,7 +53,7 @@ test("health on /varz tells the servers apart through the load balancer", async 
 test("asks each node directly when node monitors are given", async () => {
   const result = await verify(optionsFor(booted(), { nodeMonitors: nodeMonitorsOf(booted()) }));
   expect(result.ok).toBe(true);
-  expect(result.checks.find((c) => c.name === "mesh")?.detail).toBe("each node's /routez: 2/2 nodes report 1 route");
+  expect(result.checks.find((c) => c.name === "mesh")?.detail).toBe("each node's /routez: 2/2 nodes report 1 route; messages between one connection per server: 2/2 server pairs carried messages");
   expect(result.checks.find((c) => c.name === "health")?.detail).toBe("2/2 nodes answer 200 on /healthz");
 });
 

@@ -8,7 +8,7 @@ import { minorOf } from "../twin/nats-binary";
 import { JetStreamMetaGroupError, Twin, TwinOptions, bootTwin } from "../twin/twin";
 import { RollResult, roll } from "./driver";
 import { readRollPlan } from "./plan";
-import { TrafficWindow, p99, startTraffic } from "./traffic";
+import { PUBSUB_LOSS_WINDOW_MS, TrafficWindow, p99, startTraffic } from "./traffic";
 import { TwinTarget } from "./twin-target";
 import { sleep } from "../verify/retry";
 
@@ -112,12 +112,16 @@ function versionOf(file: string): string {
 
 /**
  * The last line of a twin roll, and whether it succeeded: the roll returned (every differing node
- * was replaced), the mesh is whole, the subscriber still subscribed and no request failed twice.
+ * was replaced), the mesh is whole, the subscriber still subscribed, no request failed twice and
+ * the stream lost at most {@link PUBSUB_LOSS_WINDOW_MS} per node replaced.
  */
 export function summaryLine(report: Pick<TwinRollReport, "replaced" | "during" | "meshWhole" | "subscribed">): { line: string; ok: boolean } {
   const { during } = report;
-  const line = `roll: ${report.replaced.length} nodes replaced, ${during.failed} failed requests (${during.failedAfterRetry} after one retry), longest gap ${during.longestGapMs} ms`;
-  return { line, ok: report.meshWhole && report.subscribed && during.failedAfterRetry === 0 };
+  const allowedMs = report.replaced.length * PUBSUB_LOSS_WINDOW_MS;
+  const line =
+    `roll: ${report.replaced.length} nodes replaced, ${during.failed} failed requests (${during.failedAfterRetry} after one retry), longest gap ${during.longestGapMs} ms, ` +
+    `pub/sub ${during.received}/${during.published} delivered (${Math.round(during.lostMs)} ms of the stream lost, at most ${allowedMs} ms allowed)`;
+  return { line, ok: report.meshWhole && report.subscribed && during.failedAfterRetry === 0 && during.lostMs <= allowedMs };
 }
 
 /** Two plans of `stack` for a twin roll, in a fresh directory the caller removes. */

@@ -10,14 +10,17 @@ import type { Verdict } from "../types";
 const ROUND_MS = 50;
 
 /**
- * Every node is routed to every other node. Uses the nodes' own /routez when reachable,
- * else /routez through a published monitor port, else messages between one connection per
- * server.
+ * Every node is routed to every other node, and every pair of servers carries messages: one
+ * connection per server through the load balancer subscribes, and each publishes, so a
+ * partition that leaves the routes listed (TCP connections that stay ESTABLISHED while no
+ * packet passes) still fails. The routes are read first from the nodes' own /routez when
+ * reachable, else from /routez through a published monitor port.
  */
-export function checkMesh(ctx: CheckContext): Promise<Verdict> {
-  if (ctx.nodeMonitors.length > 0) return meshFromNodeMonitors(ctx);
-  if (ctx.lbMonitorUrl !== undefined) return meshThroughBalancer(ctx, ctx.lbMonitorUrl);
-  return meshWithMessages(ctx);
+export async function checkMesh(ctx: CheckContext): Promise<Verdict> {
+  const routes = ctx.nodeMonitors.length > 0 ? await meshFromNodeMonitors(ctx) : ctx.lbMonitorUrl !== undefined ? await meshThroughBalancer(ctx, ctx.lbMonitorUrl) : undefined;
+  if (routes?.ok === false) return routes;
+  const messages = await meshWithMessages(ctx);
+  return routes === undefined ? messages : { ok: messages.ok, detail: `${routes.detail}; ${messages.detail}` };
 }
 
 /** Why a /routez answer does not show `expectNodes - 1` distinct routes; undefined when it does. */
@@ -68,7 +71,7 @@ async function meshThroughBalancer(ctx: CheckContext, monitorUrl: string): Promi
 
 async function meshWithMessages(ctx: CheckContext): Promise<Verdict> {
   const n = ctx.expectNodes;
-  const method = "messages between one connection per server (no monitor reachable)";
+  const method = "messages between one connection per server";
   const reached = await connectDistinct({ server: ctx.natsUrl, credentials: ctx.credentials, wanted: n, timeoutMs: ctx.deadline.stepMs() });
   try {
     if (reached.byServer.size < n) {
