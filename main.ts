@@ -1,14 +1,23 @@
 import { App } from "cdktf";
-import { buildStacks, problemReport } from "./constructs/nats-app";
+import { buildStacks, contextJsonProblem, problemReport, warningReport } from "./constructs/nats-app";
 import { removeOtherFormat } from "./constructs/stack-files";
 
-const app = new App();
-const problems = buildStacks(app, process.env);
-if (problems.length > 0) {
-  // One block naming every problem, no stack trace: it is the configuration that is wrong.
-  process.stderr.write(problemReport(problems));
+// cdktf's App parses CDKTF_CONTEXT_JSON itself and would end in a stack trace: check it first.
+const contextProblem = contextJsonProblem(process.env);
+if (contextProblem !== undefined) {
+  process.stderr.write(`configuration problem; nothing was synthesized: ${contextProblem}\n`);
   process.exitCode = 1;
 } else {
-  app.synth();
-  removeOtherFormat(app);
+  const app = new App();
+  const problems = buildStacks(app, process.env);
+  if (problems.length > 0) {
+    // One block naming every problem, no stack trace: it is the configuration that is wrong.
+    process.stderr.write(problemReport(problems));
+    process.exitCode = 1;
+  } else {
+    app.synth();
+    removeOtherFormat(app);
+    // Warnings do not stop the synthesis, but a user running this file never sees manifest.json.
+    process.stderr.write(warningReport(app));
+  }
 }

@@ -188,16 +188,21 @@ describe("sharedNames", () => {
     const [alpha, beta] = twoStacks({ tag: "shared" }, { tag: "shared" });
     expect(sharedNames([alpha, beta])).toEqual<AppProblem[]>([
       { stack: "beta--two", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
+      { stack: "beta--two", message: `tag "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
       {
         stack: "beta--two",
         message: `load balancer name "shared-lb" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_LOAD_BALANCER_NAME or BETA_TWO_TAG`,
+      },
+      {
+        stack: "beta--two",
+        message: `load balancer name "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_LOAD_BALANCER_NAME or BETA_TWO_TAG`,
       },
       { stack: "beta--two", message: `firewall name "shared-fw" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
     ]);
   });
 
-  test("stacks without a firewall share no firewall name", () => {
-    const [alpha, beta] = twoStacks({ tag: "shared", firewall: false }, { tag: "shared", firewall: false });
+  test("stacks without a firewall and a seed load balancer share no firewall name and no seed names", () => {
+    const [alpha, beta] = twoStacks({ tag: "shared", firewall: false, seedLoadBalancer: false }, { tag: "shared", firewall: false, seedLoadBalancer: false });
     expect(sharedNames([alpha, beta])).toEqual<AppProblem[]>([
       { stack: "beta--two", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
       {
@@ -214,7 +219,9 @@ describe("sharedNames", () => {
     const sources = new Map([["alpha", { tag: "ALPHA_TAG" }]]);
     expect(sharedNames([alpha, beta], sources)).toEqual<AppProblem[]>([
       { stack: "alpha", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
+      { stack: "alpha", message: `tag "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
       { stack: "alpha", message: `load balancer name "shared-lb" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
+      { stack: "alpha", message: `load balancer name "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
       { stack: "alpha", message: `firewall name "shared-fw" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
     ]);
   });

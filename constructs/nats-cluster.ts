@@ -1,4 +1,3 @@
-import { Annotations } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
@@ -6,12 +5,13 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
-import { JETSTREAM_HEALTH_PATH } from "./jetstream";
+import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning } from "./jetstream";
 import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
+import { volumeName } from "./jetstream";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { ValidationErrors, integerInRange, matches } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, pattern } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -73,11 +73,15 @@ export interface NatsClusterProps extends NatsNodesProps {
 
 /** The names a cluster gives its DigitalOcean resources: two clusters in one account must not share any. */
 export interface ClusterNames {
-  readonly tag: string;
+  /** The tag every node carries, then the seed tag when there is a seed load balancer. */
+  readonly tags: readonly string[];
   readonly droplets: readonly string[];
-  readonly loadBalancer: string;
+  /** The public load balancer, then the seed load balancer when there is one. */
+  readonly loadBalancers: readonly string[];
   /** @default - no firewall */
   readonly firewall?: string;
+  /** One per node with JetStream; none without. */
+  readonly volumes: readonly string[];
 }
 
 /**
@@ -120,7 +124,9 @@ export class NatsCluster extends Construct {
     // Forwarding rules are built from the ports checked above; only the rest needs a look.
     validateHealthCheck(healthCheck, errors);
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
-    errors.add(matches("loadBalancerName", props.loadBalancerName, /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/, "lowercase letters, digits, dots and inner dashes, at most 64 characters"));
+    errors.add(pattern("loadBalancerName", props.loadBalancerName, "loadBalancerName"));
+    derivedNameProblems(props, tag, hasSeedLoadBalancer(props)).forEach((problem) => errors.add(problem));
+    ignoredProps(props).forEach((problem) => errors.add(problem));
     errors.add(readinessTimeoutProblem("readinessTimeoutSeconds", props.readinessTimeoutSeconds));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
@@ -136,7 +142,7 @@ export class NatsCluster extends Construct {
     this.tls = props.tls === false
       ? undefined
       : new NatsTls(this, "tls", { ...props.tls, serverNames: nodeNames(props), caName: `${props.clusterName ?? props.namePrefix ?? "nats"} NATS CA` });
-    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
+    const seed = hasSeedLoadBalancer(props) ? this.seedLoadBalancerFor(props, tag) : undefined;
     this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
@@ -149,7 +155,13 @@ export class NatsCluster extends Construct {
     this.droplets = this.nodes.droplets;
     const loadBalancerName = props.loadBalancerName ?? `${tag}-lb`;
     const firewallName = (props.firewall ?? true) ? `${tag}-fw` : undefined;
-    this.names = { tag, droplets: [...this.nodes.byName.keys()], loadBalancer: loadBalancerName, firewall: firewallName };
+    this.names = {
+      tags: [tag, ...(seed === undefined ? [] : [seedName(tag)])],
+      droplets: [...this.nodes.byName.keys()],
+      loadBalancers: [loadBalancerName, ...(seed === undefined ? [] : [seedName(tag)])],
+      firewall: firewallName,
+      volumes: this.nodes.volumes === undefined ? [] : this.nodes.droplets.map((_droplet, i) => volumeName(props.namePrefix ?? "nats", i + 1)),
+    };
     this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {
       ...lbProps,
       name: loadBalancerName,
@@ -170,8 +182,6 @@ export class NatsCluster extends Construct {
         adminCidrs: props.adminCidrs,
         clientCidrs: props.clientCidrs ?? (props.advertise === "public" ? ["0.0.0.0/0", "::/0"] : undefined),
       });
-    } else if (props.adminCidrs || props.clientCidrs) {
-      Annotations.of(this).addWarning("adminCidrs and clientCidrs have no effect without the firewall");
     }
 
     this.outputs = new NatsOutputs(this, "outputs", {
@@ -207,7 +217,7 @@ export class NatsCluster extends Construct {
    */
   private seedLoadBalancerFor(props: NatsClusterProps, tag: string): { tag: Tag; loadBalancer: Loadbalancer } {
     const clusterPort = props.clusterPort ?? 6222;
-    const seedTag = new Tag(this, "seed-tag", { name: `${tag}-seed` });
+    const seedTag = new Tag(this, "seed-tag", { name: seedName(tag) });
     // With JetStream a plain /healthz waits for a meta leader, which needs the routes this load
     // balancer carries: at cold start node 1 would never pass, and the cluster never form.
     const path = (props.jetstream ?? true) ? JETSTREAM_HEALTH_PATH : "/healthz";
@@ -215,7 +225,7 @@ export class NatsCluster extends Construct {
       ? { protocol: "http", port: props.monitorPort ?? 8222, path }
       : { protocol: "tcp", port: props.clientPort ?? 4222 };
     const loadBalancer = new NatsLoadBalancer(this, "seed-load-balancer", {
-      name: `${tag}-seed`,
+      name: seedName(tag),
       region: props.region ?? "nyc3",
       network: "INTERNAL",
       vpcUuid: props.vpcUuid,
@@ -225,6 +235,54 @@ export class NatsCluster extends Construct {
     }).loadBalancer;
     return { tag: seedTag, loadBalancer };
   }
+}
+
+/** True when nodes 2…n route through a seed load balancer (see NatsClusterProps.seedLoadBalancer). */
+function hasSeedLoadBalancer(props: NatsClusterProps): boolean {
+  return (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1;
+}
+
+/** The seed tag and the seed load balancer's name. */
+function seedName(tag: string): string {
+  return `${tag}-seed`;
+}
+
+/**
+ * A problem for every name made from the tag that DigitalOcean would refuse (see PATTERNS), named
+ * by the tag: `My_Tag:prod` is a valid tag, but `My_Tag:prod-lb` is no load balancer name and
+ * apply would fail halfway. Names set on their own (loadBalancerName) are checked as they are.
+ */
+function derivedNameProblems(props: NatsClusterProps, tag: string, seed: boolean): string[] {
+  if (pattern("tag", tag, "tag") !== undefined) return [];
+  const derived: { what: string; name: string; rule: keyof typeof PATTERNS; fix: string }[] = [];
+  const lowercase = "a tag of lowercase letters, digits and inner dashes";
+  if (props.loadBalancerName === undefined) derived.push({ what: "load balancer name", name: `${tag}-lb`, rule: "loadBalancerName", fix: `${lowercase}, or set loadBalancerName` });
+  if (props.firewall ?? true) derived.push({ what: "firewall name", name: `${tag}-fw`, rule: "firewallName", fix: "a shorter tag without colons or underscores" });
+  if (seed) {
+    derived.push({ what: "seed tag", name: seedName(tag), rule: "tag", fix: "a shorter tag" });
+    derived.push({ what: "seed load balancer name", name: seedName(tag), rule: "loadBalancerName", fix: lowercase });
+  }
+  return derived.flatMap(({ what, name, rule, fix }) =>
+    PATTERNS[rule].pattern.test(name)
+      ? []
+      : [`tag ${JSON.stringify(tag)} makes the ${what} ${JSON.stringify(name)}, which digitalocean refuses (expected ${PATTERNS[rule].allowed}): choose ${fix}`],
+  );
+}
+
+/** A problem for every prop set that this cluster ignores: a setting must change what is deployed. */
+function ignoredProps(props: NatsClusterProps): string[] {
+  const problems: string[] = [];
+  if (!(props.firewall ?? true)) {
+    for (const name of ["adminCidrs", "clientCidrs"] as const) {
+      if (props[name] !== undefined) problems.push(`${name} has no effect: this cluster has no firewall (firewall: false), so every droplet port is open to everyone; remove it`);
+    }
+  }
+  if (!(props.monitoring ?? true) && props.monitorPort !== undefined) {
+    problems.push("monitorPort has no effect: monitoring is false, so nothing listens on it; remove it");
+  }
+  const volumes = unusedVolumePropsWarning(props);
+  if (volumes !== undefined) problems.push(`${volumes}; remove ${/ have /.test(volumes) ? "them" : "it"}`);
+  return problems;
 }
 
 /** The environment variables verify reads the CA and the TLS server name from. */
