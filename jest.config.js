@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "twin-privileged-port",
+  "twin-lb-client-port",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -30,6 +30,7 @@ const RANGES: Range[] = [
   ["healthCheck.unhealthyThreshold", 2, 10, (n) => ({ healthCheck: { unhealthyThreshold: n } }), (json) => checkOf(json).unhealthy_threshold],
   // A check on a port nats-server does not serve (NATS-006) is acknowledged: the bound is the load balancer's.
   ["healthCheck.port", 1, 65535, (p) => ({ healthCheck: { port: p }, acknowledge: { "NATS-006": "the load balancer's own bound" } }), (json) => checkOf(json).port],
+  ["loadBalancerClientPort", 1, 65535, (p) => ({ loadBalancerClientPort: p }), (json) => rulesOf(json)[0].entry_port],
   ["loadBalancerSizeUnit", 1, 100, (n) => ({ loadBalancerSizeUnit: n }), (json) => lbOf(json).size_unit],
   ["readinessTimeoutSeconds", 10, 3600, (s) => ({ readinessTimeoutSeconds: s }), (json) => Number(/--timeout (\d+)/.exec(JSON.stringify(onlyResource(json, "null_resource")))?.[1])],
 ];

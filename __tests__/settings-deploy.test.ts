@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { buildStacks, contextJsonProblem, problemReport, unknownStackContexts, warningReport } from "../constructs/nats-app";
-import { resourcesOf, synthJson, testStack } from "./helpers";
+import { clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Settings that synthesized but could not deploy, or that weakened the stack (issue 21, items
 // 8–11 and the smaller ones): each is refused by the app with a message naming the setting.
@@ -18,12 +18,28 @@ function lines(env: NodeJS.ProcessEnv, context?: Record<string, unknown>): strin
 
 const SHARED = "which would act on each other's resources in one account";
 const UNPRIVILEGED = "(nats-server runs as an unprivileged user, which cannot bind ports below 1024)";
+const CLIENT_UNPRIVILEGED =
+  "(nats-server runs as an unprivileged user, which cannot bind ports below 1024; clients can still connect to a lower port of the load balancer: loadBalancerClientPort, …_LOAD_BALANCER_CLIENT_PORT)";
 
 describe("privileged ports (item 8)", () => {
   test("NATS_CLIENT_PORT=443 NATS_MONITOR_PORT=80 are refused: the nats user cannot bind them", () => {
     expect(lines({ NATS_CLIENT_PORT: "443", NATS_MONITOR_PORT: "80" })).toEqual([
-      `- nats: NATS_CLIENT_PORT must be an integer from 1024 to 65535 ${UNPRIVILEGED}, got 443`,
+      `- nats: NATS_CLIENT_PORT must be an integer from 1024 to 65535 ${CLIENT_UNPRIVILEGED}, got 443`,
       `- nats: NATS_MONITOR_PORT must be an integer from 1024 to 65535 ${UNPRIVILEGED}, got 80`,
+    ]);
+  });
+
+  test("clients get port 443 from the load balancer: it forwards 443 to the client port, and the url and the gate use 443", () => {
+    expect(report({ NATS_LOAD_BALANCER_CLIENT_PORT: "443" })).toBe("");
+    const json = synthJson(testStack({ loadBalancerClientPort: 443 }));
+    expect(clientLoadBalancer(json).forwarding_rule).toEqual([{ entry_port: 443, entry_protocol: "tcp", target_port: 4222, target_protocol: "tcp", tls_passthrough: false }]);
+    expect(Object.values(json.output ?? {}).map((output) => output.value)).toContainEqual(expect.stringMatching(/^nats:\/\/\$\{digitalocean_loadbalancer\.\S+\.ip\}:443$/));
+    expect(JSON.stringify(onlyResource(json, "null_resource"))).toContain("--client-port 443 ");
+  });
+
+  test("the load balancer's client port may not be the monitor port it publishes", () => {
+    expect(lines({ NATS_TUTORIAL_LOAD_BALANCER_CLIENT_PORT: "8222" })).toEqual([
+      "- nats-tutorial: NATS_TUTORIAL_LOAD_BALANCER_CLIENT_PORT 8222 is the monitor port the load balancer publishes: choose another",
     ]);
   });
 

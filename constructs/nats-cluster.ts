@@ -11,7 +11,7 @@ import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-
 import { NatsOutputs } from "./nats-outputs";
 import { volumeName } from "./jetstream";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { PATTERNS, ValidationErrors, integerInRange, pattern } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, pattern, port } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -26,6 +26,13 @@ export interface NatsClusterProps extends NatsNodesProps {
    * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
+  /**
+   * The port clients connect to on the load balancer, which forwards it to the nodes' client
+   * port. It may be below 1024 (443, say), which nats-server itself cannot bind as the
+   * unprivileged user it runs as.
+   * @default - the client port
+   */
+  readonly loadBalancerClientPort?: number;
   /** @default 1 */
   readonly loadBalancerSizeUnit?: number;
   /** @default - "<tag>-lb" */
@@ -107,10 +114,11 @@ export class NatsCluster extends Construct {
     const monitoring = props.monitoring ?? true;
     const publishMonitor = props.publishMonitor ?? false;
     const clientPort = props.clientPort ?? 4222;
+    const entryClientPort = props.loadBalancerClientPort ?? clientPort;
     const monitorPort = props.monitorPort ?? 8222;
     const region = props.region ?? "nyc3";
     const tag = props.tag ?? props.namePrefix ?? "nats";
-    const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
+    const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: entryClientPort, targetPort: clientPort }];
     if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
     const jetstreamPath = (props.jetstream ?? true) && (props.healthCheck?.protocol ?? "http") !== "tcp" ? JETSTREAM_HEALTH_PATH : undefined;
     const healthCheck: HealthCheckProps = monitoring
@@ -124,6 +132,11 @@ export class NatsCluster extends Construct {
     // Forwarding rules are built from the ports checked above; only the rest needs a look.
     validateHealthCheck(healthCheck, errors);
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
+    errors.add(port("loadBalancerClientPort", props.loadBalancerClientPort));
+    errors.check(
+      publishMonitor && props.loadBalancerClientPort !== undefined && props.loadBalancerClientPort === monitorPort,
+      `loadBalancerClientPort ${props.loadBalancerClientPort} is the monitor port the load balancer publishes: choose another`,
+    );
     errors.add(pattern("loadBalancerName", props.loadBalancerName, "loadBalancerName"));
     derivedNameProblems(props, tag, hasSeedLoadBalancer(props)).forEach((problem) => errors.add(problem));
     ignoredProps(props).forEach((problem) => errors.add(problem));
@@ -187,7 +200,7 @@ export class NatsCluster extends Construct {
     this.outputs = new NatsOutputs(this, "outputs", {
       loadBalancer: this.loadBalancer,
       nodes: this.nodes.byName,
-      clientPort,
+      clientPort: entryClientPort,
       publishedMonitorPort: publishMonitor ? monitorPort : undefined,
       clientSecret: this.auth?.clientSecret,
       tls: this.tls,
@@ -199,7 +212,7 @@ export class NatsCluster extends Construct {
         loadBalancerId: this.loadBalancer.id,
         dropletIds: this.droplets.map((d) => d.id),
         expectNodes: this.nodes.nodeCount,
-        clientPort,
+        clientPort: entryClientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
         jetstream: this.nodes.jetstream !== undefined,

@@ -6,7 +6,7 @@ import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePro
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "./validation";
+import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -282,7 +282,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   (props.sshKeys ?? []).forEach((key, i) => errors.add(sshKeyProblem(`sshKeys[${i}]`, key)));
   duplicates("sshKeys", props.sshKeys).forEach((problem) => errors.add(problem));
   errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
-  errors.add(nodePort("clientPort", props.clientPort));
+  errors.add(nodePort("clientPort", props.clientPort, LOW_CLIENT_PORT_HINT));
   errors.add(nodePort("monitorPort", props.monitorPort));
   errors.add(nodePort("clusterPort", props.clusterPort));
   for (const problem of distinctPorts({

@@ -14,6 +14,7 @@ export const SETTINGS = {
   clientPort: { env: "CLIENT_PORT", kind: "int" },
   monitorPort: { env: "MONITOR_PORT", kind: "int" },
   clusterPort: { env: "CLUSTER_PORT", kind: "int" },
+  loadBalancerClientPort: { env: "LOAD_BALANCER_CLIENT_PORT", kind: "int" },
   natsVersion: { env: "VERSION", kind: "string" },
   adminCidrs: { env: "ADMIN_CIDRS", kind: "list" },
   clientCidrs: { env: "CLIENT_CIDRS", kind: "list" },

@@ -74,12 +74,15 @@ export const FIRST_UNPRIVILEGED_PORT = 1024;
  * A port nats-server listens on. The unit runs it as the `nats` user with NoNewPrivileges and
  * no capabilities, so it cannot bind a port below 1024 ("bind: permission denied" at boot).
  * Granting CAP_NET_BIND_SERVICE instead would let a compromised server bind any low port;
- * clients still reach a low port through the load balancer, whose entry port is its own.
+ * clients still reach a low port through the load balancer (NatsCluster's loadBalancerClientPort).
  */
-export function nodePort(name: string, value: number | undefined): string | undefined {
-  const why = ` (nats-server runs as an unprivileged user, which cannot bind ports below ${FIRST_UNPRIVILEGED_PORT})`;
+export function nodePort(name: string, value: number | undefined, hint = ""): string | undefined {
+  const why = ` (nats-server runs as an unprivileged user, which cannot bind ports below ${FIRST_UNPRIVILEGED_PORT}${hint})`;
   return integerInRange(name, value, FIRST_UNPRIVILEGED_PORT, 65535, why);
 }
+
+/** What nodePort adds for the client port: the way to give clients a port below 1024. */
+export const LOW_CLIENT_PORT_HINT = "; clients can still connect to a lower port of the load balancer: loadBalancerClientPort, …_LOAD_BALANCER_CLIENT_PORT";
 
 export function matches(name: string, value: string | undefined, pattern: RegExp, allowed: string): string | undefined {
   if (!isKnown(value)) return undefined;
