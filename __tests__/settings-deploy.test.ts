@@ -1,4 +1,5 @@
-import { Testing } from "cdktf";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { NatsCluster } from "../constructs/nats-cluster";
 import { buildStacks, contextJsonProblem, problemReport, unknownStackContexts, warningReport } from "../constructs/nats-app";
 import { clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
@@ -85,6 +86,12 @@ describe("tags and the names derived from them (item 9)", () => {
 
   test("with its own load balancer name, a tag only has to make a valid firewall and seed names", () => {
     expect(report({ NATS_TAG: "Edge", NATS_LOAD_BALANCER_NAME: "edge-lb" }, { nats: { nodeCount: 1 } })).toBe("");
+  });
+
+  test("a tag that is a reference the code made is left to terraform: no name is made from it here", () => {
+    const stack = new TerraformStack(Testing.app(), "reference");
+    const tag = new TerraformVariable(stack, "tag", { type: "string" }).stringValue;
+    expect(() => new NatsCluster(stack, "cluster", { tag })).not.toThrow();
   });
 
   test("a tag of 60 characters makes a seed load balancer name of 65: refused; one of 255 makes four names too long", () => {

@@ -5,13 +5,12 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
-import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning } from "./jetstream";
+import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning, volumeName } from "./jetstream";
 import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
-import { volumeName } from "./jetstream";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { PATTERNS, ValidationErrors, integerInRange, pattern, port } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -134,7 +133,7 @@ export class NatsCluster extends Construct {
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
     errors.add(port("loadBalancerClientPort", props.loadBalancerClientPort));
     errors.check(
-      publishMonitor && props.loadBalancerClientPort !== undefined && props.loadBalancerClientPort === monitorPort,
+      publishMonitor && props.loadBalancerClientPort === monitorPort,
       `loadBalancerClientPort ${props.loadBalancerClientPort} is the monitor port the load balancer publishes: choose another`,
     );
     errors.add(pattern("loadBalancerName", props.loadBalancerName, "loadBalancerName"));
@@ -266,7 +265,7 @@ function seedName(tag: string): string {
  * apply would fail halfway. Names set on their own (loadBalancerName) are checked as they are.
  */
 function derivedNameProblems(props: NatsClusterProps, tag: string, seed: boolean): string[] {
-  if (pattern("tag", tag, "tag") !== undefined) return [];
+  if (!isKnown(tag) || pattern("tag", tag, "tag") !== undefined) return [];
   const derived: { what: string; name: string; rule: keyof typeof PATTERNS; fix: string }[] = [];
   const lowercase = "a tag of lowercase letters, digits and inner dashes";
   if (props.loadBalancerName === undefined) derived.push({ what: "load balancer name", name: `${tag}-lb`, rule: "loadBalancerName", fix: `${lowercase}, or set loadBalancerName` });
