@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackFile, synthesize } from "../plan/synth";
 import { bootTwin } from "../twin/twin";
-import { verify } from "../verify/verify";
-import { useTwin } from "./twin-support";
+import { useTwin, verifyTwin } from "./twin-support";
 
 // Integration test: synthesizes with the app and boots the nats stack's twin (nats-server and HAProxy).
 jest.setTimeout(180_000);
@@ -27,14 +26,5 @@ test("NATS_LOAD_BALANCER_CLIENT_PORT=443: clients reach the nodes' 4222 through 
   const { twin } = under;
   expect(twin.clientPort).toBe(443);
   expect(twin.nodes.map((node) => node.clientPort)).toEqual([4222, 4222, 4222]);
-  const result = await verify({
-    lb: twin.lbAddress,
-    expectNodes: 3,
-    clientPort: twin.clientPort,
-    nodeMonitors: twin.nodes.map((node) => `http://${node.address}:${node.monitorPort}`),
-    timeoutSeconds: 20,
-    credentials: twin.credentials,
-    jetstream: true,
-  });
-  expect(result.checks.map((check) => [check.name, check.ok])).toEqual([["round robin", true], ["mesh", true], ["pub/sub", true], ["health", true], ["jetstream", true]]);
+  expect((await verifyTwin(twin)).verdicts).toEqual([["round robin", true], ["mesh", true], ["pub/sub", true], ["health", true], ["jetstream", true]]);
 });
