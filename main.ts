@@ -18,6 +18,8 @@ if (contextProblem !== undefined) {
     app.synth();
     removeOtherFormat(app);
     // Warnings do not stop the synthesis, but a user running this file never sees manifest.json.
-    process.stderr.write(warningReport(app));
+    // The cdktf CLI prints them from there itself, and sets this variable for every app it runs
+    // (@cdktf/cli-core's synth-stack), where it would log the app's stderr as an error.
+    if (process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS === undefined) process.stderr.write(warningReport(app));
   }
 }

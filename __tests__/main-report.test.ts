@@ -69,4 +69,15 @@ describe("main.ts prints warnings", () => {
       rmSync(outdir, { recursive: true, force: true });
     }
   });
+
+  test("under the cdktf CLI (which prints the annotations itself) the app prints none", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "main-report-"));
+    try {
+      const { status, stderr } = runApp({ outdir, env: { NATS_NODE_COUNT: "2", CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true" } });
+      expect(status).toBe(0);
+      expect(stderr).toBe("");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
 });
