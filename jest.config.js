@@ -37,6 +37,8 @@ const INTEGRATION = [
   "state-lock-spaces",
   "mesh-partition",
   "roll-traffic-twin",
+  "twin-privileged-port",
+  "twin-lb-client-port",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

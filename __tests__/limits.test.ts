@@ -1,6 +1,6 @@
 import { NatsStackProps } from "../constructs/nats-stack";
 import { DEFAULT_STACK } from "../constructs/stacks";
-import { PATTERNS, cidr, natsVersion, pattern } from "../constructs/validation";
+import { DROPLET_SIZES, PATTERNS, cidr, dropletSize, natsVersion, pattern } from "../constructs/validation";
 import { TerraformJson, clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Every range the validation enforces is accepted at each bound and rejected one step outside
@@ -21,14 +21,16 @@ type Range = [setting: string, min: number, max: number, props: (value: number) 
 
 const RANGES: Range[] = [
   ["nodeCount", 1, 25, (n) => ({ nodeCount: n }), (json) => resourcesOf(json, "digitalocean_droplet").length],
-  ["clientPort", 1, 65535, (p) => ({ clientPort: p }), (json) => rulesOf(json)[0].entry_port],
-  ["monitorPort", 1, 65535, (p) => ({ monitorPort: p }), (json) => checkOf(json).port],
-  ["clusterPort", 1, 65535, (p) => ({ clusterPort: p }), (json) => Number(inboundRules(json).find((rule) => rule.source_tags !== undefined)?.port_range)],
+  ["clientPort", 1024, 65535, (p) => ({ clientPort: p }), (json) => rulesOf(json)[0].entry_port],
+  ["monitorPort", 1024, 65535, (p) => ({ monitorPort: p }), (json) => checkOf(json).port],
+  ["clusterPort", 1024, 65535, (p) => ({ clusterPort: p }), (json) => Number(inboundRules(json).find((rule) => rule.source_tags !== undefined)?.port_range)],
   ["healthCheck.checkIntervalSeconds", 3, 300, (s) => ({ healthCheck: { checkIntervalSeconds: s } }), (json) => checkOf(json).check_interval_seconds],
   ["healthCheck.responseTimeoutSeconds", 3, 300, (s) => ({ healthCheck: { responseTimeoutSeconds: s } }), (json) => checkOf(json).response_timeout_seconds],
   ["healthCheck.healthyThreshold", 2, 10, (n) => ({ healthCheck: { healthyThreshold: n } }), (json) => checkOf(json).healthy_threshold],
   ["healthCheck.unhealthyThreshold", 2, 10, (n) => ({ healthCheck: { unhealthyThreshold: n } }), (json) => checkOf(json).unhealthy_threshold],
-  ["healthCheck.port", 1, 65535, (p) => ({ monitorPort: p, healthCheck: { port: p } }), (json) => checkOf(json).port],
+  // A check on a port nats-server does not serve (NATS-006) is acknowledged: the bound is the load balancer's.
+  ["healthCheck.port", 1, 65535, (p) => ({ healthCheck: { port: p }, acknowledge: { "NATS-006": "the load balancer's own bound" } }), (json) => checkOf(json).port],
+  ["loadBalancerClientPort", 1, 65535, (p) => ({ loadBalancerClientPort: p }), (json) => rulesOf(json)[0].entry_port],
   ["loadBalancerSizeUnit", 1, 100, (n) => ({ loadBalancerSizeUnit: n }), (json) => lbOf(json).size_unit],
   ["readinessTimeoutSeconds", 10, 3600, (s) => ({ readinessTimeoutSeconds: s }), (json) => Number(/--timeout (\d+)/.exec(JSON.stringify(onlyResource(json, "null_resource")))?.[1])],
 ];
@@ -50,11 +52,12 @@ type Patterned = [rule: keyof typeof PATTERNS, accepted: string[], rejected: str
 
 const PATTERNED: Patterned[] = [
   ["region", ["nyc3", "fra1", "blr1"], ["nyc3x", "nyc0", "nyc31", "ny3", "NYC3", "nyc3 ", ""]],
-  ["size", ["s-1vcpu-1gb", "c-2", "m3_large"], ["s-1vcpu-1gb-", "-s-1vcpu", "s--1vcpu", "S-1VCPU-1GB", "s 1vcpu"]],
   ["image", ["ubuntu-24-04-x64", "debian-12.5-x64", "12345"], ["0", "0123", "ubuntu-", "Ubuntu-24-04-x64", "24-04"]],
   ["tag", ["n", "nats:prod_1-a", "t".repeat(255)], ["", "t".repeat(256), "nats prod", "nats/prod"]],
   ["hostname", ["n", "nats-1", "n".repeat(52)], ["n".repeat(53), "-nats", "nats-", "Nats", "nats_1"]],
   ["clusterName", ["c", "nats_prod-1", "c".repeat(64)], ["", "c".repeat(65), "nats prod", "nats.prod"]],
+  ["loadBalancerName", ["l", "nats-lb", "nats.prod-lb", "l".repeat(64)], ["", "l".repeat(65), "-lb", "lb-", "lb.", "Nats-lb", "nats_lb", "nats:lb"]],
+  ["firewallName", ["f", "Nats.prod-fw", "f".repeat(255)], ["", "f".repeat(256), "-fw", ".fw", "nats_fw", "nats:fw", "nats fw"]],
 ];
 
 describe.each(PATTERNED)("pattern %s", (rule, accepted, rejected) => {
@@ -64,6 +67,32 @@ describe.each(PATTERNED)("pattern %s", (rule, accepted, rejected) => {
 
   test.each(rejected)("rejects the near miss %j", (value) => {
     expect(pattern(rule, value, rule)).toBe(`${rule} ${JSON.stringify(value)} is not valid: expected ${PATTERNS[rule].allowed}`);
+  });
+});
+
+describe("dropletSize", () => {
+  test.each(["s-1vcpu-512mb-10gb", "s-1vcpu-1gb", "s-2vcpu-4gb-120gb-intel", "s-1vcpu-1gb-amd", "so1_5-2vcpu-16gb", "m-48vcpu-384gb-intel", "c2-60vcpu-120gb-intel", "c-2", "c-60-intel"])(
+    "accepts %j, a size digitalocean lists",
+    (value) => {
+      expect(dropletSize("size", value)).toBeUndefined();
+    },
+  );
+
+  test.each(["m3_large", "s-1vcpu-1gb-", "-s-1vcpu", "s--1vcpu", "S-1VCPU-1GB", "s 1vcpu", "s-01vcpu-1gb", "s-0vcpu-1gb", "x-1vcpu-1gb", "s-1vcpu-1tb", "c-4-amd", "gpu-h100x1-80gb", "512mb"])(
+    "rejects the near miss %j",
+    (value) => {
+      expect(dropletSize("size", value)).toBe(`size ${JSON.stringify(value)} is not valid: expected ${DROPLET_SIZES.allowed}`);
+    },
+  );
+
+  test.each([
+    ["s-61vcpu-128gb", "has 61 vcpus"],
+    ["c-61", "has 61 vcpus"],
+    ["s-1vcpu-511mb", "names 511mb of memory"],
+    ["m-48vcpu-385gb", "names 385gb of memory"],
+    ["s-1vcpu-99999999999999999999gb", "names 99999999999999999999gb of memory"],
+  ])("rejects %j, outside digitalocean's range: it %s", (value, why) => {
+    expect(dropletSize("size", value)).toMatch(new RegExp(`^size "${value}" ${why}: digitalocean's sizes as of \\d{4}-\\d{2}-\\d{2} have `));
   });
 });
 

@@ -38,4 +38,46 @@ describe("main.ts reports a bad configuration in one block", () => {
       rmSync(outdir, { recursive: true, force: true });
     }
   });
+
+  test("CDKTF_CONTEXT_JSON that is not JSON: one line naming it, exit 1, no stack trace, nothing written", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "main-report-"));
+    try {
+      const { status, stderr } = runApp({ outdir, env: { CDKTF_CONTEXT_JSON: "{not json" } });
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/^configuration problem; nothing was synthesized: CDKTF_CONTEXT_JSON is not valid JSON \(.+\): fix the context in cdktf\.json or the variable\n$/);
+      expect(existsSync(join(outdir, "manifest.json"))).toBe(false);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("main.ts prints warnings", () => {
+  test("a 2-node stack synthesizes (exit 0) and its policy warnings NATS-004 and NATS-007 are on stderr", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "main-report-"));
+    try {
+      const { status, stderr } = runApp({ outdir, env: { NATS_NODE_COUNT: "2" } });
+      expect(status).toBe(0);
+      expect(stderr.split("\n")).toEqual([
+        "synthesized with 2 warnings:",
+        expect.stringMatching(/^- nats: \[NATS-004\] cluster "nats" has 2 nodes /),
+        expect.stringMatching(/^- nats: \[NATS-007\] cluster "nats" runs jetstream on 2 nodes: /),
+        "",
+      ]);
+      expect(existsSync(join(outdir, "stacks", "nats", "cdk.tf.json"))).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test("under the cdktf CLI (which prints the annotations itself) the app prints none", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "main-report-"));
+    try {
+      const { status, stderr } = runApp({ outdir, env: { NATS_NODE_COUNT: "2", CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true" } });
+      expect(status).toBe(0);
+      expect(stderr).toBe("");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
 });

@@ -40,7 +40,7 @@ describe("NatsCluster", () => {
     expect(run).toThrow(/nats\/cluster: 4 problems/);
     expect(run).toThrow(/nodeCount must be an integer from 1 to 25 \(every node routes to every other, so the mesh grows as n²\), got 0/);
     expect(run).toThrow(/region "Bangalore" is not valid: expected a region slug such as nyc3, fra1 or blr1/);
-    expect(run).toThrow(/clientPort must be an integer from 1 to 65535, got 70000/);
+    expect(run).toThrow(/clientPort must be an integer from 1024 to 65535 .*, got 70000/);
     expect(run).toThrow(/healthCheck\.unhealthyThreshold must be an integer from 2 to 10, got 1/);
   });
 

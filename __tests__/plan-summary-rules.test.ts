@@ -162,7 +162,7 @@ describe("firewall", () => {
     expect(renderSummary(plan, prices)).toContain(`| fw | 22 | tcp | ::/0 | ${WORLD_OPEN_MARKER} |`);
   });
 
-  test.each(["::0/0", "0:0::/0", "1.2.3.4/0", "::ffff:0.0.0.0/96", "0.0.0.0/1, 128.0.0.0/1", "anyone"])(
+  test.each(["::0/0", "0:0::/0", "1.2.3.4/0", "::ffff:0.0.0.0/96", "0.0.0.0/1, 128.0.0.0/1", "anyone", "2000::/3", "0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/3", "0.0.0.0"])(
     "%s is open to the world too, and the summary does not say nothing is",
     (sources) => {
       const plan = planOf({

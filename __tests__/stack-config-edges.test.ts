@@ -11,7 +11,7 @@ const STACKS = ["nats", "nats-tutorial"];
 
 /** Every setting's variable suffix, in the order the settings are declared. */
 const SUFFIXES: readonly string[] = [
-  "NODE_COUNT", "REGION", "SIZE", "IMAGE", "SSH_KEYS", "CLIENT_PORT", "MONITOR_PORT", "CLUSTER_PORT", "VERSION",
+  "NODE_COUNT", "REGION", "SIZE", "IMAGE", "SSH_KEYS", "CLIENT_PORT", "MONITOR_PORT", "CLUSTER_PORT", "LOAD_BALANCER_CLIENT_PORT", "VERSION",
   "ADMIN_CIDRS", "CLIENT_CIDRS", "READINESS_GATE", "NAME_PREFIX", "TAG", "LOAD_BALANCER_NAME", "JETSTREAM",
   "VOLUME_SIZE_GIB", "PROTECT_VOLUMES", "STATE_BACKEND", "STATE_BUCKET", "STATE_REGION", "STATE_KEY_PREFIX", "STATE_SCHEMA",
 ];
@@ -64,7 +64,7 @@ describe("readStackSettings: unknown variables", () => {
   test("a long context key is cut like a variable name", () => {
     const key = "k".repeat(81);
     expect(readStackSettings("nats", { [key]: 1 }, {}, STACKS).problems).toEqual([
-      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, natsVersion, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema`,
+      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, loadBalancerClientPort, natsVersion, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema`,
     ]);
   });
 });
@@ -188,16 +188,21 @@ describe("sharedNames", () => {
     const [alpha, beta] = twoStacks({ tag: "shared" }, { tag: "shared" });
     expect(sharedNames([alpha, beta])).toEqual<AppProblem[]>([
       { stack: "beta--two", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
+      { stack: "beta--two", message: `tag "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
       {
         stack: "beta--two",
         message: `load balancer name "shared-lb" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_LOAD_BALANCER_NAME or BETA_TWO_TAG`,
+      },
+      {
+        stack: "beta--two",
+        message: `load balancer name "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_LOAD_BALANCER_NAME or BETA_TWO_TAG`,
       },
       { stack: "beta--two", message: `firewall name "shared-fw" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
     ]);
   });
 
-  test("stacks without a firewall share no firewall name", () => {
-    const [alpha, beta] = twoStacks({ tag: "shared", firewall: false }, { tag: "shared", firewall: false });
+  test("stacks without a firewall and a seed load balancer share no firewall name and no seed names", () => {
+    const [alpha, beta] = twoStacks({ tag: "shared", firewall: false, seedLoadBalancer: false }, { tag: "shared", firewall: false, seedLoadBalancer: false });
     expect(sharedNames([alpha, beta])).toEqual<AppProblem[]>([
       { stack: "beta--two", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: give it its own with BETA_TWO_TAG` },
       {
@@ -214,7 +219,9 @@ describe("sharedNames", () => {
     const sources = new Map([["alpha", { tag: "ALPHA_TAG" }]]);
     expect(sharedNames([alpha, beta], sources)).toEqual<AppProblem[]>([
       { stack: "alpha", message: `tag "shared" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
+      { stack: "alpha", message: `tag "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
       { stack: "alpha", message: `load balancer name "shared-lb" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
+      { stack: "alpha", message: `load balancer name "shared-seed" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
       { stack: "alpha", message: `firewall name "shared-fw" is used by stacks alpha and beta--two, ${SHARED}: it comes from ALPHA_TAG: choose another` },
     ]);
   });

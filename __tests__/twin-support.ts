@@ -2,6 +2,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { childPids } from "../twin/probe";
 import { isAlive } from "../twin/process";
 import type { Twin } from "../twin/twin";
+import type { CheckResult } from "../verify/types";
+import { verify } from "../verify/verify";
 
 /** A test file's twin, the processes it started and the NATS connections the tests opened. */
 export class TwinUnderTest {
@@ -76,4 +78,21 @@ export function useTwin(start: () => Promise<Twin>, options: UseTwinOptions = {}
     }
   });
   return under;
+}
+
+/**
+ * verify against the twin's load balancer on its client entry port, with every check a deploy's
+ * gate runs on a 3-node JetStream stack: each check's name and whether it passed, and the checks.
+ */
+export async function verifyTwin(twin: Twin): Promise<{ verdicts: [string, boolean][]; checks: CheckResult[] }> {
+  const result = await verify({
+    lb: twin.lbAddress,
+    expectNodes: 3,
+    clientPort: twin.clientPort,
+    nodeMonitors: twin.nodes.map((node) => `http://${node.address}:${node.monitorPort}`),
+    timeoutSeconds: 20,
+    credentials: twin.credentials,
+    jetstream: true,
+  });
+  return { verdicts: result.checks.map((check) => [check.name, check.ok]), checks: result.checks };
 }

@@ -1,4 +1,3 @@
-import { Annotations } from "cdktf";
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
@@ -6,12 +5,12 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
-import { JETSTREAM_HEALTH_PATH } from "./jetstream";
+import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning, volumeName } from "./jetstream";
 import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { ValidationErrors, integerInRange, matches } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "./validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**
@@ -26,6 +25,13 @@ export interface NatsClusterProps extends NatsNodesProps {
    * with JetStream `/healthz?js-enabled-only=true`, which does not depend on the meta leader
    */
   readonly healthCheck?: Partial<HealthCheckProps>;
+  /**
+   * The port clients connect to on the load balancer, which forwards it to the nodes' client
+   * port. It may be below 1024 (443, say), which nats-server itself cannot bind as the
+   * unprivileged user it runs as.
+   * @default - the client port
+   */
+  readonly loadBalancerClientPort?: number;
   /** @default 1 */
   readonly loadBalancerSizeUnit?: number;
   /** @default - "<tag>-lb" */
@@ -73,11 +79,15 @@ export interface NatsClusterProps extends NatsNodesProps {
 
 /** The names a cluster gives its DigitalOcean resources: two clusters in one account must not share any. */
 export interface ClusterNames {
-  readonly tag: string;
+  /** The tag every node carries, then the seed tag when there is a seed load balancer. */
+  readonly tags: readonly string[];
   readonly droplets: readonly string[];
-  readonly loadBalancer: string;
+  /** The public load balancer, then the seed load balancer when there is one. */
+  readonly loadBalancers: readonly string[];
   /** @default - no firewall */
   readonly firewall?: string;
+  /** One per node with JetStream; none without. */
+  readonly volumes: readonly string[];
 }
 
 /**
@@ -103,10 +113,11 @@ export class NatsCluster extends Construct {
     const monitoring = props.monitoring ?? true;
     const publishMonitor = props.publishMonitor ?? false;
     const clientPort = props.clientPort ?? 4222;
+    const entryClientPort = props.loadBalancerClientPort ?? clientPort;
     const monitorPort = props.monitorPort ?? 8222;
     const region = props.region ?? "nyc3";
     const tag = props.tag ?? props.namePrefix ?? "nats";
-    const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: clientPort }];
+    const forwardingRules: ForwardingRuleProps[] = [{ entryProtocol: "tcp", entryPort: entryClientPort, targetPort: clientPort }];
     if (publishMonitor) forwardingRules.push({ entryProtocol: "http", entryPort: monitorPort });
     const jetstreamPath = (props.jetstream ?? true) && (props.healthCheck?.protocol ?? "http") !== "tcp" ? JETSTREAM_HEALTH_PATH : undefined;
     const healthCheck: HealthCheckProps = monitoring
@@ -120,7 +131,14 @@ export class NatsCluster extends Construct {
     // Forwarding rules are built from the ports checked above; only the rest needs a look.
     validateHealthCheck(healthCheck, errors);
     errors.add(integerInRange("loadBalancerSizeUnit", props.loadBalancerSizeUnit, 1, 100));
-    errors.add(matches("loadBalancerName", props.loadBalancerName, /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/, "lowercase letters, digits, dots and inner dashes, at most 64 characters"));
+    errors.add(port("loadBalancerClientPort", props.loadBalancerClientPort));
+    errors.check(
+      publishMonitor && props.loadBalancerClientPort === monitorPort,
+      `loadBalancerClientPort ${props.loadBalancerClientPort} is the monitor port the load balancer publishes: choose another`,
+    );
+    errors.add(pattern("loadBalancerName", props.loadBalancerName, "loadBalancerName"));
+    derivedNameProblems(props, tag, hasSeedLoadBalancer(props)).forEach((problem) => errors.add(problem));
+    ignoredProps(props).forEach((problem) => errors.add(problem));
     errors.add(readinessTimeoutProblem("readinessTimeoutSeconds", props.readinessTimeoutSeconds));
     validateFirewallProps(props, errors);
     if (props.auth) validateAuthProps(props.auth, errors);
@@ -136,7 +154,7 @@ export class NatsCluster extends Construct {
     this.tls = props.tls === false
       ? undefined
       : new NatsTls(this, "tls", { ...props.tls, serverNames: nodeNames(props), caName: `${props.clusterName ?? props.namePrefix ?? "nats"} NATS CA` });
-    const seed = (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1 ? this.seedLoadBalancerFor(props, tag) : undefined;
+    const seed = hasSeedLoadBalancer(props) ? this.seedLoadBalancerFor(props, tag) : undefined;
     this.seedLoadBalancer = seed?.loadBalancer;
     this.nodes = new NatsNodes(this, "nodes", {
       ...props,
@@ -149,7 +167,13 @@ export class NatsCluster extends Construct {
     this.droplets = this.nodes.droplets;
     const loadBalancerName = props.loadBalancerName ?? `${tag}-lb`;
     const firewallName = (props.firewall ?? true) ? `${tag}-fw` : undefined;
-    this.names = { tag, droplets: [...this.nodes.byName.keys()], loadBalancer: loadBalancerName, firewall: firewallName };
+    this.names = {
+      tags: [tag, ...(seed === undefined ? [] : [seedName(tag)])],
+      droplets: [...this.nodes.byName.keys()],
+      loadBalancers: [loadBalancerName, ...(seed === undefined ? [] : [seedName(tag)])],
+      firewall: firewallName,
+      volumes: this.nodes.volumes === undefined ? [] : this.nodes.droplets.map((_droplet, i) => volumeName(props.namePrefix ?? "nats", i + 1)),
+    };
     this.loadBalancer = new NatsLoadBalancer(this, "load-balancer", {
       ...lbProps,
       name: loadBalancerName,
@@ -170,14 +194,12 @@ export class NatsCluster extends Construct {
         adminCidrs: props.adminCidrs,
         clientCidrs: props.clientCidrs ?? (props.advertise === "public" ? ["0.0.0.0/0", "::/0"] : undefined),
       });
-    } else if (props.adminCidrs || props.clientCidrs) {
-      Annotations.of(this).addWarning("adminCidrs and clientCidrs have no effect without the firewall");
     }
 
     this.outputs = new NatsOutputs(this, "outputs", {
       loadBalancer: this.loadBalancer,
       nodes: this.nodes.byName,
-      clientPort,
+      clientPort: entryClientPort,
       publishedMonitorPort: publishMonitor ? monitorPort : undefined,
       clientSecret: this.auth?.clientSecret,
       tls: this.tls,
@@ -189,7 +211,7 @@ export class NatsCluster extends Construct {
         loadBalancerId: this.loadBalancer.id,
         dropletIds: this.droplets.map((d) => d.id),
         expectNodes: this.nodes.nodeCount,
-        clientPort,
+        clientPort: entryClientPort,
         monitorPort: publishMonitor ? monitorPort : undefined,
         timeoutSeconds: props.readinessTimeoutSeconds,
         jetstream: this.nodes.jetstream !== undefined,
@@ -207,7 +229,7 @@ export class NatsCluster extends Construct {
    */
   private seedLoadBalancerFor(props: NatsClusterProps, tag: string): { tag: Tag; loadBalancer: Loadbalancer } {
     const clusterPort = props.clusterPort ?? 6222;
-    const seedTag = new Tag(this, "seed-tag", { name: `${tag}-seed` });
+    const seedTag = new Tag(this, "seed-tag", { name: seedName(tag) });
     // With JetStream a plain /healthz waits for a meta leader, which needs the routes this load
     // balancer carries: at cold start node 1 would never pass, and the cluster never form.
     const path = (props.jetstream ?? true) ? JETSTREAM_HEALTH_PATH : "/healthz";
@@ -215,7 +237,7 @@ export class NatsCluster extends Construct {
       ? { protocol: "http", port: props.monitorPort ?? 8222, path }
       : { protocol: "tcp", port: props.clientPort ?? 4222 };
     const loadBalancer = new NatsLoadBalancer(this, "seed-load-balancer", {
-      name: `${tag}-seed`,
+      name: seedName(tag),
       region: props.region ?? "nyc3",
       network: "INTERNAL",
       vpcUuid: props.vpcUuid,
@@ -225,6 +247,54 @@ export class NatsCluster extends Construct {
     }).loadBalancer;
     return { tag: seedTag, loadBalancer };
   }
+}
+
+/** True when nodes 2…n route through a seed load balancer (see NatsClusterProps.seedLoadBalancer). */
+function hasSeedLoadBalancer(props: NatsClusterProps): boolean {
+  return (props.seedLoadBalancer ?? true) && (props.nodeCount ?? 3) > 1;
+}
+
+/** The seed tag and the seed load balancer's name. */
+function seedName(tag: string): string {
+  return `${tag}-seed`;
+}
+
+/**
+ * A problem for every name made from the tag that DigitalOcean would refuse (see PATTERNS), named
+ * by the tag: `My_Tag:prod` is a valid tag, but `My_Tag:prod-lb` is no load balancer name and
+ * apply would fail halfway. Names set on their own (loadBalancerName) are checked as they are.
+ */
+function derivedNameProblems(props: NatsClusterProps, tag: string, seed: boolean): string[] {
+  if (!isKnown(tag) || pattern("tag", tag, "tag") !== undefined) return [];
+  const derived: { what: string; name: string; rule: keyof typeof PATTERNS; fix: string }[] = [];
+  const lowercase = "a tag of lowercase letters, digits and inner dashes";
+  if (props.loadBalancerName === undefined) derived.push({ what: "load balancer name", name: `${tag}-lb`, rule: "loadBalancerName", fix: `${lowercase}, or set loadBalancerName` });
+  if (props.firewall ?? true) derived.push({ what: "firewall name", name: `${tag}-fw`, rule: "firewallName", fix: "a shorter tag without colons or underscores" });
+  if (seed) {
+    derived.push({ what: "seed tag", name: seedName(tag), rule: "tag", fix: "a shorter tag" });
+    derived.push({ what: "seed load balancer name", name: seedName(tag), rule: "loadBalancerName", fix: lowercase });
+  }
+  return derived.flatMap(({ what, name, rule, fix }) =>
+    PATTERNS[rule].pattern.test(name)
+      ? []
+      : [`tag ${JSON.stringify(tag)} makes the ${what} ${JSON.stringify(name)}, which digitalocean refuses (expected ${PATTERNS[rule].allowed}): choose ${fix}`],
+  );
+}
+
+/** A problem for every prop set that this cluster ignores: a setting must change what is deployed. */
+function ignoredProps(props: NatsClusterProps): string[] {
+  const problems: string[] = [];
+  if (!(props.firewall ?? true)) {
+    for (const name of ["adminCidrs", "clientCidrs"] as const) {
+      if (props[name] !== undefined) problems.push(`${name} has no effect: this cluster has no firewall (firewall: false), so every droplet port is open to everyone; remove it`);
+    }
+  }
+  if (!(props.monitoring ?? true) && props.monitorPort !== undefined) {
+    problems.push("monitorPort has no effect: monitoring is false, so nothing listens on it; remove it");
+  }
+  const volumes = unusedVolumePropsWarning(props);
+  if (volumes !== undefined) problems.push(`${volumes}; remove ${/ have /.test(volumes) ? "them" : "it"}`);
+  return problems;
 }
 
 /** The environment variables verify reads the CA and the TLS server name from. */

@@ -6,7 +6,7 @@ import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePro
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { NATS_VERSION_RANGE, ValidationErrors, distinctPorts, duplicates, integerInRange, isKnown, matches, natsVersion, oneOf, pattern, port } from "./validation";
+import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -271,7 +271,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(integerInRange("nodeCount", props.nodeCount, 1, MAX_NODES, " (every node routes to every other, so the mesh grows as n²)"));
   errors.add(pattern("namePrefix", props.namePrefix, "hostname"));
   errors.add(pattern("region", props.region, "region"));
-  errors.add(pattern("size", props.size, "size"));
+  errors.add(dropletSize("size", props.size));
   errors.add(pattern("image", props.image, "image"));
   errors.add(pattern("tag", props.tag, "tag"));
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
@@ -282,14 +282,13 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   (props.sshKeys ?? []).forEach((key, i) => errors.add(sshKeyProblem(`sshKeys[${i}]`, key)));
   duplicates("sshKeys", props.sshKeys).forEach((problem) => errors.add(problem));
   errors.add(matches("vpcUuid", props.vpcUuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a VPC uuid"));
-  errors.add(port("clientPort", props.clientPort));
-  errors.add(port("monitorPort", props.monitorPort));
-  errors.add(port("clusterPort", props.clusterPort));
+  errors.add(nodePort("clientPort", props.clientPort, LOW_CLIENT_PORT_HINT));
+  errors.add(nodePort("monitorPort", props.monitorPort));
+  errors.add(nodePort("clusterPort", props.clusterPort));
   for (const problem of distinctPorts({
     clientPort: props.clientPort ?? 4222,
     monitorPort: props.monitorPort ?? 8222,
     clusterPort: props.clusterPort ?? 6222,
-    "ssh (22)": 22,
   })) {
     errors.add(problem);
   }

@@ -20,7 +20,7 @@ export interface InboundOpening {
   readonly protocol: string;
   /** Readable sources: CIDRs as written, references as `tag nats`, `load balancer nats-lb`. */
   readonly sources: readonly string[];
-  /** True when the sources cover the whole internet, in any spelling (`0.0.0.0/0`, `::0/0`, `1.2.3.4/0`, …). */
+  /** True when the sources cover the whole internet of a family, in any spelling (`0.0.0.0/0`, `::0/0`, `2000::/3`, …): see worldOpenSources. */
   readonly worldOpen: boolean;
 }
 

@@ -48,6 +48,10 @@ export interface NodeConfig {
   readonly killSignal: NodeJS.Signals;
   /** How long `systemctl stop` waits before SIGKILL (TimeoutStopSec=, seconds). @default 90, systemd's default */
   readonly stopTimeoutSeconds: number;
+  /** The unit's `User=`. @default - root, systemd's default */
+  readonly user?: string;
+  /** The unit's `AmbientCapabilities=`, as written. @default - none */
+  readonly ambientCapabilities?: string;
 }
 
 /**
@@ -144,6 +148,8 @@ export function readNodeConfig(userData: string, droplet: string): NodeConfig {
     mountPoints: (sections.get("Unit")?.get("RequiresMountsFor") ?? "").split(/\s+/).filter((path) => path !== ""),
     killSignal: killSignal(service.get("KillSignal") ?? "SIGTERM", droplet),
     stopTimeoutSeconds: stopTimeout(service.get("TimeoutStopSec") ?? "90", droplet),
+    user: service.get("User"),
+    ambientCapabilities: service.get("AmbientCapabilities"),
   };
 }
 

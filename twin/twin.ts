@@ -10,6 +10,7 @@ import type { Credentials } from "../verify/types";
 import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
 import { issueTls } from "./tls";
+import { privilegedPortProblem } from "./unit-ports";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
@@ -320,6 +321,13 @@ class LocalTwin implements Twin {
     if (command !== "nats-server") {
       throw new Error(`the unit of ${droplet.name} runs ${command ?? "no nats-server"}: the twin supplies nats-server through PATH, so the unit must name it without a directory`);
     }
+    const ports = {
+      client: portOf(flagValue(words, "-p", "--port")) ?? 4222,
+      monitor: portOf(flagValue(words, "-m", "--http_port")),
+      cluster: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
+    };
+    const privileged = privilegedPortProblem(droplet.name, config, ports);
+    if (privileged !== undefined) throw new Error(privileged);
     return {
       node: {
         name: droplet.name,
@@ -327,13 +335,13 @@ class LocalTwin implements Twin {
         pid: undefined,
         volumes,
         server,
-        clientPort: portOf(flagValue(words, "-p", "--port")) ?? 4222,
-        monitorPort: portOf(flagValue(words, "-m", "--http_port")),
+        clientPort: ports.client,
+        monitorPort: ports.monitor,
       },
       dir,
       argv: config.argv,
       env: { PATH: pathWith(dir, "nats-server", server.path), PRIVATE_IP: address, PUBLIC_IP: address },
-      clusterPort: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
+      clusterPort: ports.cluster,
       config: flagValue(words, "-c", "--config"),
       killSignal: config.killSignal,
       stopTimeoutMs: config.stopTimeoutSeconds * 1000,

@@ -31,6 +31,24 @@ describe("NATS-001 world-open ports", () => {
     ]);
   });
 
+  test("non-compliant: admin cidrs 2000::/3, all global unicast ipv6, open ssh and the monitor port", () => {
+    expect(ruleAnnotations(natsStack({ adminCidrs: ["2000::/3"] }), "NATS-001").map((a) => a.message)).toEqual([
+      worldOpen(ADDRESS.firewall, "2000::/3", 8222, "monitor"),
+      worldOpen(ADDRESS.firewall, "2000::/3", 22, "ssh"),
+    ]);
+  });
+
+  test("non-compliant: admin cidrs covering all unicast ipv4 in three blocks", () => {
+    expect(ruleAnnotations(natsStack({ adminCidrs: ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3"] }), "NATS-001").map((a) => a.message)).toEqual([
+      worldOpen(ADDRESS.firewall, "0.0.0.0/1 and 128.0.0.0/2 and 192.0.0.0/3", 8222, "monitor"),
+      worldOpen(ADDRESS.firewall, "0.0.0.0/1 and 128.0.0.0/2 and 192.0.0.0/3", 22, "ssh"),
+    ]);
+  });
+
+  test("compliant: admin cidrs ::/96 (written ::0.0.0.0/96) are not the whole internet", () => {
+    expect(ruleAnnotations(natsStack({ adminCidrs: ["::0.0.0.0/96"] }), "NATS-001")).toEqual([]);
+  });
+
   test("non-compliant: a port range from ::/0 covering the cluster port", () => {
     const stack = natsStack();
     new Firewall(stack, "extra", {

@@ -16,7 +16,8 @@ function restrictedPorts(resources: StackResources): Map<number, string> {
 export const worldOpenPorts: PolicyRule = {
   id: "NATS-001",
   level: "error",
-  description: "no firewall inbound rule opens the cluster, monitor or ssh port to the whole internet (0.0.0.0/0, ::/0 in any spelling)",
+  description:
+    "no firewall inbound rule opens the cluster, monitor or ssh port to the whole internet: sources covering every globally reachable address of a family (0.0.0.0/0, ::/0, 2000::/3, in any spelling)",
   check: (resources) => {
     const restricted = restrictedPorts(resources);
     const findings: Finding[] = [];
