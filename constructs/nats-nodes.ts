@@ -1,7 +1,8 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
-import { Annotations } from "cdktf";
+import { Annotations, Postcondition } from "cdktf";
+import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "./droplet-arguments";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
@@ -168,14 +169,6 @@ export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount"
   return Array.from({ length: props.nodeCount ?? 3 }, (_unused, i) => `${props.namePrefix ?? "nats"}-${i + 1}`);
 }
 
-/**
- * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
- * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
- * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
- * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
- */
-export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
-
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
   public readonly droplets: Droplet[];
@@ -253,8 +246,12 @@ export class NatsNodes extends Construct {
           userData,
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
-          // Only when no droplet refers to another can each be replaced alone (npm run roll).
-          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // A deploy never stops, resizes or replaces a running droplet: what would is left to
+          // npm run roll (constructs/droplet-arguments.ts), and what cannot roll fails the plan.
+          lifecycle: {
+            ignoreChanges: [...IGNORED_DROPLET_ARGUMENTS],
+            postcondition: [refusedChange(name, "region", this.region), refusedChange(name, "vpc_uuid", props.vpcUuid)].filter((condition): condition is Postcondition => condition !== undefined),
+          },
           // Attached at creation, so the volume is there at first boot. Never combined with a
           // digitalocean_volume_attachment (the provider would see it as drift).
           volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],
@@ -264,6 +261,19 @@ export class NatsNodes extends Construct {
     });
     this.seed = this.droplets[0];
   }
+}
+
+/**
+ * The postcondition that fails every plan (deploy's and the roll's) while the droplet still has
+ * another value of a refused argument than `value`: the argument is ignored, so the planned value
+ * is the droplet's own. None when `value` is unset or not known at synthesis.
+ */
+function refusedChange(name: string, argument: "region" | "vpc_uuid", value: string | undefined): Postcondition | undefined {
+  if (value === undefined || !isKnown(value)) return undefined;
+  return {
+    condition: `\${self.${argument} == ${JSON.stringify(value)}}`,
+    errorMessage: `${name} has ${argument} \${self.${argument}}, the configuration says ${value}: ${DROPLET_ARGUMENTS[argument].why}; or set ${argument} back to \${self.${argument}}`,
+  };
 }
 
 /** Adds every problem in `props` to `errors` (a new collection by default) and returns it. */
