@@ -14,8 +14,10 @@ export interface RollNode {
 export interface RollView {
   /** Every node of the desired plan, in node order. */
   readonly nodes: readonly RollNode[];
-  /** How one replacement is done, for --dry-run (e.g. the terraform command). */
+  /** How one replacement is done, for --dry-run (e.g. the terraform commands). */
   describeReplace(node: RollNode): string;
+  /** What is checked once before the first step, for --dry-run; undefined when nothing is. */
+  describeCheck(): string | undefined;
   /** The nodes whose running droplet differs from the desired plan. */
   pending(): Promise<RollNode[]>;
 }
@@ -24,6 +26,8 @@ export interface RollView {
 export interface RollTarget extends RollView {
   /** What is not healthy now, one line per problem, e.g. "nats-3 (not running)"; empty when all is well. */
   unhealthy(): Promise<string[]>;
+  /** Refuses (RollRefused) when anything but the rolled droplets would change. */
+  refuseOtherChanges(): Promise<void>;
   /** Lame duck and replace one node; resolves once its replacement runs. */
   replace(node: RollNode): Promise<void>;
   /** Resolves once `node` is healthy, the mesh is whole and the load balancer has it UP. */
@@ -83,6 +87,8 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
   }
   options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => node.name).join(", ")}`);
   if (options.dryRun) {
+    const check = view.describeCheck();
+    if (check !== undefined) options.log(`before the first step: ${check}`);
     pending.forEach((node, i) =>
       options.log(`step ${i + 1}: ${node.name}${node.seed ? " (seed)" : ""}: ${view.describeReplace(node)}; wait until healthy, the mesh is whole and the load balancer has it UP; settle ${(options.settleMs ?? 0) / 1000} s`),
     );
@@ -92,7 +98,7 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
 
 /**
  * Replaces the nodes whose droplet differs from the plan, one at a time in {@link rollOrder}:
- * before each step every node must be healthy (unless `force`), then the node goes into lame
+ * first it refuses to start while anything else would change, then before each step every node must be healthy (unless `force`), then the node goes into lame
  * duck mode and is replaced, and the next starts only once it is ready and has settled. Stops
  * at the first failure with a RollRefused that says how to resume; a new run resumes with
  * the nodes that still differ.
@@ -100,6 +106,7 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
 export async function roll(target: RollTarget, options: RollOptions): Promise<RollResult> {
   const pending = await planRoll(target, options);
   if (options.dryRun || pending.length === 0) return { replaced: [], durationsMs: [] };
+  await target.refuseOtherChanges();
   const replaced: string[] = [];
   const durationsMs: number[] = [];
   for (const node of pending) {

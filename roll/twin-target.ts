@@ -23,7 +23,12 @@ export class TwinPlanView implements RollView {
   }
 
   public describeReplace(node: RollNode): string {
-    return `stop ${node.name}'s nats-server as systemd does (lame duck), start ${this.desired.file}'s ${node.name} on the same address`;
+    return `stop ${node.name}'s nats-server as systemd does (lame duck), start ${this.desired.file}'s ${node.name} on the same address with its volume`;
+  }
+
+  /** The twin runs only the droplets: nothing else can be pending. */
+  public describeCheck(): undefined {
+    return undefined;
   }
 
   public async pending(): Promise<RollNode[]> {
@@ -63,6 +68,15 @@ export class TwinTarget extends TwinPlanView implements RollTarget {
     return problems.filter((problem): problem is string => problem !== undefined);
   }
 
+  public async refuseOtherChanges(): Promise<void> {
+    // The twin boots droplets and load balancers from the plan it is given: nothing else to apply.
+  }
+
+  /**
+   * A replaced droplet and a resized one look the same here: the node stops in lame duck mode and
+   * starts again on its address with its volume, from the desired plan (whose user_data carries
+   * what the new size changes, such as max_memory_store).
+   */
   public async replace(node: RollNode): Promise<void> {
     await this.twin.replaceNode(this.indexOf(node), this.desired.file);
     this.running.set(node.address, this.droplet(node).body);
