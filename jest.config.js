@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "roll-terraform-real",
+  "roll-resize",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
