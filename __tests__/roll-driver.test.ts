@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RollNode, RollRefused, RollTarget, roll, rollOrder } from "../roll/driver";
+import { PendingNode, RollNode, RollRefused, RollTarget, roll, rollOrder } from "../roll/driver";
 import { readRollPlan, rolledDifferences } from "../roll/plan";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 import { synthJson, testStack } from "./helpers";
@@ -35,8 +35,8 @@ class FakeTarget implements RollTarget {
     this.calls.push("check");
     if (this.pendingElsewhere !== undefined) throw new RollRefused(this.pendingElsewhere);
   }
-  async pending(): Promise<RollNode[]> {
-    return this.nodes.filter((node) => this.differing.includes(node.name));
+  async pending(): Promise<PendingNode[]> {
+    return this.nodes.filter((node) => this.differing.includes(node.name)).map((node) => ({ ...node, differences: ["user_data"] }));
   }
   async unhealthy(): Promise<string[]> {
     this.calls.push("health");
@@ -80,7 +80,7 @@ describe("roll", () => {
     await roll(target, { ...quiet, dryRun: true, settleMs: 5000, log: (line) => lines.push(line) });
     expect(target.calls).toEqual([]);
     expect(lines).toEqual([
-      "3 of 3 nodes differ from the plan: nats-2, nats-3, nats-1",
+      "3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)",
       "before the first step: check that nothing else is pending",
       "step 1: nats-2: replace digitalocean_droplet.n2; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s",
       "step 2: nats-3: replace digitalocean_droplet.n3; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s",

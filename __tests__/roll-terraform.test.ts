@@ -159,7 +159,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     const run = roll(["--stack", "nats", "--dry-run"]);
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines[0]).toBe("3 of 3 nodes differ from the plan: nats-2, nats-3, nats-1");
+    expect(lines[0]).toBe("3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)");
     expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -out=roll-check.tfplan && terraform show -json roll-check.tfplan: stop unless nothing is pending`);
     expect(lines[4]).toBe(
       `step 3: nats-1 (seed): terraform plan -input=false -target=${address["nats-1"]} -target=${gate} -replace=${address["nats-1"]} -out=roll-step.tfplan && terraform show -json roll-step.tfplan: ` +
@@ -181,7 +181,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     writeState(["nats-1", "nats-2", "nats-3"], { "nats-2": { size: "s-2vcpu-4gb" } });
     const run = roll(["--stack", "nats", "--dry-run"]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("1 of 3 nodes differ from the plan: nats-2");
+    expect(run.stdout).toContain("1 of 3 nodes differ from the plan: nats-2 (size)");
   });
 
   test("refuses a region move before running anything but reading the state", () => {

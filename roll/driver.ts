@@ -10,6 +10,12 @@ export interface RollNode {
   readonly seed: boolean;
 }
 
+/** A node whose running droplet differs from the desired plan. */
+export interface PendingNode extends RollNode {
+  /** The droplet arguments that differ, e.g. ["size", "user_data"]. */
+  readonly differences: readonly string[];
+}
+
 /** What a roll would do: enough for --dry-run. */
 export interface RollView {
   /** Every node of the desired plan, in node order. */
@@ -19,7 +25,7 @@ export interface RollView {
   /** What is checked once before the first step, for --dry-run; undefined when nothing is. */
   describeCheck(): string | undefined;
   /** The nodes whose running droplet differs from the desired plan. */
-  pending(): Promise<RollNode[]>;
+  pending(): Promise<PendingNode[]>;
 }
 
 /** What the roll drives: the real stack through Terraform, or the twin. */
@@ -65,7 +71,7 @@ export class RollRefused extends Error {}
  * The safe order: every other node first, node 1 (the seed) last, so that a roll that stops
  * halfway never leaves the node the others route to half done.
  */
-export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
+export function rollOrder<T extends RollNode>(nodes: readonly T[]): T[] {
   return [...nodes.filter((node) => !node.seed), ...nodes.filter((node) => node.seed)];
 }
 
@@ -73,7 +79,7 @@ export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
  * The nodes to replace, in {@link rollOrder}, with the steps logged when `dryRun`. Refuses a
  * stack of fewer than 2 nodes.
  */
-export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRun" | "settleMs" | "log">): Promise<RollNode[]> {
+export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRun" | "settleMs" | "log">): Promise<PendingNode[]> {
   if (view.nodes.length < 2) {
     throw new RollRefused(
       `the stack has ${view.nodes.length} node: replacing it one at a time still takes an outage; ` +
@@ -85,7 +91,7 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
     options.log("every node already matches the plan: nothing to roll");
     return [];
   }
-  options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => node.name).join(", ")}`);
+  options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => `${node.name} (${node.differences.join(", ")})`).join(", ")}`);
   if (options.dryRun) {
     const check = view.describeCheck();
     if (check !== undefined) options.log(`before the first step: ${check}`);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { dependenciesOf } from "../plan/references";
 import { Json, Plan, Resource, isObject, loadPlan, resourcesOfType, text } from "../plan/tf-json";
 import { cdktfEnv } from "../plan/synth";
-import { RollNode, RollRefused, RollTarget } from "./driver";
+import { PendingNode, RollNode, RollRefused, RollTarget } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
 /** One resource of `terraform show -json`'s state. */
@@ -166,16 +166,17 @@ export class TerraformTarget implements RollTarget {
     }
   }
 
-  public async pending(): Promise<RollNode[]> {
+  public async pending(): Promise<PendingNode[]> {
     const state = await this.state();
     const refs = references(state);
-    return this.nodes.filter((node) => {
+    return this.nodes.flatMap((node) => {
       const deployed = state.find((resource) => resource.address === node.address);
       if (deployed === undefined) throw new RollRefused(`${node.name} (${node.address}) is not in the Terraform state: deploy the stack (cdktf deploy) before rolling it`);
       const desired = this.plan.droplets.get(node.address) as Resource;
       const userData = text(desired.body, "user_data");
       const resolved = userData === undefined ? desired : { ...desired, body: { ...desired.body, user_data: sha1(substituteReferences(userData, refs, node.name)) } };
-      return rolledDifferences(deployed.values, resolved).length > 0;
+      const differences = rolledDifferences(deployed.values, resolved);
+      return differences.length > 0 ? [{ ...node, differences }] : [];
     });
   }
 

@@ -2,7 +2,7 @@ import type { Twin } from "../twin/twin";
 import { isHealthy } from "../twin/monitor";
 import { poll } from "../twin/process";
 import { Json, Resource } from "../plan/tf-json";
-import { RollNode, RollTarget, RollView } from "./driver";
+import { PendingNode, RollNode, RollTarget, RollView } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
 /** How long one node may take to be healthy, meshed and UP in the twin. */
@@ -31,8 +31,11 @@ export class TwinPlanView implements RollView {
     return undefined;
   }
 
-  public async pending(): Promise<RollNode[]> {
-    return this.nodes.filter((node) => rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node)).length > 0);
+  public async pending(): Promise<PendingNode[]> {
+    return this.nodes.flatMap((node) => {
+      const differences = rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node));
+      return differences.length > 0 ? [{ ...node, differences }] : [];
+    });
   }
 
   protected droplet(node: RollNode): Resource {
