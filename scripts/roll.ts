@@ -119,7 +119,8 @@ async function rollTwinCommand(command: Command, log: (line: string) => void, si
       return true;
     }
     const report = await rollTwin({ ...plans, timeScale: twin.timeScale, addressBase: twin.addressBase, force: command.force, settleMs: command.settleMs, log, signal, resumeHint: resumeHint(command) });
-    log(`nats-server ${report.versions[0]} → ${report.versions[1]}; per node ${report.durationsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+    const [from, to] = report.versions;
+    log(`nats-server ${from === to ? `${from} (unchanged)` : `${from} → ${to}`}; per node ${report.durationsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`);
     log(`request p99 ${p99(report.during).toFixed(1)} ms during the roll, ${p99(report.atRest).toFixed(1)} ms at rest; ${report.during.received}/${report.during.published} stream messages received; subscriber ${report.subscribed ? "still subscribed" : "LOST its subscription"}; mesh ${report.meshWhole ? "whole" : "NOT whole"}`);
     for (const error of report.during.errors) log(`failed: ${error}`);
     const summary = summaryLine(report);
