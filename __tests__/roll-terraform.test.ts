@@ -160,7 +160,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines[0]).toBe("3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)");
-    expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -out=roll-check.tfplan && terraform show -json roll-check.tfplan: stop unless nothing is pending`);
+    expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -out=roll-check.tfplan && terraform show -json roll-check.tfplan: stop unless nothing is pending; before and after each step: terraform show -json (the state, for the readiness gate's references) and the gate's verify`);
     expect(lines[4]).toBe(
       `step 3: nats-1 (seed): terraform plan -input=false -target=${address["nats-1"]} -target=${gate} -replace=${address["nats-1"]} -out=roll-step.tfplan && terraform show -json roll-step.tfplan: ` +
         `stop unless only nats-1 is replaced and ${gate} changes && terraform apply -input=false roll-step.tfplan; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`,

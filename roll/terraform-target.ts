@@ -147,7 +147,10 @@ export class TerraformTarget implements RollTarget {
   }
 
   public describeCheck(): string {
-    return `in ${this.stackDir}: ${checkCommands().map(command).join(" && ")}: stop unless nothing is pending`;
+    return (
+      `in ${this.stackDir}: ${checkCommands().map(command).join(" && ")}: stop unless nothing is pending; ` +
+      "before and after each step: terraform show -json (the state, for the readiness gate's references) and the gate's verify"
+    );
   }
 
   public describeReplace(node: RollNode): string {
