@@ -196,6 +196,15 @@ describe("diff between two syntheses", () => {
     expect(diff.seedReplaced).toEqual({ name: "nats-droplet-1", followers: ["nats-droplet-2"] });
   });
 
+  test("in the tutorial stack a new version is left to the roll, which refuses the stack: never 'without an outage'", () => {
+    const diff = diffPlans(plan(base, "nats-tutorial"), plan(synth("tutorial-version", { NATS_TUTORIAL_VERSION: "2.15.2" }), "nats-tutorial"));
+    expect(diff.rolledDroplets).toEqual(["nats-droplet-1", "nats-droplet-2"]);
+    expect(diff.directRoutes).toEqual(["nats-droplet-2"]);
+    const markdown = renderDiff(diff, "old", { stack: "nats-tutorial", estimate: rollEstimate(plan(base, "nats-tutorial")) });
+    expect(markdown).toContain("> ⚠️ Left to `npm run roll -- --stack nats-tutorial`, **which refuses this stack**: `nats-droplet-2` route to another node's own address");
+    expect(markdown).not.toContain("without an outage");
+  });
+
   test("identical syntheses differ in nothing", () => {
     const diff = diffPlans(plan(base), plan(base));
     expect(diff.changes).toEqual([]);

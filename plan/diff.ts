@@ -46,6 +46,11 @@ export interface PlanDiff {
   readonly refusedDroplets: readonly string[];
   /** Names of the droplets `cdktf deploy` stops: replaces or powers off (and Terraform does that to all of them at once). */
   readonly stoppedByDeploy: readonly string[];
+  /**
+   * Names of the nodes that route to another droplet's own address: no change reaches one node
+   * at a time, and `npm run roll` refuses the stack.
+   */
+  readonly directRoutes: readonly string[];
   /** Set when the old plan's seed is replaced or removed. */
   readonly seedReplaced?: SeedReplacement;
   /** Volumes whose JetStream data the change destroys, or that it would shrink. */
@@ -89,6 +94,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     rolledDroplets: dropletsWith("roll"),
     refusedDroplets: dropletsWith("refuse"),
     stoppedByDeploy,
+    directRoutes: describeNodes(after).filter((node) => node.routesTo.length > 0 && node.routesThrough.length === 0).map((node) => node.name),
     seedReplaced: seedReplacement(describeNodes(before), changes),
     volumeWarnings: volumeWarnings(ordered, before, after),
   };

@@ -48,8 +48,15 @@ export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: str
   if (diff.rolledDroplets.length > 0) {
     const command = roll === undefined ? "npm run roll" : `npm run roll -- --stack ${roll.stack}`;
     const time = roll === undefined ? "" : ` About ${minutes(roll.estimate.perNodeSeconds * diff.rolledDroplets.length)}: ${rollTimeText(roll.estimate)} per node.`;
-    const outage = diff.stoppedByDeploy.length === 0 && diff.refusedDroplets.length === 0 ? ", without an outage (`cdktf deploy` stops none of them)" : "";
-    lines.push(`Left to \`${command}\`, one droplet at a time${outage}: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
+    if (diff.directRoutes.length > 0) {
+      lines.push(
+        `> ⚠️ Left to \`${command}\`, **which refuses this stack**: ${diff.directRoutes.map(code).join(", ")} route to another node's own address, so no change reaches one node at a time: ` +
+          `${diff.rolledDroplets.map(code).join(", ")}. Deploy with the seed load balancer first, or replace them all at once with \`terraform apply -replace=…\`, **an outage**.`,
+      );
+    } else {
+      const outage = diff.stoppedByDeploy.length === 0 && diff.refusedDroplets.length === 0 ? ", without an outage (`cdktf deploy` stops none of them)" : "";
+      lines.push(`Left to \`${command}\`, one droplet at a time${outage}: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
+    }
   }
   for (const warning of diff.volumeWarnings) lines.push(`> ⚠️ ${warning.message}.`);
   if (diff.seedReplaced !== undefined) {
