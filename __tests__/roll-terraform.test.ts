@@ -22,6 +22,7 @@ const outdir = join(work, "cdktf.out");
 const bin = join(work, "bin");
 const calls = join(work, "calls.log");
 const stateFile = join(work, "state.json");
+const modes = join(work, "modes.log");
 const LB_IP = "10.10.0.5";
 const SECRET = "s3cret-token";
 
@@ -83,7 +84,7 @@ function roll(args: string[], env: Record<string, string> = {}, dir = outdir): {
   rmSync(calls, { force: true });
   const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/roll.ts", ...args], {
     cwd: PROJECT_ROOT,
-    env: cdktfEnv({ PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: dir, FAKE_CALLS: calls, FAKE_STATE: stateFile, ...env }),
+    env: cdktfEnv({ PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: dir, FAKE_CALLS: calls, FAKE_STATE: stateFile, FAKE_MODES: modes, ...env }),
     encoding: "utf8",
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [] };
@@ -107,7 +108,7 @@ beforeAll(() => {
       '    -target=*) changes="$changes${changes:+,}{\\"address\\":\\"${arg#-target=}\\",\\"change\\":{\\"actions\\":[\\"delete\\",\\"create\\"]}}";;',
       '    -out=*) out="${arg#-out=}";;',
       '  esac; done',
-      '  echo "{\\"resource_changes\\":[${changes:-$FAKE_PENDING}]}" > "$out"; exit 0',
+      '  echo "{\\"resource_changes\\":[${changes:-$FAKE_PENDING}]}" > "$out"; stat -c %a "$out" >> "$FAKE_MODES"; exit 0',
       "fi",
       'exit "${FAKE_APPLY_STATUS:-0}"',
     ].join("\n"),
@@ -151,6 +152,8 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     ]);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-check.tfplan"))).toBe(false);
+    // Saved plans hold the state's secrets: written for the owner only.
+    expect(readFileSync(modes, "utf8").trim().split("\n")).toEqual(["600", "600", "600"]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });
 

@@ -211,7 +211,11 @@ export class TerraformTarget implements RollTarget {
 
   /** Runs terraform with `args` in the stack's directory; throws when it fails. */
   private async terraformOrFail(args: readonly string[], inherit: boolean): Promise<Run> {
-    const run = await this.run(this.terraform, [...args], this.stackDir, cdktfEnv(), inherit);
+    // Saved plans hold the state's secrets: terraform creates them for the owner only.
+    const umask = process.umask(0o077);
+    const running = this.run(this.terraform, [...args], this.stackDir, cdktfEnv(), inherit);
+    process.umask(umask);
+    const run = await running;
     if (run.status !== 0) throw new Error(`${command(args)} exited ${run.status}${inherit ? "" : `: ${lastLine(run.output)}`}`);
     return run;
   }
