@@ -409,7 +409,7 @@ describe("renderDiff", () => {
     "",
     "**1 to add, 2 to change in place, 4 to replace, 0 to roll, 0 refused, 1 to destroy.**",
     "",
-    "> ⚠️ **`cdktf deploy` stops 3 droplet(s) itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**",
+    "> ⚠️ **`cdktf deploy` stops 3 droplets itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**",
     "",
     '> ⚠️ volume `data-1` is replaced: **its JetStream data is lost** (region: "nyc3" → "sfo3" (forces replacement)).',
     "",
@@ -457,9 +457,18 @@ describe("renderDiff", () => {
     const cluster = (size: string): Plan =>
       planOf({ digitalocean_droplet: Object.fromEntries(["n1", "n2", "n3"].map((id, i) => [id, droplet({ name: `n-${i + 1}`, size, user_data: `#cloud-config\n# ${size}\n`, lifecycle })])) });
     const markdown = renderDiff(diffPlans(cluster("s-1vcpu-1gb"), cluster("s-2vcpu-4gb")), "old", { stack: "nats", estimate });
-    expect(markdown).toContain("> ⚠️ **`cdktf deploy` stops 3 droplet(s) itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**");
+    expect(markdown).toContain("> ⚠️ **`cdktf deploy` stops 3 droplets itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**");
     expect(markdown).toContain("No droplet is replaced.");
     expect(markdown).toContain("| n-1 | changed by `cdktf deploy`: powers off (size); left to `npm run roll` (user_data): deploy keeps the running droplet |");
+    expect(markdown).not.toContain("without an outage");
+  });
+
+  test("of one droplet deploy powers off: named, without claiming an outage-free change", () => {
+    const plan = (size: string, userData: string): Plan =>
+      planOf({ digitalocean_droplet: { a: droplet({ name: "n-1", size }), b: droplet({ name: "n-2", user_data: userData, lifecycle: { ignore_changes: ["user_data"] } }) } });
+    const markdown = renderDiff(diffPlans(plan("s-1vcpu-1gb", "x"), plan("s-2vcpu-4gb", "y")), "old");
+    expect(markdown).toContain("> ⚠️ **`cdktf deploy` stops `n-1` itself.**");
+    expect(markdown).toContain("Left to `npm run roll`, one droplet at a time: `n-2`.");
     expect(markdown).not.toContain("without an outage");
   });
 

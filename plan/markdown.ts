@@ -39,10 +39,11 @@ export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: str
   if (diff.refusedDroplets.length > 0) {
     lines.push(`> ⛔ **Refused: every plan fails** (\`cdktf deploy\` and \`npm run roll\` alike) for ${diff.refusedDroplets.map(code).join(", ")}; see the table below.`);
   }
-  if (diff.stoppedByDeploy.length > 0) {
+  if (diff.stoppedByDeploy.length === 1) {
+    lines.push(`> ⚠️ **\`cdktf deploy\` stops ${code(diff.stoppedByDeploy[0])} itself.**`);
+  } else if (diff.stoppedByDeploy.length > 1) {
     lines.push(
-      `> ⚠️ **\`cdktf deploy\` stops ${diff.stoppedByDeploy.length} droplet(s) itself**, all at once (Terraform applies them in parallel): ${diff.stoppedByDeploy.map(code).join(", ")}.` +
-        (diff.stoppedByDeploy.length > 1 ? " **An outage.**" : ""),
+      `> ⚠️ **\`cdktf deploy\` stops ${diff.stoppedByDeploy.length} droplets itself**, all at once (Terraform applies them in parallel): ${diff.stoppedByDeploy.map(code).join(", ")}. **An outage.**`,
     );
   }
   if (diff.rolledDroplets.length > 0) {
