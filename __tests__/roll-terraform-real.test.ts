@@ -168,3 +168,23 @@ test("the lifecycle before this change (size not ignored): deploy's plan updates
   expect(changes.filter((change) => others.some((node) => node.address === change.address))).toEqual(others.map((node) => ({ address: node.address, actions: ["update"] })).sort((a, b) => a.address.localeCompare(b.address)));
   expect(stepPlanProblem(changes, first.address, [GATE()])).toMatch(/^the plan of this step would also change terraform_data\.\S+ \(update\), terraform_data\.\S+ \(update\); nothing was applied$/);
 });
+
+test("cdktf synth --hcl writes the droplets' lifecycle as Terraform reads it: the postcondition a block, refusing a region move", () => {
+  const outdir = synthesize({ outdir: join(work, "hcl"), env: { SYNTH_HCL_OUTPUT: "true" } }).outdir;
+  const hcl = readFileSync(join(outdir, "stacks", "nats", "cdk.tf"), "utf8");
+  const lifecycles = [...hcl.matchAll(/^lifecycle \{\n[\s\S]*?\n\}\n\}$/gm)].map((match) => match[0]);
+  expect(lifecycles).toHaveLength(3);
+  // The same block on a terraform_data whose input holds the region, the attributes it ignores renamed to that input.
+  const resource = (region: string, lifecycle: string): string =>
+    `resource "terraform_data" "node" {\ninput = { region = "${region}" }\n${lifecycle.replace(/ignore_changes = \[[^\]]*\]/, "ignore_changes = [input]").replaceAll("self.region", "self.input.region")}\n}\n`;
+  const dir = join(work, "hcl-check");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "main.tf"), resource("nyc3", lifecycles[0]));
+  terraform(dir, ["init", "-input=false", "-no-color"]);
+  terraform(dir, ["validate", "-no-color"]);
+  terraform(dir, ["apply", "-auto-approve", "-input=false", "-no-color"]);
+  writeFileSync(join(dir, "main.tf"), resource("sfo3", lifecycles[0].replace('== "nyc3"', '== "sfo3"').replace("says nyc3", "says sfo3")));
+  const moved = terraform(dir, ["plan", "-input=false", "-no-color"], true);
+  expect(moved.status).toBe(1);
+  expect(moved.stderr.replace(/\s+/g, " ")).toContain("nats-1 has region nyc3, the configuration says sfo3: a region move needs a second cluster");
+});

@@ -169,6 +169,28 @@ export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount"
   return Array.from({ length: props.nodeCount ?? 3 }, (_unused, i) => `${props.namePrefix ?? "nats"}-${i + 1}`);
 }
 
+/**
+ * A droplet whose lifecycle cdktf's HCL output (`cdktf synth --hcl`) writes as Terraform reads it:
+ * cdktf 0.21 renders lifecycle conditions as an attribute list (`postcondition = [...]`), which
+ * Terraform rejects; here they are blocks. The JSON synthesis is cdktf's own.
+ */
+class NodeDroplet extends Droplet {
+  public override toHclTerraform(): Record<string, unknown> {
+    const hcl = super.toHclTerraform() as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const attributes = hcl.resource[this.terraformResourceType][this.friendlyUniqueId];
+    const { ignore_changes, postcondition } = attributes.lifecycle as { ignore_changes: string[]; postcondition: unknown[] };
+    attributes.lifecycle = {
+      isBlock: true,
+      type: "simple",
+      value: {
+        ignore_changes: { value: ignore_changes, type: "list", storageClassType: "stringList" },
+        postcondition: { value: postcondition, isBlock: true, type: "list", storageClassType: "object" },
+      },
+    };
+    return hcl;
+  }
+}
+
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
   public readonly droplets: Droplet[];
@@ -233,7 +255,7 @@ export class NatsNodes extends Construct {
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.
-      const droplet = new Droplet(this, `node-${i}`, {
+      const droplet = new NodeDroplet(this, `node-${i}`, {
           name,
           region: this.region,
           size: props.size ?? "s-1vcpu-1gb",
