@@ -39,6 +39,8 @@ const INTEGRATION = [
   "roll-traffic-twin",
   "twin-privileged-port",
   "twin-lb-client-port",
+  "roll-terraform-real",
+  "roll-resize",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -2,7 +2,7 @@ import { estimateCost } from "../plan/cost";
 import { PlanDiff, ResourceChange, diffPlans } from "../plan/diff";
 import { upstreamOf, wavesOfType } from "../plan/graph";
 import { renderSummary } from "../plan/markdown";
-import { forcesReplacement, isForceNew } from "../plan/replacement";
+import { dropletVerdict, forcesReplacement, isForceNew } from "../plan/replacement";
 import { Json, Plan } from "../plan/tf-json";
 import { describeVolumes } from "../plan/volumes";
 import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
@@ -78,11 +78,11 @@ describe("diffPlans: the reason of a changed attribute", () => {
     const sixty = `"${"a".repeat(58)}"`; // 60 characters with its quotes
     expect(reasonsOf("digitalocean_droplet", droplet({ size: "a".repeat(58) }), droplet({ size: "b".repeat(59) }))).toEqual({
       action: "update",
-      reasons: [`size: ${sixty} → (61 characters) (updatable in place)`],
+      reasons: [`size: ${sixty} → (61 characters) (powers the droplet off)`],
     });
     expect(reasonsOf("digitalocean_droplet", droplet({ size: "b".repeat(59) }), droplet({ size: "a".repeat(58) }))).toEqual({
       action: "update",
-      reasons: [`size: (61 characters) → ${sixty} (updatable in place)`],
+      reasons: [`size: (61 characters) → ${sixty} (powers the droplet off)`],
     });
   });
 
@@ -361,6 +361,38 @@ describe("replacement rules", () => {
     ["digitalocean_firewall", "droplet_ids", false],
   ])("isForceNew(%s, %s) is %p", (type, attribute, expected) => {
     expect(isForceNew(type, attribute)).toBe(expected);
+  });
+});
+
+describe("dropletVerdict: what Terraform does to one droplet, from the names of its changed arguments", () => {
+  const ALL_IGNORED = ["image", "region", "size", "ipv6", "ssh_keys", "user_data", "monitoring", "droplet_agent", "vpc_uuid"];
+
+  test.each([
+    [["size"], [], "deploy", "powers off", "changed by `cdktf deploy`: powers off (size)"],
+    [["user_data", "monitoring"], [], "deploy", "replaces", "changed by `cdktf deploy`: replaces (user_data, monitoring)"],
+    [["size", "image"], [], "deploy", "replaces", "changed by `cdktf deploy`: replaces (image)"],
+    [["ipv6"], [], "deploy", "replaces", "changed by `cdktf deploy`: replaces (ipv6)"],
+    [["tags", "name"], [], "deploy", "in place", "changed by `cdktf deploy`: in place (tags, name)"],
+    [["backups"], [], "deploy", "in place", "changed by `cdktf deploy`: in place (backups)"],
+    [["size", "user_data"], ALL_IGNORED, "roll", "nothing", "left to `npm run roll` (size, user_data): deploy keeps the running droplet"],
+    [["tags", "size"], ALL_IGNORED, "roll", "in place", "changed by `cdktf deploy`: in place (tags); left to `npm run roll` (size): deploy keeps the running droplet"],
+    [["size", "user_data"], ["user_data"], "deploy", "powers off", "changed by `cdktf deploy`: powers off (size); left to `npm run roll` (user_data): deploy keeps the running droplet"],
+    [["region"], [], "deploy", "replaces", "changed by `cdktf deploy`: replaces (region)"],
+  ] as const)("%j changed, %j ignored: %s, %s", (changed, ignored, verdict, effect, text) => {
+    expect(dropletVerdict(changed, ignored)).toEqual({ verdict, effect, text });
+  });
+
+  test("a refused argument the droplet ignores is refused, whatever else changed, and says what to do", () => {
+    for (const argument of ["region", "vpc_uuid"]) {
+      const verdict = dropletVerdict([argument, "size", "tags"], ALL_IGNORED);
+      expect(verdict.verdict).toBe("refused");
+      expect(verdict.text).toMatch(new RegExp(`^refused \\(${argument}\\): .*needs a second cluster, not a roll.*deploy a second stack`));
+    }
+  });
+
+  test("ipv6 turned on is in place, turned off replaces", () => {
+    expect(dropletVerdict(["ipv6"], [], ["ipv6"]).effect).toBe("in place");
+    expect(dropletVerdict(["ipv6"], []).effect).toBe("replaces");
   });
 });
 

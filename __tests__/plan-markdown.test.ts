@@ -407,15 +407,23 @@ describe("renderDiff", () => {
   const REPLACING = lines(
     "## Changes against `old/cdk.tf.json`",
     "",
-    "**1 to add, 2 to change in place, 4 to replace, 0 to roll, 1 to destroy.**",
+    "**1 to add, 2 to change in place, 4 to replace, 0 to roll, 0 refused, 1 to destroy.**",
+    "",
+    "> ⚠️ **`cdktf deploy` stops 3 droplets itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**",
     "",
     '> ⚠️ volume `data-1` is replaced: **its JetStream data is lost** (region: "nyc3" → "sfo3" (forces replacement)).',
     "",
     "> ⚠️ volume `data-2` would shrink from 20 to 10 GiB: DigitalOcean volumes only grow, the provider refuses this plan.",
     "",
-    "> ⚠️ **The seed `n-1` is replaced. Every node routes to it: all nodes are replaced** (`n-2`, `n-3` follow it).",
+    "> ⚠️ **The seed `n-1` is replaced. Every node routes to its address** (`n-2`, `n-3`): each is replaced with it, or, where deploy leaves it to the roll, cut off from it.",
     "",
     "Droplets replaced (destroyed and re-created, new IP addresses): `n-1`, `n-2`, `n-3`.",
+    "",
+    "| droplet | what Terraform does |",
+    "| --- | --- |",
+    "| n-1 | changed by `cdktf deploy`: replaces (image) |",
+    "| n-2 | changed by `cdktf deploy`: replaces (user_data) |",
+    "| n-3 | changed by `cdktf deploy`: replaces (user_data) |",
     "",
     "| action | resource | name | why |",
     "| --- | --- | --- | --- |",
@@ -440,8 +448,28 @@ describe("renderDiff", () => {
   test("with no change", () => {
     const plan = planOf({ digitalocean_droplet: { a: droplet({ name: "n-1" }) }, digitalocean_tag: { t: { name: "x" } } });
     expect(renderDiff(diffPlans(plan, plan), "main")).toBe(
-      lines("## Changes against `main`", "", "**0 to add, 0 to change in place, 0 to replace, 0 to roll, 0 to destroy.**", "", "No droplet is replaced."),
+      lines("## Changes against `main`", "", "**0 to add, 0 to change in place, 0 to replace, 0 to roll, 0 refused, 0 to destroy.**", "", "No droplet is replaced."),
     );
+  });
+
+  test("of a new size under the old lifecycle (user_data, image, ssh_keys ignored): deploy powers every node off at once, never 'without an outage'", () => {
+    const lifecycle = { ignore_changes: ["user_data", "image", "ssh_keys"] };
+    const cluster = (size: string): Plan =>
+      planOf({ digitalocean_droplet: Object.fromEntries(["n1", "n2", "n3"].map((id, i) => [id, droplet({ name: `n-${i + 1}`, size, user_data: `#cloud-config\n# ${size}\n`, lifecycle })])) });
+    const markdown = renderDiff(diffPlans(cluster("s-1vcpu-1gb"), cluster("s-2vcpu-4gb")), "old", { stack: "nats", estimate });
+    expect(markdown).toContain("> ⚠️ **`cdktf deploy` stops 3 droplets itself**, all at once (Terraform applies them in parallel): `n-1`, `n-2`, `n-3`. **An outage.**");
+    expect(markdown).toContain("No droplet is replaced.");
+    expect(markdown).toContain("| n-1 | changed by `cdktf deploy`: powers off (size); left to `npm run roll` (user_data): deploy keeps the running droplet |");
+    expect(markdown).not.toContain("without an outage");
+  });
+
+  test("of one droplet deploy powers off: named, without claiming an outage-free change", () => {
+    const plan = (size: string, userData: string): Plan =>
+      planOf({ digitalocean_droplet: { a: droplet({ name: "n-1", size }), b: droplet({ name: "n-2", user_data: userData, lifecycle: { ignore_changes: ["user_data"] } }) } });
+    const markdown = renderDiff(diffPlans(plan("s-1vcpu-1gb", "x"), plan("s-2vcpu-4gb", "y")), "old");
+    expect(markdown).toContain("> ⚠️ **`cdktf deploy` stops `n-1` itself.**");
+    expect(markdown).toContain("Left to `npm run roll`, one droplet at a time: `n-2`.");
+    expect(markdown).not.toContain("without an outage");
   });
 
   describe("of droplets left to the roll", () => {
@@ -472,6 +500,11 @@ describe("renderDiff", () => {
       "",
       "No droplet is replaced.",
       "",
+      "| droplet | what Terraform does |",
+      "| --- | --- |",
+      "| n-1 | left to `npm run roll` (user_data): deploy keeps the running droplet |",
+      "| n-2 | left to `npm run roll` (user_data): deploy keeps the running droplet |",
+      "",
       "| action | resource | name | why |",
       "| --- | --- | --- | --- |",
       `| roll | \`digitalocean_droplet.n1\` | n-1 | ${why} |`,
@@ -483,9 +516,9 @@ describe("renderDiff", () => {
         lines(
           "## Changes against `old`",
           "",
-          "**0 to add, 0 to change in place, 0 to replace, 2 to roll, 0 to destroy.**",
+          "**0 to add, 0 to change in place, 0 to replace, 2 to roll, 0 refused, 0 to destroy.**",
           "",
-          "Droplets `cdktf deploy` leaves unchanged and `npm run roll` replaces one at a time, without an outage: `n-1`, `n-2`.",
+          "Left to `npm run roll`, one droplet at a time, without an outage (`cdktf deploy` stops none of them): `n-1`, `n-2`.",
           ...changes,
         ),
       );
@@ -497,9 +530,9 @@ describe("renderDiff", () => {
         lines(
           "## Changes against `old`",
           "",
-          "**0 to add, 0 to change in place, 0 to replace, 2 to roll, 0 to destroy.**",
+          "**0 to add, 0 to change in place, 0 to replace, 2 to roll, 0 refused, 0 to destroy.**",
           "",
-          "Droplets `cdktf deploy` leaves unchanged and `npm run roll -- --stack nats-tutorial` replaces one at a time, without an outage: `n-1`, `n-2`. About 5 min: 147 s (lame duck up to 45 s, droplet create and boot about 90 s, healthy behind the load balancer after 12 s) per node.",
+          "Left to `npm run roll -- --stack nats-tutorial`, one droplet at a time, without an outage (`cdktf deploy` stops none of them): `n-1`, `n-2`. About 5 min: 147 s (lame duck up to 45 s, droplet create and boot about 90 s, healthy behind the load balancer after 12 s) per node.",
           ...changes,
         ),
       );
@@ -514,7 +547,7 @@ describe("renderDiff", () => {
     ] as const)("%i node(s) at %j per node", (count, rollTime, time) => {
       const names = count === 1 ? "`n-1`" : "`n-1`, `n-2`";
       expect(renderDiff(rollDiff(count), "old", { stack: "nats", estimate: rollTime }).split("\n")[4]).toBe(
-        `Droplets \`cdktf deploy\` leaves unchanged and \`npm run roll -- --stack nats\` replaces one at a time, without an outage: ${names}. ${time}`,
+        `Left to \`npm run roll -- --stack nats\`, one droplet at a time, without an outage (\`cdktf deploy\` stops none of them): ${names}. ${time}`,
       );
     });
   });

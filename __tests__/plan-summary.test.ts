@@ -122,7 +122,7 @@ describe("diff between two syntheses", () => {
     // lame_duck_duration 30 s + create and boot 90 s + healthy threshold 5 × 3 s.
     expect(estimate).toEqual({ lameDuckSeconds: 30, bootSeconds: 90, healthySeconds: 15, perNodeSeconds: 135 });
     const markdown = renderDiff(diff, "old/cdk.tf.json", { stack: "nats", estimate });
-    expect(markdown).toContain("`npm run roll -- --stack nats` replaces one at a time, without an outage: `nats-1`, `nats-2`, `nats-3`. About 7 min: 135 s");
+    expect(markdown).toContain("Left to `npm run roll -- --stack nats`, one droplet at a time, without an outage (`cdktf deploy` stops none of them): `nats-1`, `nats-2`, `nats-3`. About 7 min: 135 s");
     expect(markdown).toContain("nats-server 2.15.1 → 2.15.2");
     expect(markdown).toContain("(forces replacement: left to npm run roll)");
     // What a reviewer reads; the assertions above pin what must hold if this is re-recorded.
@@ -141,30 +141,43 @@ describe("diff between two syntheses", () => {
     expect(renderDiff(diff, "old")).toContain("No droplet is replaced.");
   });
 
-  test("a new droplet size resizes in place, replaces nothing, and leaves jetstream's memory limit to the roll", () => {
+  test("a new droplet size is left to the roll, with jetstream's memory limit: deploy powers no droplet off", () => {
     const diff = diffPlans(plan(base), plan(synth("size", { NATS_SIZE: "s-2vcpu-2gb", NATS_NODE_COUNT: "3" })));
     // max_memory_store follows the droplet's memory, so user_data changes too: the roll applies it, volumes stay.
     expect(changed(diff, "digitalocean_droplet", "roll")).toEqual(["nats-1", "nats-2", "nats-3"]);
     expect(diff.changes.filter((c) => c.action === "replace" || c.type === "digitalocean_volume")).toEqual([]);
     expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual([
-      'size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)',
+      'size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (powers the droplet off: left to npm run roll)',
       "user_data: changed (forces replacement: left to npm run roll)",
     ]);
+    expect(diff.stoppedByDeploy).toEqual([]);
   });
 
-  test("without jetstream a new droplet size only resizes in place", () => {
+  test("without jetstream a new droplet size changes only the size, left to the roll all the same", () => {
     const before = plan(synth("size-core", { NATS_JETSTREAM: "false" }));
     const diff = diffPlans(before, plan(synth("size-core-2", { NATS_JETSTREAM: "false", NATS_SIZE: "s-2vcpu-2gb" })));
-    expect(changed(diff, "digitalocean_droplet", "update")).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (updatable in place)']);
+    expect(changed(diff, "digitalocean_droplet", "roll")).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.changes.find((c) => c.label === "nats-1")?.reasons).toEqual(['size: "s-1vcpu-1gb" → "s-2vcpu-2gb" (powers the droplet off: left to npm run roll)']);
+    expect(renderDiff(diff, "old", { stack: "nats", estimate: rollEstimate(before) })).toContain("one droplet at a time, without an outage (`cdktf deploy` stops none of them)");
   });
 
-  /** `source` with droplet `name`'s region changed: Terraform replaces that droplet. */
+  test("a new region is refused for every droplet: it needs a second cluster", () => {
+    const diff = diffPlans(plan(base), plan(synth("region", { NATS_REGION: "sfo3" })));
+    expect(diff.refusedDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(diff.rolledDroplets).toEqual([]);
+    const markdown = renderDiff(diff, "old");
+    expect(markdown).toContain("> ⛔ **Refused: every plan fails**");
+    expect(markdown).toContain("| nats-1 | refused (region): a region move needs a second cluster, not a roll");
+    expect(markdown).not.toContain("without an outage");
+  });
+
+  /** `source` with droplet `name`'s image changed and nothing ignored: Terraform replaces that droplet. */
   function replacing(source: Plan, name: string): Plan {
-    const raw = JSON.parse(readFileSync(stackFile(base, source.stackName), "utf8")) as { resource: { digitalocean_droplet: Record<string, { name: string; region: string }> } };
+    const raw = JSON.parse(readFileSync(stackFile(base, source.stackName), "utf8")) as { resource: { digitalocean_droplet: Record<string, { name: string; image: string; lifecycle?: unknown }> } };
     const droplet = Object.values(raw.resource.digitalocean_droplet).find((d) => d.name === name);
     if (droplet === undefined) throw new Error(`no droplet ${name}`);
-    droplet.region = "sfo3";
+    droplet.image = "debian-12-x64";
+    delete droplet.lifecycle;
     return parsePlan(raw, "replacing");
   }
 
@@ -175,11 +188,21 @@ describe("diff between two syntheses", () => {
     expect(diff.seedReplaced).toBeUndefined();
   });
 
-  test("in the tutorial stack, replacing node 1 replaces node 2 too: it routes to node 1's address", () => {
+  test("in the tutorial stack, replacing node 1 changes node 2 too: it routes to node 1's address (its user_data is left to the roll)", () => {
     const tutorial = plan(base, "nats-tutorial");
     const diff = diffPlans(tutorial, replacing(tutorial, "nats-droplet-1"));
-    expect(diff.replacedDroplets).toEqual(["nats-droplet-1", "nats-droplet-2"]);
+    expect(diff.replacedDroplets).toEqual(["nats-droplet-1"]);
+    expect(diff.rolledDroplets).toEqual(["nats-droplet-2"]);
     expect(diff.seedReplaced).toEqual({ name: "nats-droplet-1", followers: ["nats-droplet-2"] });
+  });
+
+  test("in the tutorial stack a new version is left to the roll, which refuses the stack: never 'without an outage'", () => {
+    const diff = diffPlans(plan(base, "nats-tutorial"), plan(synth("tutorial-version", { NATS_TUTORIAL_VERSION: "2.15.2" }), "nats-tutorial"));
+    expect(diff.rolledDroplets).toEqual(["nats-droplet-1", "nats-droplet-2"]);
+    expect(diff.directRoutes).toEqual(["nats-droplet-2"]);
+    const markdown = renderDiff(diff, "old", { stack: "nats-tutorial", estimate: rollEstimate(plan(base, "nats-tutorial")) });
+    expect(markdown).toContain("> ⚠️ Left to `npm run roll -- --stack nats-tutorial`, **which refuses this stack**: `nats-droplet-2` route to another node's own address");
+    expect(markdown).not.toContain("without an outage");
   });
 
   test("identical syntheses differ in nothing", () => {
@@ -205,7 +228,7 @@ describe("npm run plan:summary", () => {
     const markdown = readFileSync(out, "utf8");
     expect(markdown.indexOf("## Changes against")).toBe(0);
     expect(markdown).toContain("## Plan: `nats`");
-    expect(markdown).toContain("`npm run roll -- --stack nats` replaces one at a time");
+    expect(markdown).toContain("Left to `npm run roll -- --stack nats`, one droplet at a time");
   });
 
   test("rejects an unknown stack, naming it and the stacks, with the usage and exit 2", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPrices } from "../plan/cost";
-import { TerraformPlan, changedArguments, dropletFate, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { TerraformPlan, changedArguments, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 
 // The fixtures are `terraform show -json` plans (format_version 1.2, Terraform 1.11.4):
@@ -85,10 +85,10 @@ describe("the review of each fixture", () => {
     expect(review.poweredOff).toEqual(["nats-1", "nats-2", "nats-3"]);
     expect(review.diff.replacedDroplets).toEqual([]);
     const text = markdown("size-change");
-    expect(text).toContain("**0 to add, 3 to change in place, 0 to replace, 0 to roll, 0 to destroy.**");
+    expect(text).toContain("**0 to add, 3 to change in place, 0 to replace, 0 to roll, 0 refused, 0 to destroy.**");
     expect(text).toContain('| update | `digitalocean_droplet.cluster_nodes_node-1_9627E290` | nats-1 | size: "s-1vcpu-1gb" → "s-2vcpu-4gb" (updated in place: the droplet is powered off for the resize) |');
     expect(text).toContain("Droplets powered off for a resize in place, then started again: `nats-1`, `nats-2`, `nats-3`.");
-    expect(text).toContain("> ⚠️ **Every droplet is powered off at once**");
+    expect(text).toContain("> ⚠️ **`cdktf deploy` stops 3 droplets itself**, all at once (Terraform applies them in parallel): `nats-1`, `nats-2`, `nats-3`. **An outage.**");
     expect(text).toContain("| droplet s-1vcpu-1gb | 3 × $6.00 = $18.00 | - |");
     expect(text).toContain("| droplet s-2vcpu-4gb | - | 3 × $24.00 = $72.00 |");
     expect(text).toContain("| **total** | **$45.00** | **$99.00** |");
@@ -141,20 +141,24 @@ describe("the review of each fixture", () => {
   });
 });
 
-describe("the droplet classifier seam", () => {
-  test("the default: a ForceNew argument replaces, a new size powers off, anything else keeps running", () => {
-    expect(dropletFate(["user_data"])).toBe("replaced");
-    expect(dropletFate(["size", "tags"])).toBe("powered off");
-    expect(dropletFate(["tags", "volume_ids"])).toBe("running");
+describe("droplets get the verdict of a review of two syntheses (dropletVerdict)", () => {
+  test("a resize in place: deploy powers each droplet off, and all of them at once", () => {
+    const review = reviewTerraformPlan(fixture("size-change"), prices);
+    const droplets = review.diff.changes.filter((change) => change.type === "digitalocean_droplet");
+    expect(droplets.map((change) => [change.label, change.verdict?.verdict, change.verdict?.effect])).toEqual([
+      ["nats-1", "deploy", "powers off"],
+      ["nats-2", "deploy", "powers off"],
+      ["nats-3", "deploy", "powers off"],
+    ]);
+    expect(review.diff.stoppedByDeploy).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(markdown("size-change")).toContain("`cdktf deploy` stops 3 droplets itself**, all at once");
   });
 
-  test("another classifier plugs in as a function of the changed argument names", () => {
-    const seen: string[][] = [];
-    const review = reviewTerraformPlan(fixture("volume-replacement"), prices, (changed) => {
-      seen.push([...changed]);
-      return changed.includes("volume_ids") ? "powered off" : "running";
-    });
-    expect(seen).toEqual([["volume_ids"], ["volume_ids"], ["volume_ids"]]);
-    expect(review.poweredOff).toEqual(["nats-1", "nats-2", "nats-3"]);
+  test("a volume replaced: its droplet's volume_ids change in place, the droplet keeps running", () => {
+    const review = reviewTerraformPlan(fixture("volume-replacement"), prices);
+    const droplets = review.diff.changes.filter((change) => change.type === "digitalocean_droplet");
+    expect(droplets.map((change) => change.verdict?.effect)).toEqual(["in place", "in place", "in place"]);
+    expect(review.poweredOff).toEqual([]);
+    expect(review.diff.stoppedByDeploy).toEqual([]);
   });
 });

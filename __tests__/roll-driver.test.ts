@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RollNode, RollRefused, RollTarget, roll, rollOrder } from "../roll/driver";
-import { readRollPlan } from "../roll/plan";
+import { PendingNode, RollNode, RollRefused, RollTarget, roll, rollOrder } from "../roll/driver";
+import { readRollPlan, rolledDifferences } from "../roll/plan";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 import { synthJson, testStack } from "./helpers";
 
@@ -17,6 +17,8 @@ class FakeTarget implements RollTarget {
   public readonly calls: string[] = [];
   public unhealthyNodes: string[] = [];
   public failOn?: string;
+  /** Set: changes besides the roll are pending, and the check refuses with this. */
+  public pendingElsewhere?: string;
 
   constructor(
     public readonly nodes: readonly RollNode[] = NODES,
@@ -26,8 +28,15 @@ class FakeTarget implements RollTarget {
   describeReplace(node: RollNode): string {
     return `replace ${node.address}`;
   }
-  async pending(): Promise<RollNode[]> {
-    return this.nodes.filter((node) => this.differing.includes(node.name));
+  describeCheck(): string {
+    return "check that nothing else is pending";
+  }
+  async refuseOtherChanges(): Promise<void> {
+    this.calls.push("check");
+    if (this.pendingElsewhere !== undefined) throw new RollRefused(this.pendingElsewhere);
+  }
+  async pending(): Promise<PendingNode[]> {
+    return this.nodes.filter((node) => this.differing.includes(node.name)).map((node) => ({ ...node, differences: ["user_data"] }));
   }
   async unhealthy(): Promise<string[]> {
     this.calls.push("health");
@@ -49,7 +58,14 @@ describe("roll", () => {
     const target = new FakeTarget();
     const result = await roll(target, quiet);
     expect(result.replaced).toEqual(["nats-2", "nats-3", "nats-1"]);
-    expect(target.calls).toEqual(["health", "replace nats-2", "ready nats-2", "health", "replace nats-3", "ready nats-3", "health", "replace nats-1", "ready nats-1"]);
+    expect(target.calls).toEqual(["check", "health", "replace nats-2", "ready nats-2", "health", "replace nats-3", "ready nats-3", "health", "replace nats-1", "ready nats-1"]);
+  });
+
+  test("refuses to start while other changes are pending, before touching any node", async () => {
+    const target = new FakeTarget();
+    target.pendingElsewhere = "not starting: 1 change(s) pending besides the roll";
+    await expect(roll(target, quiet)).rejects.toThrow(/^not starting: 1 change\(s\) pending besides the roll$/);
+    expect(target.calls).toEqual(["check"]);
   });
 
   test("replaces only the nodes that still differ, so a second run resumes", async () => {
@@ -64,7 +80,8 @@ describe("roll", () => {
     await roll(target, { ...quiet, dryRun: true, settleMs: 5000, log: (line) => lines.push(line) });
     expect(target.calls).toEqual([]);
     expect(lines).toEqual([
-      "3 of 3 nodes differ from the plan: nats-2, nats-3, nats-1",
+      "3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)",
+      "before the first step: check that nothing else is pending",
       "step 1: nats-2: replace digitalocean_droplet.n2; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s",
       "step 2: nats-3: replace digitalocean_droplet.n3; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s",
       "step 3: nats-1 (seed): replace digitalocean_droplet.n1; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s",
@@ -77,7 +94,7 @@ describe("roll", () => {
     await expect(roll(target, quiet)).rejects.toThrow(
       /^not replacing nats-2: nats-3 \(health check fails\) is not healthy, .* fix it first, or run npm run roll -- --stack nats --force$/,
     );
-    expect(target.calls).toEqual(["health"]);
+    expect(target.calls).toEqual(["check", "health"]);
     expect((await roll(target, { ...quiet, force: true })).replaced).toEqual(["nats-2", "nats-3", "nats-1"]);
   });
 
@@ -130,5 +147,30 @@ describe("readRollPlan", () => {
     const file = write(synthJson(testStack(TUTORIAL_STACK, "nats-tutorial")));
     expect(() => readRollPlan(file)).toThrow(RollRefused);
     expect(() => readRollPlan(file)).toThrow(/^nats-droplet-2 refers to nats-droplet-1 in its settings .* deploy with the seed load balancer/);
+  });
+});
+
+describe("rolledDifferences", () => {
+  const desired = readRollPlan(
+    ((): string => {
+      const file = join(mkdtempSync(join(tmpdir(), "roll-plan-")), "cdk.tf.json");
+      writeFileSync(file, JSON.stringify(synthJson(testStack(DEFAULT_STACK, "nats"))));
+      return file;
+    })(),
+  ).droplets;
+  const node2 = [...desired.values()][1];
+  const running = { ...node2.body, vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc" };
+
+  test("a new size is rolled like a new image; an unset vpc keeps the droplet's own", () => {
+    expect(rolledDifferences(running, node2)).toEqual([]);
+    expect(rolledDifferences({ ...running, size: "s-2vcpu-4gb" }, node2)).toEqual(["size"]);
+    expect(rolledDifferences({ ...running, size: "s-2vcpu-4gb", image: "debian-12-x64", monitoring: false }, node2)).toEqual(["image", "size", "monitoring"]);
+  });
+
+  test("a region move is refused with what to do, before anything is changed", () => {
+    expect(() => rolledDifferences({ ...running, region: "sfo3" }, node2)).toThrow(RollRefused);
+    expect(() => rolledDifferences({ ...running, region: "sfo3" }, node2)).toThrow(
+      /^nats-2 has region "sfo3", the plan says "nyc3": a region move needs a second cluster, not a roll: .* deploy a second stack in the new region, move the clients, then destroy this one; nothing was changed$/,
+    );
   });
 });

@@ -9,14 +9,20 @@ import { PROJECT_ROOT, cdktfEnv, freshStackFile, stackFile } from "../plan/synth
 jest.setTimeout(60_000);
 
 // `npm run roll` without --twin shells out to terraform, and runs the readiness gate's steps, whose
-// verify is `node <bundled verify.js>`: here terraform and node are fakes on PATH that record their
-// arguments (node also the credentials file the gate's first step wrote), and terraform answers
-// `show -json` with a state.
+// verify is `node <bundled verify.js>`: the DigitalOcean provider cannot be installed here, so
+// terraform and node are fakes on PATH that record their arguments (node also the credentials file
+// the gate's first step wrote). What the fake terraform models: `show -json` answers a state derived
+// from the synthesized plan; `plan -out=F` writes a saved plan in which exactly the -target
+// addresses are replaced (none without -target, or $FAKE_PENDING's changes), which `show -json F`
+// prints; `apply F` succeeds unless $FAKE_APPLY_STATUS says otherwise. That targeting, replacement
+// and ignore_changes behave so in real Terraform is proven in roll-terraform-real.test.ts; here the
+// test is the CLI's order of commands, its state comparison and its refusals.
 const work = mkdtempSync(join(tmpdir(), "roll-terraform-"));
 const outdir = join(work, "cdktf.out");
 const bin = join(work, "bin");
 const calls = join(work, "calls.log");
 const stateFile = join(work, "state.json");
+const modes = join(work, "modes.log");
 const LB_IP = "10.10.0.5";
 const SECRET = "s3cret-token";
 
@@ -28,6 +34,7 @@ interface Droplet {
 
 let plan: { resource: { digitalocean_droplet: Record<string, Droplet>; digitalocean_loadbalancer: Record<string, unknown>; random_password: Record<string, unknown>; tls_private_key: Record<string, unknown>; tls_self_signed_cert: Record<string, unknown>; tls_locally_signed_cert: Record<string, unknown> } };
 let address: Record<string, string>;
+let gate: string;
 
 function script(name: string, body: string): void {
   writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
@@ -49,14 +56,20 @@ function hashOf(userData: string): string {
   return createHash("sha1").update(rendered).digest("hex");
 }
 
-/** A state in which only the nodes named in `current` run the plan's user_data. */
-function writeState(current: string[]): void {
+/** A state in which only the nodes named in `current` run the plan's user_data; `drift` overrides values per node. */
+function writeState(current: string[], drift: Record<string, Record<string, string>> = {}): void {
   const resources = [
     ...Object.entries(plan.resource.digitalocean_droplet).map(([name, d], i) => ({
       address: `digitalocean_droplet.${name}`,
       type: "digitalocean_droplet",
       name,
-      values: { name: d.name, image: d.image, user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.1", "2.10.27")), ipv4_address_private: `10.10.0.${11 + i}` },
+      values: {
+        ...d,
+        user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.1", "2.10.27")),
+        ipv4_address_private: `10.10.0.${11 + i}`,
+        vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc",
+        ...drift[d.name],
+      },
     })),
     ...Object.keys(plan.resource.digitalocean_loadbalancer).map((name) => ({ address: `digitalocean_loadbalancer.${name}`, type: "digitalocean_loadbalancer", name, values: { ip: LB_IP } })),
     ...Object.keys(plan.resource.random_password).map((name) => ({ address: `random_password.${name}`, type: "random_password", name, values: { result: SECRET } })),
@@ -71,7 +84,7 @@ function roll(args: string[], env: Record<string, string> = {}, dir = outdir): {
   rmSync(calls, { force: true });
   const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/roll.ts", ...args], {
     cwd: PROJECT_ROOT,
-    env: cdktfEnv({ PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: dir, FAKE_CALLS: calls, FAKE_STATE: stateFile, ...env }),
+    env: cdktfEnv({ PATH: `${bin}:${process.env.PATH}`, CDKTF_OUTDIR: dir, FAKE_CALLS: calls, FAKE_STATE: stateFile, FAKE_MODES: modes, ...env }),
     encoding: "utf8",
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [] };
@@ -82,14 +95,38 @@ beforeAll(() => {
   const file = freshStackFile("nats", outdir);
   plan = JSON.parse(readFileSync(file, "utf8"));
   address = Object.fromEntries(Object.entries(plan.resource.digitalocean_droplet).map(([name, d]) => [d.name, `digitalocean_droplet.${name}`]));
-  script("terraform", 'echo "terraform $* (in $(basename "$PWD"))" >> "$FAKE_CALLS"\nif [ "$1" = show ]; then cat "$FAKE_STATE"; exit 0; fi\nexit "${FAKE_APPLY_STATUS:-0}"');
+  gate = `null_resource.${Object.keys((plan.resource as unknown as { null_resource: Record<string, unknown> }).null_resource)[0]}`;
+  script(
+    "terraform",
+    [
+      'echo "terraform $* (in $(basename "$PWD"))" >> "$FAKE_CALLS"',
+      'if [ "$1" = show ] && [ -n "$3" ]; then cat "$3"; exit 0; fi',
+      'if [ "$1" = show ]; then cat "$FAKE_STATE"; exit 0; fi',
+      'if [ "$1" = plan ]; then',
+      '  changes=""; out=""',
+      '  for arg in "$@"; do case "$arg" in',
+      '    -target=*) changes="$changes${changes:+,}{\\"address\\":\\"${arg#-target=}\\",\\"change\\":{\\"actions\\":[\\"delete\\",\\"create\\"]}}";;',
+      '    -out=*) out="${arg#-out=}";;',
+      '  esac; done',
+      '  echo "{\\"resource_changes\\":[${changes:-$FAKE_PENDING}]}" > "$out"; stat -c %a "$out" >> "$FAKE_MODES"; exit 0',
+      "fi",
+      'exit "${FAKE_APPLY_STATUS:-0}"',
+    ].join("\n"),
+  );
   script("node", 'echo "node $* $(cat .readiness-gate-credentials)" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("npm run roll against the deployed stack (fake terraform)", () => {
-  test("replaces only the droplets whose state differs from the plan, the seed last, each with terraform apply -replace", () => {
+  /** The roll's three commands for one node, as the fake records them. */
+  const step = (node: string): string[] => [
+    `terraform plan -input=false -target=${address[node]} -target=${gate} -replace=${address[node]} -out=roll-step.tfplan (in nats)`,
+    "terraform show -json roll-step.tfplan (in nats)",
+    "terraform apply -input=false roll-step.tfplan (in nats)",
+  ];
+
+  test("replaces only the droplets whose state differs from the plan, the seed last: a plan limited to the droplet and the readiness gate, checked, then applied", () => {
     writeState(["nats-2"]);
     const run = roll(["--stack", "nats", "--settle", "0"]);
     expect(run.stderr).toBe("");
@@ -100,25 +137,61 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     // The readiness gate's own command (--jetstream in the default stack), credentials from the file its first step wrote.
     expect(run.calls).toEqual([
       "terraform show -json (in nats)",
+      "terraform plan -input=false -out=roll-check.tfplan (in nats)",
+      "terraform show -json roll-check.tfplan (in nats)",
       "terraform show -json (in nats)",
       `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
-      `terraform apply -auto-approve -input=false -replace=${address["nats-3"]} (in nats)`,
+      ...step("nats-3"),
       "terraform show -json (in nats)",
       `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
       `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
-      `terraform apply -auto-approve -input=false -replace=${address["nats-1"]} (in nats)`,
+      ...step("nats-1"),
       "terraform show -json (in nats)",
       `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
     ]);
+    expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
+    expect(existsSync(join(outdir, "stacks", "nats", "roll-check.tfplan"))).toBe(false);
+    // Saved plans hold the state's secrets: written for the owner only.
+    expect(readFileSync(modes, "utf8").trim().split("\n")).toEqual(["600", "600", "600"]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });
 
-  test("--dry-run prints the terraform commands and runs none", () => {
+  test("--dry-run prints every terraform command the roll runs, and runs none but reading the state", () => {
     writeState([]);
     const run = roll(["--stack", "nats", "--dry-run"]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`step 3: nats-1 (seed): terraform apply -auto-approve -replace=${address["nats-1"]} in ${join(outdir, "stacks", "nats")}; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toBe("3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)");
+    expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -out=roll-check.tfplan && terraform show -json roll-check.tfplan: stop unless nothing is pending; before and after each step: terraform show -json (the state, for the readiness gate's references) and the gate's verify`);
+    expect(lines[4]).toBe(
+      `step 3: nats-1 (seed): terraform plan -input=false -target=${address["nats-1"]} -target=${gate} -replace=${address["nats-1"]} -out=roll-step.tfplan && terraform show -json roll-step.tfplan: ` +
+        `stop unless only nats-1 is replaced and ${gate} changes && terraform apply -input=false roll-step.tfplan; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`,
+    );
+    expect(run.calls).toEqual(["terraform show -json (in nats)"]);
+  });
+
+  test("refuses to start while a change outside the droplets is pending: apply it with cdktf deploy first", () => {
+    writeState(["nats-2"]);
+    const firewall = '{"address":"digitalocean_firewall.fw","change":{"actions":["update"]}}';
+    const run = roll(["--stack", "nats"], { FAKE_PENDING: firewall });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe("roll: not starting: 1 change(s) pending besides the roll: digitalocean_firewall.fw (update); apply those first with `cdktf deploy` (it changes no droplet), then roll\n");
+    expect(run.calls.filter((call) => call.includes("apply") || call.startsWith("node"))).toEqual([]);
+  });
+
+  test("a new size differs from the state: rolled like a new version", () => {
+    writeState(["nats-1", "nats-2", "nats-3"], { "nats-2": { size: "s-2vcpu-4gb" } });
+    const run = roll(["--stack", "nats", "--dry-run"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("1 of 3 nodes differ from the plan: nats-2 (size)");
+  });
+
+  test("refuses a region move before running anything but reading the state", () => {
+    writeState(["nats-1", "nats-2", "nats-3"], { "nats-3": { region: "sfo3" } });
+    const run = roll(["--stack", "nats"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^roll: nats-3 has region "sfo3", the plan says "nyc3": a region move needs a second cluster, not a roll: .*; nothing was changed\n$/);
     expect(run.calls).toEqual(["terraform show -json (in nats)"]);
   });
 
@@ -141,8 +214,9 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     writeState(["nats-2"]);
     const run = roll(["--stack", "nats"], { FAKE_APPLY_STATUS: "1" });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`roll: roll stopped at nats-3: terraform apply -replace=${address["nats-3"]} exited 1; 0 nodes replaced before it. Fix the cause and run npm run roll -- --stack nats to resume`);
+    expect(run.stderr).toContain("roll: roll stopped at nats-3: terraform apply -input=false roll-step.tfplan exited 1; 0 nodes replaced before it. Fix the cause and run npm run roll -- --stack nats to resume");
     expect(run.calls.filter((call) => call.includes("apply"))).toHaveLength(1);
+    expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
   });
 
   test("refuses a stale plan: synthesized with other settings or before the sources changed", () => {

@@ -1,7 +1,8 @@
 import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
-import { Annotations } from "cdktf";
+import { Annotations, Postcondition } from "cdktf";
+import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "./droplet-arguments";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
@@ -169,12 +170,26 @@ export function nodeNames(props: Pick<NatsNodesProps, "namePrefix" | "nodeCount"
 }
 
 /**
- * Droplet attributes whose change makes DigitalOcean replace the droplet and that a roll
- * (`npm run roll`) applies one node at a time: with a `seedAddress`, `cdktf deploy` leaves them
- * alone on existing droplets (a new droplet gets the new value). Without one, nodes 2…n refer to
- * node 1's address and a deploy replaces them all together, as before. Terraform attribute names.
+ * A droplet whose lifecycle cdktf's HCL output (`cdktf synth --hcl`) writes as Terraform reads it:
+ * cdktf 0.21 renders lifecycle conditions as an attribute list (`postcondition = [...]`), which
+ * Terraform rejects; here they are blocks. The JSON synthesis is cdktf's own.
  */
-export const ROLLED_ATTRIBUTES = ["user_data", "image", "ssh_keys"] as const;
+class NodeDroplet extends Droplet {
+  public override toHclTerraform(): Record<string, unknown> {
+    const hcl = super.toHclTerraform() as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const attributes = hcl.resource[this.terraformResourceType][this.friendlyUniqueId];
+    const { ignore_changes, postcondition } = attributes.lifecycle as { ignore_changes: string[]; postcondition: unknown[] };
+    attributes.lifecycle = {
+      isBlock: true,
+      type: "simple",
+      value: {
+        ignore_changes: { value: ignore_changes, type: "list", storageClassType: "stringList" },
+        postcondition: { value: postcondition, isBlock: true, type: "list", storageClassType: "object" },
+      },
+    };
+    return hcl;
+  }
+}
 
 /** The droplets of a NATS cluster, each booting nats-server from the cloud-init template. */
 export class NatsNodes extends Construct {
@@ -240,7 +255,7 @@ export class NatsNodes extends Construct {
       });
       // The construct ID is the droplet's identity in Terraform state: never derive it from
       // anything that can change, or the droplet is replaced.
-      const droplet = new Droplet(this, `node-${i}`, {
+      const droplet = new NodeDroplet(this, `node-${i}`, {
           name,
           region: this.region,
           size: props.size ?? "s-1vcpu-1gb",
@@ -253,8 +268,12 @@ export class NatsNodes extends Construct {
           userData,
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
-          // Only when no droplet refers to another can each be replaced alone (npm run roll).
-          lifecycle: props.seedAddress === undefined ? undefined : { ignoreChanges: [...ROLLED_ATTRIBUTES] },
+          // A deploy never stops, resizes or replaces a running droplet: what would is left to
+          // npm run roll (constructs/droplet-arguments.ts), and what cannot roll fails the plan.
+          lifecycle: {
+            ignoreChanges: [...IGNORED_DROPLET_ARGUMENTS],
+            postcondition: [refusedChange(name, "region", this.region), refusedChange(name, "vpc_uuid", props.vpcUuid)].filter((condition): condition is Postcondition => condition !== undefined),
+          },
           // Attached at creation, so the volume is there at first boot. Never combined with a
           // digitalocean_volume_attachment (the provider would see it as drift).
           volumeIds: this.volumes === undefined ? undefined : [this.volumes.volumes[i - 1].id],
@@ -264,6 +283,19 @@ export class NatsNodes extends Construct {
     });
     this.seed = this.droplets[0];
   }
+}
+
+/**
+ * The postcondition that fails every plan (deploy's and the roll's) while the droplet still has
+ * another value of a refused argument than `value`: the argument is ignored, so the planned value
+ * is the droplet's own. None when `value` is unset or not known at synthesis.
+ */
+function refusedChange(name: string, argument: "region" | "vpc_uuid", value: string | undefined): Postcondition | undefined {
+  if (value === undefined || !isKnown(value)) return undefined;
+  return {
+    condition: `\${self.${argument} == ${JSON.stringify(value)}}`,
+    errorMessage: `${name} has ${argument} \${self.${argument}}, the configuration says ${value}: ${DROPLET_ARGUMENTS[argument].why}; or set ${argument} back to \${self.${argument}}`,
+  };
 }
 
 /** Adds every problem in `props` to `errors` (a new collection by default) and returns it. */

@@ -1,15 +1,16 @@
 import { DROPLET, NodeInfo, describeNodes, natsVersionOf } from "./nodes";
 import { Reference, addressesOf, referencesIn } from "./references";
 import { VolumeWarning, volumeWarnings } from "./volumes";
-import { forcesReplacement, isForceNew } from "./replacement";
+import { DropletVerdict, dropletVerdict, forcesReplacement, isForceNew } from "./replacement";
+import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
 import { Json, META_ARGUMENTS, Plan, Resource, isObject, strings } from "./tf-json";
 
 /**
  * What Terraform would do to one resource, going from one synthesis to the next. `roll`: a
- * droplet change that forces replacement but that the plan's lifecycle.ignore_changes leaves to
- * `npm run roll` (cdktf deploy keeps the droplet).
+ * droplet change that the plan's lifecycle.ignore_changes leaves to `npm run roll` (cdktf deploy
+ * keeps the droplet); `refuse`: a droplet change that no plan accepts (see dropletVerdict).
  */
-export type Action = "add" | "remove" | "replace" | "roll" | "update";
+export type Action = "add" | "remove" | "replace" | "refuse" | "roll" | "update";
 
 /** One resource that differs between two syntheses. Identity is `<type>.<logical name>`. */
 export interface ResourceChange {
@@ -20,6 +21,10 @@ export interface ResourceChange {
   readonly action: Action;
   /** Why, one line per attribute. */
   readonly reasons: readonly string[];
+  /** The names of the changed attributes, direct or induced. */
+  readonly arguments: readonly string[];
+  /** For a changed droplet: what deploy, the roll or the plan's postcondition do with it. */
+  readonly verdict?: DropletVerdict;
 }
 
 /** The seed node and what its replacement drags along. */
@@ -37,13 +42,22 @@ export interface PlanDiff {
   readonly replacedDroplets: readonly string[];
   /** Names of the droplets `npm run roll` replaces one at a time (deploy leaves them). */
   readonly rolledDroplets: readonly string[];
+  /** Names of the droplets whose change every plan refuses. */
+  readonly refusedDroplets: readonly string[];
+  /** Names of the droplets `cdktf deploy` stops: replaces or powers off (and Terraform does that to all of them at once). */
+  readonly stoppedByDeploy: readonly string[];
+  /**
+   * Names of the nodes that route to another droplet's own address: no change reaches one node
+   * at a time, and `npm run roll` refuses the stack.
+   */
+  readonly directRoutes: readonly string[];
   /** Set when the old plan's seed is replaced or removed. */
   readonly seedReplaced?: SeedReplacement;
   /** Volumes whose JetStream data the change destroys, or that it would shrink. */
   readonly volumeWarnings: readonly VolumeWarning[];
 }
 
-const ACTION_ORDER: readonly Action[] = ["remove", "replace", "roll", "update", "add"];
+const ACTION_ORDER: readonly Action[] = ["refuse", "remove", "replace", "roll", "update", "add"];
 
 /**
  * Compares two syntheses the way `terraform plan` would, from the JSON alone: added and removed
@@ -65,7 +79,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const present = addressesOf(after);
   for (const resource of before.resources) {
     if (!present.has(resource.address)) {
-      changes.set(resource.address, { ...identity(resource), action: "remove", reasons: [] });
+      changes.set(resource.address, { ...identity(resource), action: "remove", reasons: [], arguments: [] });
     }
   }
   propagateReplacements(after, changes);
@@ -73,7 +87,17 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     (a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || a.address.localeCompare(b.address),
   );
   const dropletsWith = (action: Action): string[] => ordered.filter((c) => c.type === DROPLET && c.action === action).map((c) => c.label);
-  return { changes: ordered, replacedDroplets: dropletsWith("replace"), rolledDroplets: dropletsWith("roll"), seedReplaced: seedReplacement(describeNodes(before), changes), volumeWarnings: volumeWarnings(ordered, before, after) };
+  const stoppedByDeploy = ordered.filter((c) => c.verdict?.verdict === "deploy" && (c.verdict.effect === "replaces" || c.verdict.effect === "powers off")).map((c) => c.label);
+  return {
+    changes: ordered,
+    replacedDroplets: dropletsWith("replace"),
+    rolledDroplets: dropletsWith("roll"),
+    refusedDroplets: dropletsWith("refuse"),
+    stoppedByDeploy,
+    directRoutes: describeNodes(after).filter((node) => node.routesTo.length > 0 && node.routesThrough.length === 0).map((node) => node.name),
+    seedReplaced: seedReplacement(describeNodes(before), changes),
+    volumeWarnings: volumeWarnings(ordered, before, after),
+  };
 }
 
 function identity(resource: Resource): Pick<ResourceChange, "address" | "type" | "label"> {
@@ -82,7 +106,7 @@ function identity(resource: Resource): Pick<ResourceChange, "address" | "type" |
 }
 
 function created(resource: Resource): ResourceChange {
-  return { ...identity(resource), action: "add", reasons: [] };
+  return { ...identity(resource), action: "add", reasons: [], arguments: [] };
 }
 
 function compare(before: Resource, after: Resource): ResourceChange | undefined {
@@ -94,11 +118,23 @@ function compare(before: Resource, after: Resource): ResourceChange | undefined 
     return undefined;
   }
   const ignored = ignoredChanges(after);
+  const reasons = changed.map((key) => describeChange(after.type, key, before.body[key], after.body[key], ignored));
+  if (after.type === DROPLET) {
+    const turnedOn = changed.filter((key) => isForceNew(DROPLET, key) && !forcesReplacement(DROPLET, key, before.body[key], after.body[key]));
+    return dropletChange(after, changed, reasons, turnedOn);
+  }
   const forcing = changed.filter((key) => forcesReplacement(after.type, key, before.body[key], after.body[key]));
   const replace = forcing.some((key) => !ignored.includes(key));
   const roll = !replace && forcing.length > 0;
-  const reasons = changed.map((key) => describeChange(after.type, key, before.body[key], after.body[key], ignored));
-  return { ...identity(after), action: replace ? "replace" : roll ? "roll" : "update", reasons };
+  return { ...identity(after), action: replace ? "replace" : roll ? "roll" : "update", reasons, arguments: changed };
+}
+
+/** A droplet whose `changed` arguments differ, with its verdict and the action that follows from it. */
+function dropletChange(droplet: Resource, changed: readonly string[], reasons: readonly string[], turnedOn: readonly string[] = []): ResourceChange {
+  const verdict = dropletVerdict(changed, ignoredChanges(droplet), turnedOn);
+  const action: Action =
+    verdict.verdict === "refused" ? "refuse" : verdict.verdict === "roll" ? "roll" : verdict.effect === "replaces" ? "replace" : "update";
+  return { ...identity(droplet), action, reasons, arguments: changed, verdict };
 }
 
 /** The attributes in the resource's lifecycle.ignore_changes: deploy leaves them unchanged. */
@@ -108,9 +144,15 @@ function ignoredChanges(resource: Resource): string[] {
 }
 
 function describeChange(type: string, key: string, before: Json | undefined, after: Json | undefined, ignored: readonly string[]): string {
-  const forces = forcesReplacement(type, key, before, after);
-  const effect = forces && ignored.includes(key) ? "forces replacement: left to npm run roll" : forces ? "forces replacement" : "updatable in place";
-  return `${key}: ${changeDetail(key, before, after)} (${effect})`;
+  return `${key}: ${changeDetail(key, before, after)} (${changeEffect(type, key, forcesReplacement(type, key, before, after), ignored)})`;
+}
+
+/** What a change of `key` does, for a reason line; `forces`: it forces replacement. */
+function changeEffect(type: string, key: string, forces: boolean, ignored: readonly string[]): string {
+  const argument = type === DROPLET ? DROPLET_ARGUMENTS[key] : undefined;
+  const what = forces ? "forces replacement" : argument?.provider === "powers off" ? "powers the droplet off" : "updatable in place";
+  if (!ignored.includes(key)) return what;
+  return argument?.decision === "refuse" ? `${what}: refused, every plan fails` : `${what}: left to npm run roll`;
 }
 
 function changeDetail(key: string, before: Json | undefined, after: Json | undefined): string {
@@ -144,8 +186,14 @@ function propagateReplacements(after: Plan, changes: Map<string, ResourceChange>
         continue;
       }
       const induced = inducedChange(resource, known, byAddress, changes);
-      if (induced !== undefined && induced.action !== current?.action) {
-        changes.set(resource.address, { ...induced, reasons: [...(current?.reasons ?? []), ...induced.reasons] });
+      if (induced === undefined) {
+        continue;
+      }
+      const reasons = [...(current?.reasons ?? []), ...induced.reasons];
+      const args = [...new Set([...(current?.arguments ?? []), ...induced.arguments])];
+      const next = resource.type === DROPLET ? dropletChange(resource, args, reasons) : { ...induced, reasons, arguments: args };
+      if (next.action !== current?.action) {
+        changes.set(resource.address, next);
         grew = true;
       }
     }
@@ -159,6 +207,7 @@ function inducedChange(
   changes: ReadonlyMap<string, ResourceChange>,
 ): ResourceChange | undefined {
   const reasons: string[] = [];
+  const keys = new Set<string>();
   const ignored = ignoredChanges(resource);
   let replace = false;
   let roll = false;
@@ -168,6 +217,7 @@ function inducedChange(
     }
     const unknown = referencesIn(value, known).filter((ref) => becomesUnknown(ref, byAddress, changes));
     for (const ref of unknown) {
+      keys.add(key);
       const forceNew = isForceNew(resource.type, key);
       replace ||= forceNew && !ignored.includes(key);
       roll ||= forceNew && ignored.includes(key);
@@ -180,7 +230,7 @@ function inducedChange(
   if (reasons.length === 0) {
     return undefined;
   }
-  return { ...identity(resource), action: replace ? "replace" : roll ? "roll" : "update", reasons: [...new Set(reasons)] };
+  return { ...identity(resource), action: replace ? "replace" : roll ? "roll" : "update", reasons: [...new Set(reasons)], arguments: [...keys] };
 }
 
 /** A reference is unknown until apply when its target is replaced and the attribute is computed, not configured. */

@@ -3,7 +3,7 @@ import { PlanDiff, ResourceChange } from "./diff";
 import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
-import { NodeInfo, describeNodes } from "./nodes";
+import { DROPLET, NodeInfo, describeNodes } from "./nodes";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
@@ -29,23 +29,41 @@ export function renderSummary(plan: Plan, prices: PriceTable): string {
   ].join("\n\n") + "\n";
 }
 
-/** Renders what changes between two syntheses, replacements first. */
+/** Renders what changes between two syntheses, refusals and outages first. */
 export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: string; estimate: RollEstimate }): string {
   const count = (action: ResourceChange["action"]): number => diff.changes.filter((c) => c.action === action).length;
   const lines = [
     `## Changes against \`${oldLabel}\``,
-    `**${count("add")} to add, ${count("update")} to change in place, ${count("replace")} to replace, ${count("roll")} to roll, ${count("remove")} to destroy.**`,
+    `**${count("add")} to add, ${count("update")} to change in place, ${count("replace")} to replace, ${count("roll")} to roll, ${count("refuse")} refused, ${count("remove")} to destroy.**`,
   ];
+  if (diff.refusedDroplets.length > 0) {
+    lines.push(`> ⛔ **Refused: every plan fails** (\`cdktf deploy\` and \`npm run roll\` alike) for ${diff.refusedDroplets.map(code).join(", ")}; see the table below.`);
+  }
+  if (diff.stoppedByDeploy.length === 1) {
+    lines.push(`> ⚠️ **\`cdktf deploy\` stops ${code(diff.stoppedByDeploy[0])} itself.**`);
+  } else if (diff.stoppedByDeploy.length > 1) {
+    lines.push(
+      `> ⚠️ **\`cdktf deploy\` stops ${diff.stoppedByDeploy.length} droplets itself**, all at once (Terraform applies them in parallel): ${diff.stoppedByDeploy.map(code).join(", ")}. **An outage.**`,
+    );
+  }
   if (diff.rolledDroplets.length > 0) {
     const command = roll === undefined ? "npm run roll" : `npm run roll -- --stack ${roll.stack}`;
     const time = roll === undefined ? "" : ` About ${minutes(roll.estimate.perNodeSeconds * diff.rolledDroplets.length)}: ${rollTimeText(roll.estimate)} per node.`;
-    lines.push(`Droplets \`cdktf deploy\` leaves unchanged and \`${command}\` replaces one at a time, without an outage: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
+    if (diff.directRoutes.length > 0) {
+      lines.push(
+        `> ⚠️ Left to \`${command}\`, **which refuses this stack**: ${diff.directRoutes.map(code).join(", ")} route to another node's own address, so no change reaches one node at a time: ` +
+          `${diff.rolledDroplets.map(code).join(", ")}. Deploy with the seed load balancer first, or replace them all at once with \`terraform apply -replace=…\`, **an outage**.`,
+      );
+    } else {
+      const outage = diff.stoppedByDeploy.length === 0 && diff.refusedDroplets.length === 0 ? ", without an outage (`cdktf deploy` stops none of them)" : "";
+      lines.push(`Left to \`${command}\`, one droplet at a time${outage}: ${diff.rolledDroplets.map(code).join(", ")}.${time}`);
+    }
   }
   for (const warning of diff.volumeWarnings) lines.push(`> ⚠️ ${warning.message}.`);
   if (diff.seedReplaced !== undefined) {
     const { name, followers } = diff.seedReplaced;
     lines.push(
-      `> ⚠️ **The seed \`${name}\` is replaced. Every node routes to it: all nodes are replaced** (${followers.map(code).join(", ")} follow it).`,
+      `> ⚠️ **The seed \`${name}\` is replaced. Every node routes to its address** (${followers.map(code).join(", ")}): each is replaced with it, or, where deploy leaves it to the roll, cut off from it.`,
     );
   }
   lines.push(
@@ -53,10 +71,20 @@ export function renderDiff(diff: PlanDiff, oldLabel: string, roll?: { stack: str
       ? `Droplets replaced (destroyed and re-created, new IP addresses): ${diff.replacedDroplets.map(code).join(", ")}.`
       : "No droplet is replaced.",
   );
+  const droplets = diff.changes.filter((change) => change.type === DROPLET);
+  if (droplets.length > 0) {
+    lines.push(table(["droplet", "what Terraform does"], droplets.map((change) => [change.label, dropletText(change)])));
+  }
   if (diff.changes.length > 0) {
     lines.push(table(["action", "resource", "name", "why"], diff.changes.map(changeRow)));
   }
   return lines.join("\n\n") + "\n";
+}
+
+/** One droplet's line: its verdict, or what deploy does to a droplet it adds or removes. */
+function dropletText(change: ResourceChange): string {
+  if (change.verdict !== undefined) return change.verdict.text;
+  return change.action === "add" ? "created by `cdktf deploy`" : "destroyed by `cdktf deploy` (shut down first)";
 }
 
 function minutes(seconds: number): string {

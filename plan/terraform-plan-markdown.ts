@@ -12,15 +12,12 @@ import { TerraformPlan, TerraformPlanReview } from "./terraform-plan";
 export function renderTerraformPlanReview(plan: TerraformPlan, review: TerraformPlanReview, stack: string, estimate?: RollEstimate): string {
   const label = `state of ${stack} (Terraform ${plan.terraformVersion}, plan format ${plan.formatVersion})`;
   const droplets: string[] = [];
+  // How many deploy stops at once is said by renderDiff's warning; here, which are only powered off.
   if (review.poweredOff.length > 0) {
-    const all = review.poweredOff.length === review.droplets && review.droplets > 1;
-    droplets.push(
-      `Droplets powered off for a resize in place, then started again: ${review.poweredOff.map(code).join(", ")}.` +
-        (all ? "\n\n> ⚠️ **Every droplet is powered off at once** (Terraform updates them in parallel): the cluster is down during the resize." : ""),
-    );
+    droplets.push(`Droplets powered off for a resize in place, then started again: ${review.poweredOff.map(code).join(", ")}.`);
   }
   droplets.push(
-    `Changes the droplets' \`lifecycle.ignore_changes\` leave to the roll (user_data, image, ssh_keys in the default stack) are not in Terraform's plan: \`npm run roll -- --stack ${stack} --dry-run\` lists the nodes it would replace.`,
+    `Changes the droplets' \`lifecycle.ignore_changes\` leave to the roll (every argument that stops or replaces a droplet) are not in Terraform's plan: \`npm run roll -- --stack ${stack} --dry-run\` lists the nodes it would replace.`,
   );
   return [
     renderDiff(review.diff, label, estimate === undefined ? undefined : { stack, estimate }).trimEnd(),

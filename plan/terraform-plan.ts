@@ -4,7 +4,7 @@ import { Action, PlanDiff, ResourceChange, canonical, short } from "./diff";
 import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
 import { labelOf } from "./references";
-import { isForceNew } from "./replacement";
+import { dropletVerdict } from "./replacement";
 import { Json, JsonObject, Plan, Resource, isObject } from "./tf-json";
 import { volumeWarnings } from "./volumes";
 
@@ -42,18 +42,6 @@ export interface PlannedChange {
   /** The arguments the configuration sets (`configuration.root_module.resources[].expressions`). */
   readonly configured: ReadonlySet<string>;
 }
-
-/** What a change of a droplet's arguments does to the running droplet. */
-export type DropletFate = "replaced" | "powered off" | "running";
-
-/**
- * Classifies a droplet by the names of its changed arguments. The default follows
- * REPLACEMENT_RULES: a ForceNew argument replaces it, a new `size` powers it off for the resize.
- */
-export type DropletClassifier = (changedArguments: readonly string[]) => DropletFate;
-
-export const dropletFate: DropletClassifier = (changed) =>
-  changed.some((argument) => isForceNew(DROPLET, argument)) ? "replaced" : changed.includes("size") ? "powered off" : "running";
 
 /** The largest plan file read: a plan of this project is well under 1 MB. */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
@@ -184,13 +172,15 @@ function changeLabel(change: PlannedChange): string {
   return typeof name === "string" ? name : change.name;
 }
 
-/** What a Terraform plan does, in this project's review's terms; droplets classified by `classify`. */
+/**
+ * What a Terraform plan does, in this project's review's terms. Each changed droplet gets the
+ * same verdict as in a review of two syntheses ({@link dropletVerdict}); its ignore_changes are
+ * already applied by Terraform, so every argument in the plan is one that deploy applies.
+ */
 export interface TerraformPlanReview {
   readonly diff: PlanDiff;
   /** Droplets that keep running but are powered off for the change (a resize). */
   readonly poweredOff: readonly string[];
-  /** How many droplets the plan keeps, changed or not. */
-  readonly droplets: number;
   /** Inbound openings the plan adds to or removes from the firewalls (none when no firewall changes). */
   readonly openings: { readonly added: readonly InboundOpening[]; readonly removed: readonly InboundOpening[] };
   readonly costBefore: CostEstimate;
@@ -215,25 +205,31 @@ function openingChanges(before: FirewallReport, after: FirewallReport): Terrafor
 const ACTION_ORDER: readonly Action[] = ["remove", "replace", "update", "add"];
 
 /** The review of a Terraform plan: changes in `renderDiff`'s terms, droplets powered off, the cost before and after. */
-export function reviewTerraformPlan(plan: TerraformPlan, prices: PriceTable, classify: DropletClassifier = dropletFate): TerraformPlanReview {
+export function reviewTerraformPlan(plan: TerraformPlan, prices: PriceTable): TerraformPlanReview {
   const changes: ResourceChange[] = plan.changes.flatMap((change) => {
     const action = actionOf(change.actions);
     if (action === undefined) return [];
-    return [{ address: change.address, type: change.type, label: changeLabel(change), action, reasons: changedArguments(change).map((key) => reasonFor(change, key)) }];
+    const args = changedArguments(change);
+    const verdict = change.type === DROPLET && action !== "add" && action !== "remove" ? { verdict: dropletVerdict(args) } : {};
+    return [{ address: change.address, type: change.type, label: changeLabel(change), action, reasons: args.map((key) => reasonFor(change, key)), arguments: args, ...verdict }];
   });
   changes.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || a.address.localeCompare(b.address));
-  const droplets = plan.changes.filter((change) => change.type === DROPLET && change.after !== null);
-  const poweredOff = droplets.filter((change) => actionOf(change.actions) === "update" && classify(changedArguments(change)) === "powered off").map(changeLabel);
+  const changedDroplets = changes.filter((c) => c.verdict !== undefined);
+  const poweredOff = changedDroplets.filter((c) => c.action === "update" && c.verdict?.effect === "powers off").map((c) => c.label);
   return {
     diff: {
       changes,
       replacedDroplets: changes.filter((c) => c.type === DROPLET && c.action === "replace").map((c) => c.label),
-      // Terraform's plan hides what lifecycle.ignore_changes leaves to npm run roll.
+      // Terraform's plan hides what lifecycle.ignore_changes leaves to npm run roll, and fails
+      // outright on a refused change (a postcondition), so neither is ever in a plan file.
       rolledDroplets: [],
+      refusedDroplets: [],
+      stoppedByDeploy: changedDroplets.filter((c) => c.verdict?.effect === "replaces" || c.verdict?.effect === "powers off").map((c) => c.label),
+      // The state keeps user_data as a hash, so routes cannot be read from it; the roll checks them.
+      directRoutes: [],
       volumeWarnings: volumeWarnings(changes, plan.before, plan.after),
     },
     poweredOff,
-    droplets: droplets.length,
     openings: openingChanges(openingsOf(plan.before), openingsOf(plan.after)),
     costBefore: estimateCost(plan.before, prices),
     costAfter: estimateCost(plan.after, prices),

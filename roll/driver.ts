@@ -10,20 +10,30 @@ export interface RollNode {
   readonly seed: boolean;
 }
 
+/** A node whose running droplet differs from the desired plan. */
+export interface PendingNode extends RollNode {
+  /** The droplet arguments that differ, e.g. ["size", "user_data"]. */
+  readonly differences: readonly string[];
+}
+
 /** What a roll would do: enough for --dry-run. */
 export interface RollView {
   /** Every node of the desired plan, in node order. */
   readonly nodes: readonly RollNode[];
-  /** How one replacement is done, for --dry-run (e.g. the terraform command). */
+  /** How one replacement is done, for --dry-run (e.g. the terraform commands). */
   describeReplace(node: RollNode): string;
+  /** What is checked once before the first step, for --dry-run; undefined when nothing is. */
+  describeCheck(): string | undefined;
   /** The nodes whose running droplet differs from the desired plan. */
-  pending(): Promise<RollNode[]>;
+  pending(): Promise<PendingNode[]>;
 }
 
 /** What the roll drives: the real stack through Terraform, or the twin. */
 export interface RollTarget extends RollView {
   /** What is not healthy now, one line per problem, e.g. "nats-3 (not running)"; empty when all is well. */
   unhealthy(): Promise<string[]>;
+  /** Refuses (RollRefused) when anything but the rolled droplets would change. */
+  refuseOtherChanges(): Promise<void>;
   /** Lame duck and replace one node; resolves once its replacement runs. */
   replace(node: RollNode): Promise<void>;
   /** Resolves once `node` is healthy, the mesh is whole and the load balancer has it UP. */
@@ -61,7 +71,7 @@ export class RollRefused extends Error {}
  * The safe order: every other node first, node 1 (the seed) last, so that a roll that stops
  * halfway never leaves the node the others route to half done.
  */
-export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
+export function rollOrder<T extends RollNode>(nodes: readonly T[]): T[] {
   return [...nodes.filter((node) => !node.seed), ...nodes.filter((node) => node.seed)];
 }
 
@@ -69,7 +79,7 @@ export function rollOrder(nodes: readonly RollNode[]): RollNode[] {
  * The nodes to replace, in {@link rollOrder}, with the steps logged when `dryRun`. Refuses a
  * stack of fewer than 2 nodes.
  */
-export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRun" | "settleMs" | "log">): Promise<RollNode[]> {
+export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRun" | "settleMs" | "log">): Promise<PendingNode[]> {
   if (view.nodes.length < 2) {
     throw new RollRefused(
       `the stack has ${view.nodes.length} node: replacing it one at a time still takes an outage; ` +
@@ -81,8 +91,10 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
     options.log("every node already matches the plan: nothing to roll");
     return [];
   }
-  options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => node.name).join(", ")}`);
+  options.log(`${pending.length} of ${view.nodes.length} nodes differ from the plan: ${pending.map((node) => `${node.name} (${node.differences.join(", ")})`).join(", ")}`);
   if (options.dryRun) {
+    const check = view.describeCheck();
+    if (check !== undefined) options.log(`before the first step: ${check}`);
     pending.forEach((node, i) =>
       options.log(`step ${i + 1}: ${node.name}${node.seed ? " (seed)" : ""}: ${view.describeReplace(node)}; wait until healthy, the mesh is whole and the load balancer has it UP; settle ${(options.settleMs ?? 0) / 1000} s`),
     );
@@ -92,7 +104,7 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
 
 /**
  * Replaces the nodes whose droplet differs from the plan, one at a time in {@link rollOrder}:
- * before each step every node must be healthy (unless `force`), then the node goes into lame
+ * first it refuses to start while anything else would change, then before each step every node must be healthy (unless `force`), then the node goes into lame
  * duck mode and is replaced, and the next starts only once it is ready and has settled. Stops
  * at the first failure with a RollRefused that says how to resume; a new run resumes with
  * the nodes that still differ.
@@ -100,6 +112,7 @@ export async function planRoll(view: RollView, options: Pick<RollOptions, "dryRu
 export async function roll(target: RollTarget, options: RollOptions): Promise<RollResult> {
   const pending = await planRoll(target, options);
   if (options.dryRun || pending.length === 0) return { replaced: [], durationsMs: [] };
+  await target.refuseOtherChanges();
   const replaced: string[] = [];
   const durationsMs: number[] = [];
   for (const node of pending) {

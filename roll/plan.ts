@@ -1,4 +1,5 @@
 import { Json, Resource, isObject, loadPlan, resourcesOfType, strings, text } from "../plan/tf-json";
+import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
 import { RollNode, RollRefused } from "./driver";
 
 const DROPLET = "digitalocean_droplet";
@@ -26,7 +27,8 @@ export function readRollPlan(file: string): RollPlan {
     if (referenced.length > 0) {
       throw new RollRefused(
         `${names.get(droplet.name)} refers to ${[...new Set(referenced)].join(", ")} in its settings (it routes to that node's own address), ` +
-          "so replacing that node would replace this one too: deploy with the seed load balancer (NatsCluster's seedLoadBalancer, on by default) first",
+          "so no change reaches one node at a time: deploy with the seed load balancer (NatsCluster's seedLoadBalancer, on by default) first, " +
+          `or, accepting an outage, replace them all at once: terraform apply ${droplets.map((d) => `-replace=${d.address}`).join(" ")} in the stack's directory`,
       );
     }
   }
@@ -50,9 +52,21 @@ export function rolledAttributes(droplet: Resource): string[] {
   return attributes;
 }
 
-/** The rolled attributes whose values differ between a running droplet and the desired one. */
+/**
+ * The rolled attributes whose values differ between a running droplet and the desired one. An
+ * argument the desired droplet leaves unset and the provider computes (region, vpc_uuid) keeps
+ * the running value. Refuses a difference no roll can apply (constructs/droplet-arguments.ts).
+ */
 export function rolledDifferences(running: Readonly<Record<string, Json | undefined>>, desired: Resource): string[] {
-  return rolledAttributes(desired).filter((attribute) => canonical(running[attribute]) !== canonical(desired.body[attribute]));
+  const differing = rolledAttributes(desired).filter(
+    (attribute) => !(desired.body[attribute] === undefined && DROPLET_ARGUMENTS[attribute]?.computed) && canonical(running[attribute]) !== canonical(desired.body[attribute]),
+  );
+  const refused = differing.find((attribute) => DROPLET_ARGUMENTS[attribute]?.decision === "refuse");
+  if (refused !== undefined) {
+    const name = text(desired.body, "name") ?? desired.address;
+    throw new RollRefused(`${name} has ${refused} ${JSON.stringify(running[refused])}, the plan says ${JSON.stringify(desired.body[refused])}: ${DROPLET_ARGUMENTS[refused].why}; nothing was changed`);
+  }
+  return differing;
 }
 
 /** Lists compare as sets (ssh_keys); absent and empty are the same. */

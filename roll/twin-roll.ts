@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { envPrefix } from "../constructs/stack-config";
 import { withNatsVersion } from "../plan/nodes";
 import { freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { readPlan } from "../twin/plan";
@@ -132,16 +133,19 @@ export interface TwinRollPlans {
 }
 
 /**
- * Synthesizes `stack` for a twin roll: the plan to roll to with NATS_VERSION=`toVersion`
- * (default: the stack as configured), and the plan to boot: the stack as configured with its
- * install script pinned to `fromVersion` (default: unchanged). Pinning the old version into
- * today's plan lets the twin boot a version that a new synthesis refuses.
+ * Synthesizes `stack` for a twin roll: the plan to roll to with the stack's version setting
+ * (NATS_VERSION for `nats`) at `toVersion` and its size setting at `toSize` (default: the stack as
+ * configured), and the plan to boot: the stack as configured with its install script pinned to
+ * `fromVersion` (default: unchanged). Pinning the old version into today's plan lets the twin
+ * boot a version that a new synthesis refuses.
  */
-export function synthesizeRollPlans(stack: string, fromVersion: string | undefined, toVersion: string | undefined): TwinRollPlans {
+export function synthesizeRollPlans(stack: string, fromVersion: string | undefined, toVersion: string | undefined, toSize?: string): TwinRollPlans {
   const dir = mkdtempSync(join(tmpdir(), "nats-roll-"));
   try {
     const current = freshStackFile(stack);
-    const toPlan = toVersion === undefined ? current : stackFile(synthesize({ outdir: join(dir, "to"), env: { NATS_VERSION: toVersion } }).outdir, stack);
+    const prefix = envPrefix(stack);
+    const env = { ...(toVersion === undefined ? {} : { [`${prefix}VERSION`]: toVersion }), ...(toSize === undefined ? {} : { [`${prefix}SIZE`]: toSize }) };
+    const toPlan = Object.keys(env).length === 0 ? current : stackFile(synthesize({ outdir: join(dir, "to"), env }).outdir, stack);
     const fromPlan = fromVersion === undefined ? current : join(dir, "from", "cdk.tf.json");
     if (fromVersion !== undefined) {
       const plan = JSON.parse(readFileSync(current, "utf8")) as { resource: { digitalocean_droplet: Record<string, { user_data: string }> } };

@@ -2,7 +2,7 @@ import type { Twin } from "../twin/twin";
 import { isHealthy } from "../twin/monitor";
 import { poll } from "../twin/process";
 import { Json, Resource } from "../plan/tf-json";
-import { RollNode, RollTarget, RollView } from "./driver";
+import { PendingNode, RollNode, RollTarget, RollView } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
 /** How long one node may take to be healthy, meshed and UP in the twin. */
@@ -23,11 +23,19 @@ export class TwinPlanView implements RollView {
   }
 
   public describeReplace(node: RollNode): string {
-    return `stop ${node.name}'s nats-server as systemd does (lame duck), start ${this.desired.file}'s ${node.name} on the same address`;
+    return `stop ${node.name}'s nats-server as systemd does (lame duck), start ${this.desired.file}'s ${node.name} on the same address with its volume`;
   }
 
-  public async pending(): Promise<RollNode[]> {
-    return this.nodes.filter((node) => rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node)).length > 0);
+  /** The twin runs only the droplets: nothing else can be pending. */
+  public describeCheck(): undefined {
+    return undefined;
+  }
+
+  public async pending(): Promise<PendingNode[]> {
+    return this.nodes.flatMap((node) => {
+      const differences = rolledDifferences(this.running.get(node.address) ?? {}, this.droplet(node));
+      return differences.length > 0 ? [{ ...node, differences }] : [];
+    });
   }
 
   protected droplet(node: RollNode): Resource {
@@ -63,6 +71,15 @@ export class TwinTarget extends TwinPlanView implements RollTarget {
     return problems.filter((problem): problem is string => problem !== undefined);
   }
 
+  public async refuseOtherChanges(): Promise<void> {
+    // The twin boots droplets and load balancers from the plan it is given: nothing else to apply.
+  }
+
+  /**
+   * A replaced droplet and a resized one look the same here: the node stops in lame duck mode and
+   * starts again on its address with its volume, from the desired plan (whose user_data carries
+   * what the new size changes, such as max_memory_store).
+   */
   public async replace(node: RollNode): Promise<void> {
     await this.twin.replaceNode(this.indexOf(node), this.desired.file);
     this.running.set(node.address, this.droplet(node).body);

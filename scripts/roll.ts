@@ -1,14 +1,16 @@
 /**
  * `npm run roll -- --stack nats [--dry-run] [--force]`: replaces the nodes whose droplet differs
- * from the synthesized plan one at a time (lame duck, terraform apply -replace, ready).
- * `--twin [--from-version U] [--to-version V]` runs the same roll against the local twin under
- * request/reply and pub/sub traffic. Exit status 0 when done, 1 when refused or stopped, 2 on
+ * from the synthesized plan one at a time (lame duck, a terraform plan limited to the droplet and
+ * its readiness gate, checked, then applied; ready), after refusing any other pending change.
+ * `--twin [--from-version U] [--to-version V] [--to-size S]` runs the same roll against the local
+ * twin under request/reply and pub/sub traffic. Exit status 0 when done, 1 when refused or stopped, 2 on
  * bad arguments.
  */
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError, integerArg } from "../verify/args";
+import { dropletSize } from "../constructs/validation";
 import { errorMessage } from "../verify/errors";
 import { STACKS, defaultOutdir, isStackStale, stackFile } from "../plan/synth";
 import { DEFAULT_ADDRESS_BASE } from "../twin/twin";
@@ -23,7 +25,7 @@ import { rollTwin, summaryLine, synthesizeRollPlans } from "../roll/twin-roll";
 const DEFAULT_SETTLE_SECONDS = 5;
 
 export const USAGE = `usage: npm run roll -- --stack NAME [--dry-run] [--force] [--settle S]
-       npm run roll -- --stack NAME --twin [--from-version U] [--to-version V] [--time-scale X] [--address-base A] [--dry-run] [--force] [--settle S]
+       npm run roll -- --stack NAME --twin [--from-version U] [--to-version V] [--to-size S] [--time-scale X] [--address-base A] [--dry-run] [--force] [--settle S]
 
   --stack         ${STACKS.join(" or ")} (required)
   --dry-run       print the steps, change nothing
@@ -32,10 +34,14 @@ export const USAGE = `usage: npm run roll -- --stack NAME [--dry-run] [--force] 
   --twin          roll the local twin instead of the deployed stack, under traffic
   --from-version  nats-server version the twin boots (default: the plan's)
   --to-version    nats-server version to roll to (default: the plan's)
+  --to-size       droplet size to roll to, e.g. s-2vcpu-4gb (default: the plan's); the twin stops
+                  each node in lame duck mode and restarts it with its volume, as a replacement does
   --time-scale    multiplies the twin's health check timers (default 1)
   --address-base  the twin's load balancer address (default ${DEFAULT_ADDRESS_BASE})
 
-Without --twin it runs terraform in cdktf.out/stacks/NAME (DIGITALOCEAN_TOKEN must be set).
+Without --twin it runs terraform in cdktf.out/stacks/NAME (DIGITALOCEAN_TOKEN must be set): first
+a full plan that must change nothing (apply other changes with cdktf deploy), then per node a plan
+limited to its droplet and the readiness gate, checked to replace only that node, then applied.
 Exit status: 0 every differing node replaced, 1 refused or stopped, 2 bad arguments.`;
 
 const VERSION = /^\d+\.\d+\.\d+$/;
@@ -45,7 +51,7 @@ interface Command {
   readonly dryRun: boolean;
   readonly force: boolean;
   readonly settleMs: number;
-  readonly twin?: { fromVersion?: string; toVersion?: string; timeScale: number; addressBase?: string };
+  readonly twin?: { fromVersion?: string; toVersion?: string; toSize?: string; timeScale: number; addressBase?: string };
 }
 
 function parse(argv: string[]): Command | undefined {
@@ -59,6 +65,7 @@ function parse(argv: string[]): Command | undefined {
       twin: { type: "boolean", default: false },
       "from-version": { type: "string" },
       "to-version": { type: "string" },
+      "to-size": { type: "string" },
       "time-scale": { type: "string" },
       "address-base": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -73,7 +80,9 @@ function parse(argv: string[]): Command | undefined {
     const value = values[name];
     if (value !== undefined && !VERSION.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a version such as 2.15.1`);
   }
-  const twinOnly = (["from-version", "to-version", "time-scale", "address-base"] as const).filter((name) => values[name] !== undefined);
+  const size = dropletSize("--to-size", values["to-size"]);
+  if (size !== undefined) throw new UsageError(size);
+  const twinOnly = (["from-version", "to-version", "to-size", "time-scale", "address-base"] as const).filter((name) => values[name] !== undefined);
   if (!values.twin && twinOnly.length > 0) throw new UsageError(`--${twinOnly[0]} needs --twin`);
   const timeScale = values["time-scale"] === undefined ? 1 : Number(values["time-scale"]);
   if (!(timeScale > 0 && timeScale <= 10)) throw new UsageError(`--time-scale ${JSON.stringify(values["time-scale"])} is not a number above 0 and at most 10`);
@@ -82,7 +91,7 @@ function parse(argv: string[]): Command | undefined {
     dryRun: values["dry-run"],
     force: values.force,
     settleMs: 1000 * (values.settle === undefined ? DEFAULT_SETTLE_SECONDS : integerArg("--settle", values.settle, 0, 600)),
-    twin: values.twin ? { fromVersion: values["from-version"], toVersion: values["to-version"], timeScale, addressBase: values["address-base"] } : undefined,
+    twin: values.twin ? { fromVersion: values["from-version"], toVersion: values["to-version"], toSize: values["to-size"], timeScale, addressBase: values["address-base"] } : undefined,
   };
 }
 
@@ -103,14 +112,15 @@ async function rollDeployed(command: Command, log: (line: string) => void, signa
 
 async function rollTwinCommand(command: Command, log: (line: string) => void, signal: AbortSignal): Promise<boolean> {
   const twin = command.twin as NonNullable<Command["twin"]>;
-  const plans = synthesizeRollPlans(command.stack, twin.fromVersion, twin.toVersion);
+  const plans = synthesizeRollPlans(command.stack, twin.fromVersion, twin.toVersion, twin.toSize);
   try {
     if (command.dryRun) {
       await planRoll(new TwinPlanView(readRollPlan(plans.fromPlan), readRollPlan(plans.toPlan)), { dryRun: true, settleMs: command.settleMs, log });
       return true;
     }
     const report = await rollTwin({ ...plans, timeScale: twin.timeScale, addressBase: twin.addressBase, force: command.force, settleMs: command.settleMs, log, signal, resumeHint: resumeHint(command) });
-    log(`nats-server ${report.versions[0]} → ${report.versions[1]}; per node ${report.durationsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+    const [from, to] = report.versions;
+    log(`nats-server ${from === to ? `${from} (unchanged)` : `${from} → ${to}`}; per node ${report.durationsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}`);
     log(`request p99 ${p99(report.during).toFixed(1)} ms during the roll, ${p99(report.atRest).toFixed(1)} ms at rest; subscriber ${report.subscribed ? "still subscribed" : "LOST its subscription"}; mesh ${report.meshWhole ? "whole" : "NOT whole"}`);
     for (const error of report.during.errors) log(`failed: ${error}`);
     const summary = summaryLine(report);
