@@ -33,6 +33,8 @@ const INTEGRATION = [
   "verify-nats",
   "verify-tutorial",
   "policy/acknowledgements-main",
+  "twin-leftovers",
+  "twin-control",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
