@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST_FILE, RecordedProcess, TwinManifest, findLeftovers, identify, isSameProcess, liveTwins, recordProcess, writeManifest } from "../twin/leftovers";
@@ -95,4 +95,13 @@ describe("a leftover is stopped only when it provably is the dead twin's own", (
     expect(readFileSync(join(dir, MANIFEST_FILE), "utf8")).toContain(`"pid": ${process.pid}`);
     rmSync(dir, { recursive: true });
   });
+});
+
+test("--check prints nothing that is gone once it exits: no CA path, no hints for a twin that has stopped", async () => {
+  const run = runScript("twin", ["--stack", "nats", "--check", "--address-base", "127.26.3.10", "--time-scale", "0.2"]);
+  expect(await run.exited).toBe(0);
+  expect(run.output()).toMatch(/^ok +jetstream: /m);
+  expect(run.output()).not.toContain("NATS_CA=");
+  const paths = run.output().match(/\/[\w.-]+(?:\/[\w.-]+)+/g) ?? [];
+  expect(paths.filter((path) => !existsSync(path))).toEqual([]);
 });
