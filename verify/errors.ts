@@ -6,7 +6,8 @@
 export function errorMessage(error: unknown): string {
   const message = messageOf(error);
   const cause = typeof error === "object" && error !== null ? (error as { cause?: unknown }).cause : undefined;
-  return cause === undefined ? message : `${message} (${messageOf(cause)})`;
+  // A wrapper that already quotes its cause (the twin's "… the twin's logs are kept in …") is not repeated.
+  return cause === undefined || message.includes(messageOf(cause)) ? message : `${message} (${messageOf(cause)})`;
 }
 
 function messageOf(value: unknown): string {
