@@ -105,3 +105,11 @@ test("--check prints nothing that is gone once it exits: no CA path, no hints fo
   const paths = run.output().match(/\/[\w.-]+(?:\/[\w.-]+)+/g) ?? [];
   expect(paths.filter((path) => !existsSync(path))).toEqual([]);
 });
+
+test("a misspelled NATS_TWIN_SECRET_ variable stops the twin before it starts anything, naming the right one", async () => {
+  const run = runScript("twin", ["--stack", "nats", "--address-base", "127.26.5.10"], { NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRT_E03882C3: "chosen-token" });
+  const exited = await Promise.race([run.exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 60_000))]);
+  expect(exited).toBe(1);
+  expect(run.output()).toContain("twin: NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRT_E03882C3 names no random_password of the plan: did you mean NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRET_E03882C3?");
+  expect(run.output()).not.toContain("chosen-token");
+});

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { distance } from "fastest-levenshtein";
+import { suggestion } from "../helpers/suggestion";
 import { NatsClusterProps } from "./nats-cluster";
 
 type Kind = "int" | "string" | "list" | "bool";
@@ -133,18 +133,6 @@ function unknownVariables(prefix: string, env: NodeJS.ProcessEnv, stacks: readon
 /** A name the user typed, cut to 80 characters: messages quote values, not names, so they are cut here. */
 function shortName(name: string): string {
   return name.length <= 80 ? name : `${name.slice(0, 79)}… (${name.length} characters)`;
-}
-
-/** `did you mean X?` for the closest candidate when one is close, else `expected one of …` (`expected`). */
-function suggestion(typed: string, candidates: readonly string[], expected: readonly string[] = candidates): string {
-  const normal = (text: string) => text.toLowerCase().replace(/_/g, "");
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const edits = distance(normal(typed), normal(candidate));
-    if (best === undefined || edits < best.distance) best = { candidate, distance: edits };
-  }
-  if (best === undefined || best.distance > Math.max(2, Math.floor(normal(typed).length / 4))) return `expected one of ${expected.join(", ")}`;
-  return `did you mean ${best.candidate}?`;
 }
 
 /**

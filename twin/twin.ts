@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { References, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { References, assertSecretVariables, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
 import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
@@ -148,6 +148,7 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   const tools = requireTools();
   for (const line of await stopLeftovers()) log(line);
   const plan = readPlan(options.planFile ?? freshStackFile(options.stack ?? "nats-tutorial"));
+  assertSecretVariables(plan.passwords);
   const twin = new LocalTwin(plan, options, tools, log);
   try {
     await twin.boot();

@@ -1,0 +1,16 @@
+import { distance } from "fastest-levenshtein";
+
+/**
+ * `did you mean X?` for the candidate closest to what the user typed (case and underscores
+ * ignored) when one is close, else `expected one of …` (`expected`, by default the candidates).
+ */
+export function suggestion(typed: string, candidates: readonly string[], expected: readonly string[] = candidates): string {
+  const normal = (text: string) => text.toLowerCase().replace(/_/g, "");
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const edits = distance(normal(typed), normal(candidate));
+    if (best === undefined || edits < best.distance) best = { candidate, distance: edits };
+  }
+  if (best === undefined || best.distance > Math.max(2, Math.floor(normal(typed).length / 4))) return `expected one of ${expected.join(", ")}`;
+  return `did you mean ${best.candidate}?`;
+}
