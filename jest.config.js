@@ -35,6 +35,7 @@ const INTEGRATION = [
   "policy/acknowledgements-main",
   "twin-leftovers",
   "twin-control",
+  "pubsub-outage",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
