@@ -14,6 +14,7 @@ import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
 import { NODE_ACTIONS, TwinControl, alignColumns, serveControl } from "../twin/control";
 import { CONTROL_USAGE, controlCommand } from "../twin/control-cli";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
+import { formatCheck } from "../verify/cli";
 import { verify } from "../verify/verify";
 
 const USAGE = usageText(
@@ -113,7 +114,7 @@ async function runCheck(twin: Twin): Promise<boolean> {
     credentials: twin.credentials,
     log: (line) => console.error(`verify: ${line}`),
   });
-  result.checks.forEach((check) => console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}`));
+  result.checks.forEach((check) => console.log(formatCheck(check)));
   return result.ok;
 }
 
