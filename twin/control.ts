@@ -143,13 +143,14 @@ export class TwinControl {
     return new Map([...states].flatMap(([lb, servers]) => (servers[node.name] === undefined ? [] : [[lb, servers[node.name]]])));
   }
 
-  /** "nats-1 routes to 1 of 2, nats-3 to 1 of 2": the running, unfrozen nodes' peers. */
+  /** "nats-1 routes to 1 of 2, nats-3 routes to 1 of 2": the running, unfrozen nodes' peers. */
   private async meshView(): Promise<{ text: string; running: number; counts: number[] }> {
     const watched = this.twin.nodes.filter((node) => node.pid !== undefined && !this.frozen.has(node.name) && node.monitorPort !== undefined);
     const running = this.twin.nodes.filter((node) => node.pid !== undefined).length;
     const counts = await Promise.all(watched.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`).catch(() => -1)));
     const others = this.twin.nodes.length - 1;
-    const text = watched.map((node, i) => `${node.name} routes to ${counts[i] < 0 ? "?" : counts[i]} of ${others}`).join(", ") || "no node reachable";
+    // A node that does not answer (booting, or just killed) is left out rather than guessed.
+    const text = watched.flatMap((node, i) => (counts[i] < 0 ? [] : [`${node.name} routes to ${counts[i]} of ${others}`])).join(", ") || "no node answers";
     return { text, running, counts };
   }
 
