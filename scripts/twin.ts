@@ -15,6 +15,7 @@ import { NODE_ACTIONS, TwinControl, alignColumns, serveControl } from "../twin/c
 import { CONTROL_USAGE, controlCommand } from "../twin/control-cli";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 import { formatCheck } from "../verify/cli";
+import { errorMessage } from "../verify/errors";
 import { verify } from "../verify/verify";
 
 const USAGE = usageText(
@@ -154,7 +155,11 @@ async function main(): Promise<number> {
   try {
     await printSummary(twin, options.check);
     if (!options.check) console.log("\nCtrl-C stops the twin.");
-    const server = options.check ? undefined : await serveControl(twin, new TwinControl(twin, log));
+    // Without the socket (a TMPDIR too long for a socket path, say) the twin still runs.
+    const server = options.check ? undefined : await serveControl(twin, new TwinControl(twin, log)).catch((error: unknown) => {
+      log(`node commands are not available: ${errorMessage(error)}`);
+      return undefined;
+    });
     const interrupted = signal.then((name) => {
       server?.close();
       console.log(`twin: ${name}, stopping`);

@@ -22,6 +22,9 @@ export type NodeAction = (typeof NODE_ACTIONS)[number];
 /** A request on the control socket: the node table, or an action on one node. */
 export type ControlRequest = { readonly command: "nodes" } | { readonly command: NodeAction; readonly node: string };
 
+/** Where an action is while its effects are watched. */
+type ActionPhase = "running" | "done" | "failed";
+
 /** How long an action waits for the load balancers and the mesh to settle before it reports what is still pending. */
 const SETTLE_BUDGET_MS = 90_000;
 const MAX_REQUEST_BYTES = 1024;
@@ -94,30 +97,35 @@ export class TwinControl {
         done = (action === "kill" ? this.twin.kill(index, "SIGKILL") : this.twin.stopNode(index)).then(() => emit(`${node.name}: nats-server exited ${after()}`));
       }
     }
-    let finished = false;
-    const watching = this.watch(node, before, action === "start" ? "UP" : "DOWN", action !== "freeze", () => finished, after, emit);
-    await done.finally(() => (finished = true));
+    let phase: ActionPhase = "running";
+    const watching = this.watch(node, before, action === "start" ? "UP" : "DOWN", action !== "freeze", () => phase, after, emit);
+    const outcome = await done.then(() => undefined, (error: unknown) => ({ error }));
+    // A failed action ends the watch at its next look: nothing is reported after the error.
+    phase = outcome === undefined ? "done" : "failed";
     await watching;
+    if (outcome !== undefined) throw outcome.error;
   }
 
   /**
    * Reports each load balancer's view of `node` and the other nodes' route counts as they
    * change, until every load balancer that targets it reports `state` and (with `meshSettles`)
    * the mesh is as it will stay: whole when the node is up, without it when it is down; never
-   * before the action itself has `finished` (the node has exited, or is healthy again).
+   * before the action itself is done (the node has exited, or is healthy again), and at once
+   * when it failed.
    */
   private async watch(
     node: TwinNode,
     before: { balancers: Map<string, string>; mesh: string },
     state: "UP" | "DOWN",
     meshSettles: boolean,
-    finished: () => boolean,
+    phase: () => ActionPhase,
     after: () => string,
     emit: (line: string) => void,
   ): Promise<void> {
     const seen = before.balancers;
     let mesh = before.mesh;
     const settled = async (): Promise<boolean> => {
+      if (phase() === "failed") return true;
       let balancersDone = true;
       for (const [lb, now] of await this.balancerView(node)) {
         // Transitional states ("UP 1/3" while failing checks) are not reported.
@@ -130,7 +138,7 @@ export class TwinControl {
       const routes = await this.meshView();
       if (routes.text !== mesh) emit(`mesh: ${routes.text} ${after()}`);
       mesh = routes.text;
-      return finished() && balancersDone && (!meshSettles || routes.counts.every((count) => count === routes.running - 1));
+      return phase() === "done" && balancersDone && (!meshSettles || routes.counts.every((count) => count === routes.running - 1));
     };
     await poll(settled, SETTLE_BUDGET_MS, 100, `${node.name} to be ${state} on every load balancer`).catch((error: unknown) => {
       emit(`still waiting ${after()}: ${errorMessage(error)}`);
