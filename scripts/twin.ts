@@ -154,12 +154,13 @@ async function main(): Promise<number> {
   twin = await bootTwin({ ...options, log });
   try {
     await printSummary(twin, options.check);
-    if (!options.check) console.log("\nCtrl-C stops the twin.");
     // Without the socket (a TMPDIR too long for a socket path, say) the twin still runs.
     const server = options.check ? undefined : await serveControl(twin, new TwinControl(twin, log)).catch((error: unknown) => {
       log(`node commands are not available: ${errorMessage(error)}`);
       return undefined;
     });
+    // Printed once node commands are served: the tests and a user's script may act right after it.
+    if (!options.check) console.log("\nCtrl-C stops the twin.");
     const interrupted = signal.then((name) => {
       server?.close();
       console.log(`twin: ${name}, stopping`);
