@@ -41,6 +41,9 @@ const INTEGRATION = [
   "twin-lb-client-port",
   "roll-terraform-real",
   "roll-resize",
+  "twin-leftovers",
+  "twin-control",
+  "pubsub-outage",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -1,6 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { lock } from "proper-lockfile";
+import { poll } from "../twin/process";
+import { closedPort } from "./loopback";
 import { ArchiveRelease, NatsArchive, cacheRoot, ensureNatsServer, minorOf, parseMadison, versionOf } from "../twin/nats-binary";
 
 // Integration test: runs nats-server binaries and a locked fetch.
@@ -133,27 +137,60 @@ describe("ensureNatsServer", () => {
     await expect(ensureNatsServer("2.15.1", { env, archive })).rejects.toThrow(/no nats-server 2\.15\.x: fetching it failed: apt-get failed .*; none on PATH\. Point NATS_TWIN_SERVER/);
   });
 
-  test("concurrent callers fetch once and get the same binary", async () => {
-    // The first caller holds the lock until both others have found it taken.
-    let bothWaiting: () => void = () => undefined;
-    const waiting = new Promise<void>((resolve) => (bothWaiting = resolve));
-    const watch = (line: string): void => {
-      log(line);
-      if (lines.filter((seen) => /another process is fetching/.test(seen)).length === 2) bothWaiting();
-    };
-    const base = fakeArchive(["2.15.1"]);
-    const archive: NatsArchive = {
-      description: base.description,
-      releases: async (listLog) => (await base.releases(listLog)).map((release) => ({ ...release, install: async (file, installLog) => {
-        await waiting;
-        await release.install(file, installLog);
-      } })),
-    };
-    const results = await Promise.all([1, 2, 3].map(() => ensureNatsServer("2.15.1", { env, archive, log: watch })));
+  test("concurrent callers in one process (the twin's nodes) share one look-up, one fetch and its progress lines", async () => {
+    const archive = fakeArchive(["2.15.1"]);
+    const results = await Promise.all([1, 2, 3].map(() => ensureNatsServer("2.15.1", { env, archive, log })));
     expect(results.map((result) => result.path)).toEqual(Array(3).fill(join(cacheRoot(env), "2.15.1", "nats-server")));
-    expect(base.installed).toEqual(["2.15.1"]);
-    expect(base.listed).toBe(1);
+    expect(archive.installed).toEqual(["2.15.1"]);
+    expect(archive.listed).toBe(1);
+    expect(lines.filter((line) => line.includes("fetching it from"))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes("another process is fetching"))).toEqual([]);
     expect(existsSync(`${cacheRoot(env)}.lock`)).toBe(false);
+  });
+
+  test("concurrent callers in one process share one failure: the archive is asked once", async () => {
+    let asked = 0;
+    const archive: NatsArchive = {
+      description: "an unreachable archive",
+      releases: () => {
+        asked++;
+        return Promise.reject(new Error("apt-get failed (exit 100): Temporary failure resolving 'deb.debian.org'"));
+      },
+    };
+    const results = await Promise.allSettled([1, 2, 3].map(() => ensureNatsServer("2.15.1", { env, archive, log })));
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(asked).toBe(1);
+  });
+
+  test("waits for another process that holds the cache's lock, then finds what it fetched", async () => {
+    const root = cacheRoot(env);
+    mkdirSync(root, { recursive: true });
+    const release = await lock(root, { realpath: false });
+    const archive = fakeArchive(["2.15.1"]);
+    const waiting = ensureNatsServer("2.15.1", { env, archive, log });
+    await poll(() => lines.some((line) => line === `another process is fetching into ${root}: waiting for it`), 5000, 20, "the wait to be announced");
+    fakeServer(join(root, "2.15.1", "nats-server"), "nats-server: v2.15.1");
+    await release();
+    await expect(waiting).resolves.toEqual({ path: join(root, "2.15.1", "nats-server"), version: "2.15.1" });
+    expect(archive.listed).toBe(0);
+  });
+
+  test("offline, the twin fetches once and fails once, naming apt's errors once", async () => {
+    // Offline as apt sees it: its proxy (http_proxy, which apt honours) is a closed port on loopback,
+    // so every download fails at once and nothing leaves this machine.
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/twin.ts", "--address-base", "127.26.4.10"], {
+      cwd: join(__dirname, ".."),
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", XDG_CACHE_HOME: env.XDG_CACHE_HOME, TMPDIR: home, CHECKPOINT_DISABLE: "1", http_proxy: `http://127.26.4.1:${await closedPort("127.26.4.1")}` },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    const output = `${run.stdout}${run.stderr}`;
+    expect(run.status).toBe(1);
+    expect(output.match(/fetching it from Debian's archive/g)).toHaveLength(1);
+    expect(output).not.toContain("another process is fetching");
+    expect(output.match(/updating the package lists/g)).toHaveLength(1);
+    expect(output.match(/Failed to fetch http:\/\/deb\.debian\.org\/debian\/dists\/trixie\/InRelease/g)).toHaveLength(1);
+    expect(output).toMatch(/^twin: no nats-server 2\.15\.x: fetching it failed: apt-get failed \(exit 100\): Failed to fetch .*Connection refused.*Point NATS_TWIN_SERVER at a nats-server 2\.15\.x binary$/m);
   });
 
   test.each(["2.10.024", "v2.11.0", "2.11", "2.11.0-rc.1", ""])("rejects the version %j", async (version) => {

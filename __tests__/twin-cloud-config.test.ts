@@ -1,6 +1,7 @@
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 import {
   CloudFile,
+  assertSecretVariables,
   References,
   clientCredentials,
   readNodeConfig,
@@ -615,5 +616,28 @@ describe("readNodeConfig on synthesized stacks", () => {
       "exec nats-server --config nats-server.conf --server_name nats-1 -a $PRIVATE_IP -p 4222 -m 8222 --cluster_name nats --cluster_advertise $PRIVATE_IP:6222 --no_advertise",
     ]);
     expect(clientCredentials(config.workingFiles[0].content)).toEqual({ user: "alice", password: "client-token" });
+  });
+});
+
+describe("NATS_TWIN_SECRET_* variables that name no random_password of the plan", () => {
+  const ids = ["cluster_auth_client-secret_E03882C3", "cluster_auth_route-password_5B0D6F3E"];
+
+  test("a misspelled one fails, with the closest name", () => {
+    expect(() => assertSecretVariables(ids, { NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRT_E03882C3: "mine" })).toThrow(
+      new Error("NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRT_E03882C3 names no random_password of the plan: did you mean NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRET_E03882C3?"),
+    );
+  });
+
+  test("one far from every name lists them; a plan without passwords says so; every bad one is named", () => {
+    expect(() => assertSecretVariables(ids, { NATS_TWIN_SECRET_X: "a" })).toThrow(
+      /^NATS_TWIN_SECRET_X names no random_password of the plan: expected one of NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRET_E03882C3, NATS_TWIN_SECRET_CLUSTER_AUTH_ROUTE_PASSWORD_5B0D6F3E$/,
+    );
+    expect(() => assertSecretVariables([], { NATS_TWIN_SECRET_A: "a", NATS_TWIN_SECRET_B: "b" })).toThrow(
+      new Error("NATS_TWIN_SECRET_A names no random_password of the plan: the plan has none; NATS_TWIN_SECRET_B names no random_password of the plan: the plan has none"),
+    );
+  });
+
+  test("the plan's own names and other variables pass", () => {
+    expect(() => assertSecretVariables(ids, { NATS_TWIN_SECRET_CLUSTER_AUTH_CLIENT_SECRET_E03882C3: "mine", NATS_TWIN_SERVER: "/bin/nats-server", NATS_TOKEN: "t" })).not.toThrow();
   });
 });

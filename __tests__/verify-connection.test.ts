@@ -21,7 +21,7 @@ import {
 } from "../verify/connection";
 import type { CheckContext } from "../verify/context";
 import { errorMessage } from "../verify/errors";
-import { SUBJECT, appUsage, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
+import { DRAIN_TIMEOUT_MS, SUBJECT, appUsage, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
 import { Deadline } from "../verify/retry";
 import { closedPort } from "./loopback";
 
@@ -769,9 +769,13 @@ describe("appUsage", () => {
     "  -h, --help  print this help and exit",
     "",
     "Environment:",
-    "  NATS_SERVER          the load balancer (default nats://127.0.0.10:4222, the twin's)",
-    "  NATS_TOKEN           client token (the default stack's client_secret output),",
-    "                       or NATS_USER and NATS_PASSWORD",
+    "  NATS_SERVER           the load balancer (default nats://127.0.0.10:4222, the twin's)",
+    "  NATS_TOKEN            client token (the default stack's client_secret output),",
+    "                        or NATS_USER and NATS_PASSWORD",
+    "  NATS_CA               the cluster's CA certificate, a file or the PEM itself (the default",
+    "                        stack's ca_certificate output; required when the servers require TLS)",
+    "  NATS_TLS_SERVER_NAME  the name the servers' certificates are checked for (the default",
+    "                        stack's tls_server_name output, nats.internal)",
   ];
 
   test("the common variables", () => {
@@ -786,7 +790,7 @@ describe("appUsage", () => {
 });
 
 describe("printStatus", () => {
-  test("prints cluster updates, disconnects and reconnects, nothing else", async () => {
+  test("prints cluster updates, disconnects, reconnects with the server now used, lame duck notices and server errors, nothing else", async () => {
     const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
     const conn = fake(NODE_1, [
       { type: "update", added: ["nats://10.0.0.2:4222", "nats://10.0.0.3:4222"], deleted: ["nats://10.0.0.1:4222"] },
@@ -797,17 +801,24 @@ describe("printStatus", () => {
       { type: "reconnecting" },
       { type: "disconnect", server: "nats://10.0.0.1:4222" },
       { type: "reconnect", server: "nats://10.0.0.2:4222" },
+      { type: "error", error: new Error("'Permissions Violation for Publish to \"x\"'") },
+      { type: "ping", pendingPings: 1 },
       { type: "close" },
     ]);
-    await printStatus("sub", conn.nc);
+    const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const connected: boolean[] = [];
+    await printStatus("sub", conn.nc, (now) => connected.push(now));
     expect(log.mock.calls).toStrictEqual([
       ["sub: cluster update: +nats://10.0.0.2:4222 +nats://10.0.0.3:4222 -nats://10.0.0.1:4222"],
       ["sub: cluster update: +nats://10.0.0.4:4222"],
       ["sub: cluster update: -nats://10.0.0.5:4222"],
       ["sub: cluster update: "],
-      ["sub: disconnect nats://10.0.0.1:4222"],
-      ["sub: reconnect nats://10.0.0.2:4222"],
+      ["sub: server nats-1, id NAAAAAAAAAAAAAAA1 is in lame duck mode (shutting down): moving to another server in 9 s"],
+      ["sub: disconnected from nats://10.0.0.1:4222 (server nats-1, id NAAAAAAAAAAAAAAA1): on no server now, reconnecting every 250 ms"],
+      ["sub: reconnected to nats://10.0.0.2:4222 (server nats-1, id NAAAAAAAAAAAAAAA1)"],
     ]);
+    expect(error.mock.calls).toStrictEqual([["sub: server error: 'Permissions Violation for Publish to \"x\"'"]]);
+    expect(connected).toEqual([false, true]);
   });
 });
 
@@ -858,17 +869,39 @@ describe("drainOnSignals", () => {
     expect(log.mock.calls).toStrictEqual([[`pub: ${signal}, draining`], ["pub: closed"]]);
   });
 
-  test("a failed drain is reported on stderr; stopping is optional", async () => {
+  test("a failed drain is reported on stderr and the connection closed instead; stopping is optional", async () => {
     const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
     const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
     const conn = fake(NODE_1);
-    conn.drain.mockRejectedValue(new Error("connection closed"));
+    conn.drain.mockRejectedValue(new Error("connection disconnected"));
     drainOnSignals("sub", conn.nc);
     process.emit("SIGTERM", "SIGTERM");
     await settle();
     expect(conn.drain).toHaveBeenCalledTimes(1);
+    expect(conn.close).toHaveBeenCalledTimes(1);
     expect(log.mock.calls).toStrictEqual([["sub: SIGTERM, draining"]]);
-    expect(error.mock.calls).toStrictEqual([["sub: drain failed: connection closed"]]);
+    expect(error.mock.calls).toStrictEqual([["sub: drain failed: connection disconnected; closing without it (messages not yet sent are lost)"]]);
+  });
+
+  test("a drain that hangs (no server reachable) is given up after DRAIN_TIMEOUT_MS and the connection closed", async () => {
+    jest.useFakeTimers({ doNotFake: ["setImmediate"] });
+    try {
+      const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+      jest.spyOn(console, "log").mockImplementation(() => undefined);
+      const conn = fake(NODE_1);
+      conn.drain.mockReturnValue(new Promise<void>(() => undefined));
+      drainOnSignals("sub", conn.nc);
+      process.emit("SIGINT", "SIGINT");
+      jest.advanceTimersByTime(DRAIN_TIMEOUT_MS - 1);
+      await settle();
+      expect(conn.close).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      await settle();
+      expect(conn.close).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls).toStrictEqual([["sub: drain failed: no server took it within 5 s; closing without it (messages not yet sent are lost)"]]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test("nothing happens before a signal", () => {

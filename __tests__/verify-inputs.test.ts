@@ -8,7 +8,7 @@ import { checkPubSub } from "../verify/checks/pubsub";
 import { checkRoundRobin } from "../verify/checks/round-robin";
 import { parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, serverFromEnv } from "../verify/env";
-import { describeFailure, errorMessage, isAuthorizationError } from "../verify/errors";
+import { JETSTREAM_NO_RESPONDERS, describeFailure, errorMessage, isAuthorizationError } from "../verify/errors";
 import type { Verdict, VerifyOptions } from "../verify/types";
 import { contextOf, verify } from "../verify/verify";
 
@@ -282,6 +282,21 @@ describe("errors", () => {
     expect(errorMessage({ message: "outer", cause: "ETIMEDOUT" })).toBe("outer (ETIMEDOUT)");
     expect(errorMessage({ message: "outer", cause: { message: "" } })).toBe("outer ([object Object])");
     expect(errorMessage({ message: "outer", cause: undefined })).toBe("outer");
+  });
+
+  test("errorMessage does not repeat a cause its message already quotes", () => {
+    const cause = new Error("apt-get failed (exit 100): Failed to fetch");
+    expect(errorMessage(new Error(`no nats-server 2.15.x: ${cause.message}\nthe twin's logs are kept in /tmp/x`, { cause }))).toBe(
+      "no nats-server 2.15.x: apt-get failed (exit 100): Failed to fetch\nthe twin's logs are kept in /tmp/x",
+    );
+  });
+
+  test("errorMessage says what nats.js's JetStreamNotEnabled means: no JetStream server answered", () => {
+    // Named as nats.js names it (@nats-io/jetstream's jserrors.js), with the no-responders error as its cause.
+    const error = Object.assign(new Error("jetstream is not enabled", { cause: new Error("503") }), { name: "JetStreamNotEnabled" });
+    expect(errorMessage(error)).toBe(`jetstream is not enabled (${JETSTREAM_NO_RESPONDERS}) (503)`);
+    expect(JETSTREAM_NO_RESPONDERS).toMatch(/^nats\.js says this when no server answered the JetStream request: no stream or meta leader is reachable, .*partitioned; it does not mean JetStream is off$/);
+    expect(errorMessage(new Error("jetstream is not enabled"))).toBe("jetstream is not enabled");
   });
 
   test("isAuthorizationError: only an object named AuthorizationError", () => {

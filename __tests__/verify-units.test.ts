@@ -253,6 +253,7 @@ describe("formatCheck", () => {
   test("one aligned line per check", () => {
     expect(formatCheck({ name: "round robin", ok: true, detail: "3/3 servers in 3 connections" })).toBe("ok   round robin: 3/3 servers in 3 connections");
     expect(formatCheck({ name: "mesh", ok: false, detail: "n1 has 1 route, expected 2" })).toBe("FAIL mesh: n1 has 1 route, expected 2");
+    expect(formatCheck({ name: "health", ok: true, skipped: true, detail: "no node monitor" })).toBe("skip health: no node monitor");
   });
 });
 
@@ -270,7 +271,9 @@ describe("verify with nothing listening", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.ok).toBe(false);
     expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true], ["jetstream", true]]);
+    // Not an "ok" beside three failures: nothing was checked.
+    expect(result.checks[3].skipped).toBe(true);
     expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
-    expect(result.checks[3].detail).toBe("not reachable from here: the load balancer's own health check covers it");
+    expect(result.checks[3].detail).toBe("no node monitor is reachable from here (--nodes or --monitor-port reach one): the load balancer's own health check covers it");
   });
 });

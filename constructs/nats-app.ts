@@ -1,7 +1,8 @@
 import { AnnotationMetadataEntryType, App, CONTEXT_ENV } from "cdktf";
 import { printable } from "../helpers/terminal";
 import { NatsStack, NatsStackProps } from "./nats-stack";
-import { SettingName, SETTINGS, SettingsRead, closest, envPrefix, readStackSettings, shortName, suggestion } from "./stack-config";
+import { closest, suggestion } from "../helpers/suggestion";
+import { SettingName, SETTINGS, SettingsRead, envPrefix, readStackSettings, shortName } from "./stack-config";
 import { NatsStateBucketStack, STATE_BUCKET_STACK } from "./state-bucket-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "./stacks";
 import { ValidationError } from "./validation";

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { distance } from "fastest-levenshtein";
+import { suggestion } from "../helpers/suggestion";
 import type { NatsStackProps } from "./nats-stack";
 
 type Kind = "int" | "string" | "list" | "bool";
@@ -139,27 +139,6 @@ function unknownVariables(prefix: string, env: NodeJS.ProcessEnv, stacks: readon
 /** A name the user typed, cut to 80 characters: messages quote values, not names, so they are cut here. */
 export function shortName(name: string): string {
   return name.length <= 80 ? name : `${name.slice(0, 79)}… (${name.length} characters)`;
-}
-
-/** `did you mean X?` for the closest candidate when one is close, else `expected one of …` (`expected`). */
-export function suggestion(typed: string, candidates: readonly string[], expected: readonly string[] = candidates): string {
-  const best = closest(typed, candidates);
-  return best === undefined ? `expected one of ${expected.join(", ")}` : `did you mean ${best}?`;
-}
-
-/**
- * The candidate closest to `typed` when it is close enough to be a typo, compared in lowercase
- * without underscores: at most 2 edits, or a quarter of the typed letters when more.
- */
-export function closest(typed: string, candidates: readonly string[]): string | undefined {
-  const normal = (text: string) => text.toLowerCase().replace(/_/g, "");
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const edits = distance(normal(typed), normal(candidate));
-    if (best === undefined || edits < best.distance) best = { candidate, distance: edits };
-  }
-  if (best === undefined || best.distance > Math.max(2, Math.floor(normal(typed).length / 4))) return undefined;
-  return best.candidate;
 }
 
 /**

@@ -1,15 +1,21 @@
 /**
  * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]`:
  * boots the synthesized plan on loopback (nats-server per droplet, HAProxy as the load
- * balancer) and keeps it up until Ctrl-C. With --check it runs verify against it, tears it
- * down and exits 0 when every check passes, 1 otherwise.
+ * balancer) and keeps it up until Ctrl-C (or SIGTERM, or SIGHUP: its terminal closed). With
+ * --check it runs verify against it, tears it down and exits 0 when every check passes, 1
+ * otherwise. `npm run twin -- node <stop|kill|freeze|start> <node>` and `npm run twin -- nodes`
+ * act on the running twin from another terminal (twin/control.ts).
  */
 import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
 import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { STACKS } from "../plan/synth";
 import { SERVER_ENV, cacheRoot } from "../twin/nats-binary";
 import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
+import { NODE_ACTIONS, TwinControl, alignColumns, serveControl } from "../twin/control";
+import { CONTROL_USAGE, controlCommand } from "../twin/control-cli";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
+import { formatCheck } from "../verify/cli";
+import { errorMessage } from "../verify/errors";
 import { verify } from "../verify/verify";
 
 const USAGE = usageText(
@@ -24,6 +30,8 @@ const USAGE = usageText(
   [
     `nats-server: ${SERVER_ENV}=<binary> if set (its major.minor must match the plan's), else`,
     `${cacheRoot()}/<version>/, else PATH; otherwise it is fetched from Debian's archive into that cache.`,
+    "",
+    ...CONTROL_USAGE,
   ],
 );
 
@@ -62,9 +70,7 @@ async function describeNodes(twin: Twin): Promise<string[]> {
       return [node.name, node.address, varz.version, varz.server_id, String(peers)];
     }),
   );
-  const table = [["node", "address", "version", "server_id", "routed to"], ...rows];
-  const widths = table[0].map((_title, column) => Math.max(...table.map((row) => row[column].length)));
-  return table.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+  return alignColumns([["node", "address", "version", "server_id", "routed to"], ...rows]);
 }
 
 /** How to point the pub/sub app at the twin; never prints a secret supplied through the environment. */
@@ -79,16 +85,21 @@ function usageHints(twin: Twin): string[] {
   return [`  ${auth}${server} npm run subscriber`, `  ${auth}${server} npm run publisher`];
 }
 
-async function printSummary(twin: Twin): Promise<void> {
+/** The node table, then (unless the twin exits right after a check) how to reach it and act on it. */
+async function printSummary(twin: Twin, checkOnly: boolean): Promise<void> {
   const check = twin.healthCheck;
   console.log("");
   console.log(`load balancer  ${twin.lbAddress}: clients on ${twin.clientPort}${twin.publishedMonitorPort === undefined ? "" : `, monitoring on ${twin.publishedMonitorPort}`}`);
   console.log(`health check   ${check.protocol} :${check.port}${check.path ?? ""} every ${check.intervalMs} ms, timeout ${check.timeoutMs} ms, rise ${check.rise}, fall ${check.fall}`);
   console.log("");
   (await describeNodes(twin)).forEach((line) => console.log(line));
+  // After --check the twin stops and its files (the CA among them) are gone: no hints to follow.
+  if (checkOnly) return;
   console.log("");
   console.log("point the pub/sub app at it:");
   usageHints(twin).forEach((line) => console.log(line));
+  console.log("");
+  console.log(`break it on purpose, from another terminal: npm run twin -- node <${NODE_ACTIONS.join("|")}> <node>, npm run twin -- nodes`);
 }
 
 async function runCheck(twin: Twin): Promise<boolean> {
@@ -104,19 +115,33 @@ async function runCheck(twin: Twin): Promise<boolean> {
     credentials: twin.credentials,
     log: (line) => console.error(`verify: ${line}`),
   });
-  result.checks.forEach((check) => console.log(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}`));
+  result.checks.forEach((check) => console.log(formatCheck(check)));
   return result.ok;
 }
 
+/** Exit statuses for a twin ended by a signal: 128 + the signal's number. */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Resolves with the first of SIGINT (Ctrl-C), SIGTERM or SIGHUP (the terminal closed: its
+ * output may be gone, so write errors are ignored from then on while the twin stops).
+ */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.once(name, () => {
+        if (name === "SIGHUP") for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+        resolve(name);
+      });
+    }
   });
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const control = controlCommand(argv);
+  if (control !== undefined) return control(USAGE);
+  const options = parseOptions(argv);
   if (options === undefined) {
     console.log(USAGE);
     return 0;
@@ -124,14 +149,22 @@ async function main(): Promise<number> {
   let twin: Twin | undefined;
   const signal = untilSignal();
   // Interrupted while booting: exiting SIGKILLs every child by PID (twin/process.ts).
-  void signal.then((name) => twin === undefined && process.exit(name === "SIGINT" ? 130 : 143));
-  twin = await bootTwin({ ...options, log: (line) => console.log(`twin: ${line}`) });
+  void signal.then((name) => twin === undefined && process.exit(SIGNAL_EXIT[name]));
+  const log = (line: string): void => console.log(`twin: ${line}`);
+  twin = await bootTwin({ ...options, log });
   try {
-    await printSummary(twin);
+    await printSummary(twin, options.check);
+    // Without the socket (a TMPDIR too long for a socket path, say) the twin still runs.
+    const server = options.check ? undefined : await serveControl(twin, new TwinControl(twin, log)).catch((error: unknown) => {
+      log(`node commands are not available: ${errorMessage(error)}`);
+      return undefined;
+    });
+    // Printed once node commands are served: the tests and a user's script may act right after it.
     if (!options.check) console.log("\nCtrl-C stops the twin.");
     const interrupted = signal.then((name) => {
+      server?.close();
       console.log(`twin: ${name}, stopping`);
-      return options.check ? 130 : 0;
+      return options.check ? SIGNAL_EXIT[name] : 0;
     });
     const checked = options.check ? [runCheck(twin).then((ok) => (ok ? 0 : 1))] : [];
     return await Promise.race([interrupted, ...checked]);

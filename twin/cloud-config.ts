@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import { suggestion } from "../helpers/suggestion";
 import type { Credentials } from "../verify/types";
 
 /** The unit the cloud-config installs and the twin runs. */
@@ -102,6 +103,20 @@ export function secretFor(id: string, supplied: Readonly<Record<string, string>>
   const [source, value] = supplied[id] !== undefined ? [`the secret supplied for ${id}`, supplied[id]] : [name, env[name]];
   if (value === "") throw new Error(`${source} is empty: give a value, or leave it unset for a random secret`);
   return value ?? randomAlphanumeric(32);
+}
+
+/**
+ * Fails naming every NATS_TWIN_SECRET_* variable in `env` that stands for none of the plan's
+ * random_password `ids` (with the closest name): a misspelled one would otherwise be ignored and
+ * the twin would run with a generated secret instead.
+ */
+export function assertSecretVariables(ids: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  const known = ids.map(secretEnvName);
+  const problems = Object.keys(env)
+    .filter((name) => name.startsWith(SECRET_ENV_PREFIX) && !known.includes(name))
+    .sort()
+    .map((name) => `${name.length <= 80 ? name : `${name.slice(0, 79)}…`} names no random_password of the plan: ${known.length === 0 ? "the plan has none" : suggestion(name, known)}`);
+  if (problems.length > 0) throw new Error(problems.join("; "));
 }
 
 /** NATS_TWIN_SECRET_ followed by the resource id in upper snake case. */

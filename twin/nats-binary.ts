@@ -64,7 +64,31 @@ const LOCK_WAIT_MS = 15 * 60_000;
  * concurrent callers (parallel test workers, a second twin). A cached binary whose `--version`
  * does not report its directory's version is fetched again.
  */
-export async function ensureNatsServer(version: string, options: EnsureOptions = {}): Promise<NatsServerBinary> {
+export function ensureNatsServer(version: string, options: EnsureOptions = {}): Promise<NatsServerBinary> {
+  const env = options.env ?? process.env;
+  const key = [version, env[SERVER_ENV], cacheRoot(env), env.PATH, options.allowMismatch === true].join("\0");
+  const calls = sharedCalls(options.archive);
+  const pending = calls.get(key) ?? findOrFetch(version, options).finally(() => calls.delete(key));
+  calls.set(key, pending);
+  return pending;
+}
+
+/**
+ * Calls of {@link ensureNatsServer} in progress in this process, by archive (the default one
+ * under DEFAULT_ARCHIVE) and arguments: concurrent callers (the twin's nodes, which all install
+ * the same version) share one look-up, one fetch and one failure, and its progress lines.
+ */
+const inProgress = new WeakMap<object, Map<string, Promise<NatsServerBinary>>>();
+const DEFAULT_ARCHIVE = {};
+
+function sharedCalls(archive: NatsArchive | undefined): Map<string, Promise<NatsServerBinary>> {
+  const owner = archive ?? DEFAULT_ARCHIVE;
+  const calls = inProgress.get(owner) ?? new Map<string, Promise<NatsServerBinary>>();
+  inProgress.set(owner, calls);
+  return calls;
+}
+
+async function findOrFetch(version: string, options: EnsureOptions): Promise<NatsServerBinary> {
   const log = options.log ?? ((): void => undefined);
   const env = options.env ?? process.env;
   const wanted = minorOf(version);
@@ -95,7 +119,7 @@ export async function ensureNatsServer(version: string, options: EnsureOptions =
   throw new Error(`no nats-server ${wanted}.x: ${problem}; ${seen}. Point ${SERVER_ENV} at a nats-server ${wanted}.x binary`);
 }
 
-/** Runs `action` holding the cache's lock, shared with other processes; waits for a holder to finish. */
+/** Runs `action` holding the cache's lock, shared with other processes (a second twin, test workers); waits for a holder to finish. */
 async function withLock<T>(root: string, log: (line: string) => void, action: () => Promise<T>): Promise<T> {
   mkdirSync(root, { recursive: true });
   // A holder refreshes the lock every 30 s; one silent for 60 s (crashed) is taken over.
@@ -293,24 +317,36 @@ function prepareApt(root: string): string[] {
   ];
 }
 
-/** Runs a command in `cwd`, passing its output lines to `log`; resolves with stdout, fails naming the command and its last output. */
+/**
+ * Runs a command in `cwd`, passing its output lines to `log` except apt's error lines (`E: …`);
+ * resolves with stdout, fails naming the command and those error lines (else its last output),
+ * so that a failure is said once.
+ */
 function run(command: string, args: readonly string[], cwd: string, log: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let output = "";
-    const collect = (chunk: Buffer, isStdout: boolean): void => {
+    const errors: string[] = [];
+    const streams = { stdout: "", stderr: "" };
+    const collect = (chunk: Buffer, stream: keyof typeof streams): void => {
       const text = chunk.toString();
-      if (isStdout) stdout += text;
+      if (stream === "stdout") stdout += text;
       output += text;
-      for (const line of text.split("\n")) if (line.trim() !== "") log(`${command}: ${line.trim()}`);
+      // Chunks end anywhere: only whole lines are passed on.
+      const lines = (streams[stream] + text).split("\n");
+      streams[stream] = lines.pop() as string;
+      for (const line of lines.map((whole) => whole.trim()).filter((whole) => whole !== "")) {
+        if (line.startsWith("E: ")) errors.push(line.slice(3));
+        else log(`${command}: ${line}`);
+      }
     };
-    child.stdout.on("data", (chunk: Buffer) => collect(chunk, true));
-    child.stderr.on("data", (chunk: Buffer) => collect(chunk, false));
+    child.stdout.on("data", (chunk: Buffer) => collect(chunk, "stdout"));
+    child.stderr.on("data", (chunk: Buffer) => collect(chunk, "stderr"));
     child.once("error", (error) => reject(new Error(`${command} could not be run (${error.message}): fetching nats-server needs apt and dpkg (Debian or Ubuntu); elsewhere point ${SERVER_ENV} at a nats-server binary`)));
     child.once("close", (code) => {
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${command} failed (exit ${code}):\n${output.trimEnd().split("\n").slice(-10).join("\n")}`));
+      else reject(new Error(`${command} failed (exit ${code}): ${errors.length > 0 ? errors.join("; ") : output.trimEnd().split("\n").slice(-10).join("\n")}`));
     });
   });
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { References, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { References, assertSecretVariables, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
 import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
 import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
 import { freshStackFile } from "../plan/synth";
@@ -9,6 +9,7 @@ import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
 import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
+import { clearManifest, RecordedProcess, recordProcess, identify, stopLeftovers, wake, WORK_DIR_PREFIX, writeManifest } from "./leftovers";
 import { issueTls } from "./tls";
 import { privilegedPortProblem } from "./unit-ports";
 import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
@@ -71,6 +72,11 @@ export interface Twin {
   pems: ReadonlyMap<string, string>;
   /** Sends `signal` (default SIGKILL) to node `index` (0-based) and waits for it to exit. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Stops node `index` as `systemctl stop` does (KillSignal=, SIGUSR2 in the plans: the lame
+   * duck; SIGKILL after TimeoutStopSec=) and waits for it to exit.
+   */
+  stopNode(index: number): Promise<void>;
   /** Starts killed node `index` again with its original command line and waits until healthy. */
   restart(index: number): Promise<void>;
   /**
@@ -87,6 +93,10 @@ export interface Twin {
   readonly loadBalancerAddresses: ReadonlyMap<string, string>;
   /** HAProxy's view of each server, by node name: "UP", "DOWN" or a transitional state. */
   serverState(): Promise<Record<string, "UP" | "DOWN" | string>>;
+  /** {@link serverState} of every load balancer (the public one first, then the internal ones), by its name. */
+  loadBalancerStates(): Promise<Map<string, Record<string, string>>>;
+  /** Where the twin keeps its files, logs and the list of what it runs (twin/leftovers.ts). */
+  readonly workDir: string;
   /** Stops every process the twin started and removes its files. */
   stop(): Promise<void>;
 }
@@ -137,7 +147,9 @@ export class JetStreamMetaGroupError extends Error {
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   const log = options.log ?? ((): void => undefined);
   const tools = requireTools();
+  for (const line of await stopLeftovers()) log(line);
   const plan = readPlan(options.planFile ?? freshStackFile(options.stack ?? "nats-tutorial"));
+  assertSecretVariables(plan.passwords);
   const twin = new LocalTwin(plan, options, tools, log);
   try {
     await twin.boot();
@@ -213,6 +225,8 @@ class LocalTwin implements Twin {
   private readonly internalBalancers: BalancerRuntime[];
   private secrets = new Map<string, string>();
   private stopping?: Promise<void>;
+  /** The processes started, as recorded once running, by PID (see {@link recordProcesses}). */
+  private readonly recorded = new Map<number, RecordedProcess>();
 
   constructor(
     private readonly plan: Plan,
@@ -223,7 +237,7 @@ class LocalTwin implements Twin {
     const addresses = assignAddresses(options.addressBase ?? DEFAULT_ADDRESS_BASE, plan.droplets.length, plan.internalLoadBalancers.length);
     this.lbAddress = addresses.lb;
     this.nodeAddresses = addresses.nodes;
-    this.workDir = mkdtempSync(join(tmpdir(), "nats-twin-"));
+    this.workDir = mkdtempSync(join(tmpdir(), WORK_DIR_PREFIX));
     const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => ({
       plan: lb,
       address,
@@ -394,7 +408,32 @@ class LocalTwin implements Twin {
     const child = await startProcess({ command, args, cwd: runtime.dir, env: runtime.env, logFile });
     node.pid = child.pid;
     await pollWhileRunning(child, logFile, () => isHealthy(node.address, node.clientPort, node.monitorPort, this.readinessPath()), BOOT_TIMEOUT_MS, `node ${node.name} (nats-server on ${node.address}) to become healthy`);
+    this.recordProcesses();
     this.log(`${node.name}: nats-server pid ${child.pid} healthy`);
+  }
+
+  /**
+   * Lists every process the twin runs in its working directory (twin/leftovers.ts), so that a
+   * twin that is killed can be cleaned up by the next one. A process is recorded once it runs
+   * its final command line (the unit's `sh -c 'exec nats-server …'` has exec'd).
+   */
+  private recordProcesses(): void {
+    const owner = identify(process.pid);
+    // Without /proc (macOS) no process can be proven the twin's own: nothing is recorded.
+    if (owner === undefined) return;
+    const roles: [string, number | undefined][] = [
+      ...[this.balancer, ...this.internalBalancers].map((lb): [string, number | undefined] => [`load balancer ${lb.plan.name}`, lb.pid]),
+      ...this.nodes.map((node): [string, number | undefined] => [node.name, node.pid]),
+    ];
+    const live = new Set<number>();
+    for (const [role, pid] of roles) {
+      if (pid === undefined) continue;
+      live.add(pid);
+      const record = this.recorded.get(pid) ?? recordProcess(role, pid);
+      if (record !== undefined) this.recorded.set(pid, record);
+    }
+    for (const pid of this.recorded.keys()) if (!live.has(pid)) this.recorded.delete(pid);
+    writeManifest(this.workDir, { owner, lbAddress: this.lbAddress, processes: [...this.recorded.values()] });
   }
 
   public async meshWhole(): Promise<boolean> {
@@ -469,6 +508,7 @@ class LocalTwin implements Twin {
     const logFile = join(this.workDir, `haproxy-${lb.plan.id}.log`);
     const haproxy = await startProcess({ command: this.tools.haproxy, args: ["-db", "-f", configFile], cwd: this.workDir, env: { PATH: SERVICE_PATH }, logFile });
     lb.pid = haproxy.pid;
+    this.recordProcesses();
     const expected = servers.filter((server) => waitFor.includes(server));
     const allUp = async (): Promise<boolean> => {
       const states = await queryServerStates(lb.statsSocket);
@@ -483,6 +523,7 @@ class LocalTwin implements Twin {
     if (node.pid === undefined) throw new Error(`node ${index} (${node.name}) is not running`);
     await stopProcess(node.pid, signal, 60_000);
     node.pid = undefined;
+    this.recordProcesses();
   }
 
   public async restart(index: number): Promise<void> {
@@ -497,16 +538,21 @@ class LocalTwin implements Twin {
     const droplet = readPlan(planFile).droplets.find((candidate) => candidate.id === this.plan.droplets[index].id);
     if (droplet === undefined) throw new Error(`${planFile} has no droplet ${this.plan.droplets[index].id} (${old.name}): not a synthesis of the same stack`);
     const runtime = await this.prepareNode(droplet, index);
-    if (old.pid !== undefined) {
-      const { killSignal, stopTimeoutMs } = this.runtimes[index];
-      this.log(`${old.name}: systemctl stop (${killSignal}, SIGKILL after ${stopTimeoutMs / 1000} s)`);
-      await stopProcess(old.pid, killSignal, stopTimeoutMs);
-      old.pid = undefined;
-    }
+    if (old.pid !== undefined) await this.stopNode(index);
     this.runtimes[index] = runtime;
     this.nodes[index] = runtime.node;
     await this.assertNodePortsFree(runtime);
     await this.startNode(index);
+  }
+
+  public async stopNode(index: number): Promise<void> {
+    const node = this.nodeAt(index);
+    if (node.pid === undefined) throw new Error(`node ${index} (${node.name}) is not running`);
+    const { killSignal, stopTimeoutMs } = this.runtimes[index];
+    this.log(`${node.name}: systemctl stop (${killSignal}, SIGKILL after ${stopTimeoutMs / 1000} s)`);
+    await stopProcess(node.pid, killSignal, stopTimeoutMs);
+    node.pid = undefined;
+    this.recordProcesses();
   }
 
   private nodeAt(index: number): TwinNode {
@@ -519,6 +565,12 @@ class LocalTwin implements Twin {
     return queryServerStates(this.balancer.statsSocket);
   }
 
+  public async loadBalancerStates(): Promise<Map<string, Record<string, string>>> {
+    const balancers = [this.balancer, ...this.internalBalancers];
+    const states = await Promise.all(balancers.map((lb) => queryServerStates(lb.statsSocket)));
+    return new Map(balancers.map((lb, i) => [lb.plan.name, states[i]]));
+  }
+
   public stop(options: { keepFiles?: boolean } = {}): Promise<void> {
     this.stopping ??= this.stopAll(options.keepFiles ?? false);
     return this.stopping;
@@ -527,9 +579,14 @@ class LocalTwin implements Twin {
   private async stopAll(keepFiles: boolean): Promise<void> {
     const balancers = [this.balancer, ...this.internalBalancers];
     const pids = [...balancers.map((lb) => lb.pid), ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
-    await Promise.all(pids.map((pid) => stopProcess(pid)));
+    // A frozen node (SIGSTOP) would hold SIGTERM until SIGKILL: wake it first.
+    await Promise.all(pids.map((pid) => {
+      wake(pid);
+      return stopProcess(pid);
+    }));
     for (const lb of balancers) lb.pid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
+    clearManifest(this.workDir);
     if (!keepFiles) rmSync(this.workDir, { recursive: true, force: true });
   }
 }

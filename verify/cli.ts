@@ -82,7 +82,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
 
 /** One output line per check: `ok   name: detail` or `FAIL name: detail`. */
 export function formatCheck(check: CheckResult): string {
-  return `${check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`;
+  return `${check.skipped === true ? "skip" : check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`;
 }
 
 function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {

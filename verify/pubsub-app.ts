@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
+import { DEFAULT_LAME_DUCK_MOVE_MS, RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
 import { HELP_OPTION, parseCli, runCli, usageText } from "./args";
@@ -29,21 +29,40 @@ function describeServer(nc: NatsConnection): string {
   return info === undefined ? "no server info" : `server ${info.server_name}, id ${info.server_id}`;
 }
 
-/** Prints status changes (servers discovered or lost, reconnects) until the connection closes. */
-export async function printStatus(name: string, nc: NatsConnection): Promise<void> {
+/**
+ * Prints what happens to the connection until it closes: disconnects, reconnects with the server
+ * it is now on, lame duck notices, servers discovered or lost, server errors. `onChange` hears
+ * whether the connection is up after each disconnect and reconnect.
+ */
+export async function printStatus(name: string, nc: NatsConnection, onChange: (connected: boolean) => void = () => undefined): Promise<void> {
+  // nats.js forgets the server's INFO when the connection drops: the disconnect names the one remembered here.
+  let current = describeServer(nc);
   for await (const status of nc.status()) {
     if (status.type === "update") {
       const changes = [...(status.added ?? []).map((s) => `+${s}`), ...(status.deleted ?? []).map((s) => `-${s}`)];
       console.log(`${name}: cluster update: ${changes.join(" ")}`);
-    } else if (status.type === "disconnect" || status.type === "reconnect") {
-      console.log(`${name}: ${status.type} ${status.server}`);
+    } else if (status.type === "disconnect") {
+      onChange(false);
+      console.log(`${name}: disconnected from ${status.server} (${current}): on no server now, reconnecting every ${RIDE_THROUGH_OPTIONS.reconnectTimeWait} ms`);
+    } else if (status.type === "reconnect") {
+      onChange(true);
+      current = describeServer(nc);
+      console.log(`${name}: reconnected to ${status.server} (${current})`);
+    } else if (status.type === "ldm") {
+      console.log(`${name}: ${describeServer(nc)} is in lame duck mode (shutting down): moving to another server in ${DEFAULT_LAME_DUCK_MOVE_MS / 1000} s`);
+    } else if (status.type === "error") {
+      console.error(`${name}: server error: ${errorMessage(status.error)}`);
     }
   }
 }
 
+/** How long a shutdown waits for the drain: with no server to reach it would wait for ever. */
+export const DRAIN_TIMEOUT_MS = 5000;
+
 /**
  * On SIGINT or SIGTERM: runs `stop` (stop producing), drains the connection (pending messages
- * are handled and sent) and lets the process end with status 0.
+ * are handled and sent) and lets the process end with status 0. A drain that fails or takes
+ * longer than {@link DRAIN_TIMEOUT_MS} (no server reachable) closes the connection instead.
  */
 export function drainOnSignals(name: string, nc: NatsConnection, stop: () => void = () => undefined): void {
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -51,10 +70,17 @@ export function drainOnSignals(name: string, nc: NatsConnection, stop: () => voi
     process.off("SIGTERM", shutdown);
     console.log(`${name}: ${signal}, draining`);
     stop();
-    nc.drain().then(
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no server took it within ${DRAIN_TIMEOUT_MS / 1000} s`)), DRAIN_TIMEOUT_MS);
+    });
+    Promise.race([nc.drain(), timeout]).then(
       () => console.log(`${name}: closed`),
-      (error: unknown) => console.error(`${name}: drain failed: ${errorMessage(error)}`),
-    );
+      async (error: unknown) => {
+        console.error(`${name}: drain failed: ${errorMessage(error)}; closing without it (messages not yet sent are lost)`);
+        await nc.close();
+      },
+    ).finally(() => clearTimeout(timer));
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
@@ -73,9 +99,13 @@ export async function untilClosed(nc: NatsConnection): Promise<void> {
 export function appUsage(name: string, extra: readonly string[] = []): string {
   return usageText(`[NATS_SERVER=nats://<load balancer>:4222] [NATS_TOKEN=...] npm run ${name}`, [], [
     "Environment:",
-    "  NATS_SERVER          the load balancer (default nats://127.0.0.10:4222, the twin's)",
-    "  NATS_TOKEN           client token (the default stack's client_secret output),",
-    "                       or NATS_USER and NATS_PASSWORD",
+    "  NATS_SERVER           the load balancer (default nats://127.0.0.10:4222, the twin's)",
+    "  NATS_TOKEN            client token (the default stack's client_secret output),",
+    "                        or NATS_USER and NATS_PASSWORD",
+    "  NATS_CA               the cluster's CA certificate, a file or the PEM itself (the default",
+    "                        stack's ca_certificate output; required when the servers require TLS)",
+    "  NATS_TLS_SERVER_NAME  the name the servers' certificates are checked for (the default",
+    "                        stack's tls_server_name output, nats.internal)",
     ...extra,
   ]);
 }

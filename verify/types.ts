@@ -54,6 +54,8 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** Nothing could be checked from where verify runs: printed as "skip", and it fails nothing. @default false */
+  skipped?: boolean;
 }
 
 /** What one check found, before `verify` names it. */

@@ -5,16 +5,17 @@ import { plural } from "../stats";
 import type { Verdict } from "../types";
 
 /** Said when no monitor can be reached from where verify runs. */
-const HEALTH_NOT_REACHABLE = "not reachable from here: the load balancer's own health check covers it";
+const HEALTH_NOT_REACHABLE = "no node monitor is reachable from here (--nodes or --monitor-port reach one): the load balancer's own health check covers it";
 
 /**
  * Every node answers 200 on the health path: asked directly when node monitors are given,
- * else through a published monitor port, else left to the load balancer's own health check.
+ * else through a published monitor port, else left to the load balancer's own health check
+ * (skipped: it neither passes nor fails).
  */
 export function checkHealth(ctx: CheckContext): Promise<Verdict> {
   if (ctx.nodeMonitors.length > 0) return healthFromNodes(ctx);
   if (ctx.lbMonitorUrl !== undefined) return healthThroughBalancer(ctx, ctx.lbMonitorUrl);
-  return Promise.resolve({ ok: true, detail: HEALTH_NOT_REACHABLE });
+  return Promise.resolve({ ok: true, skipped: true, detail: HEALTH_NOT_REACHABLE });
 }
 
 async function healthFromNodes(ctx: CheckContext): Promise<Verdict> {
