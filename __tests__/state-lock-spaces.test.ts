@@ -99,7 +99,7 @@ describe("the spaces backend as the app synthesizes it, with the real terraform 
     expect(review.stderr).toBe("");
     expect(review.status).toBe(0);
     expect(review.stdout).toContain("## Changes against `state of nats (Terraform 1.11.4, plan format 1.2)`");
-    expect(review.stdout).toContain("**0 to add, 0 to change in place, 1 to replace, 0 to roll, 0 to destroy.**");
+    expect(review.stdout).toContain("**0 to add, 0 to change in place, 1 to replace, 0 to roll, 0 refused, 0 to destroy.**");
     expect(review.stdout).toContain('| replace | `terraform_data.writer` | writer | triggers_replace: ["one"] → ["five"] (forces replacement)<br>input: "one" → "five" (with the replacement) |');
   });
 
