@@ -33,6 +33,7 @@ const INTEGRATION = [
   "verify-nats",
   "verify-tutorial",
   "policy/acknowledgements-main",
+  "verify-timeout",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
