@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "verify-timeout",
+  "terminal-safety",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { printable } from "../helpers/terminal";
 import { describeFailure } from "./errors";
 
 /** A bad argument or environment variable: the CLI prints the message and exits 2. */
@@ -71,8 +72,9 @@ function explainParseError(error: unknown, names: readonly string[]): string {
 /**
  * Runs a CLI's main and sets the exit status it returns. A {@link UsageError} prints
  * `name: message`, a blank line and `usage`, and exits 2; any other failure prints
- * `name: message` (with a hint for an authorization error) and exits 1. Resolves with the
- * exit status.
+ * `name: message` (with a hint for an authorization error; control characters, which an
+ * error from the network can carry, escaped line by line) and exits 1. Resolves with the exit
+ * status.
  */
 export async function runCli(name: string, usage: string, main: () => Promise<number>): Promise<number> {
   let code: number;
@@ -83,10 +85,15 @@ export async function runCli(name: string, usage: string, main: () => Promise<nu
       console.error(`${name}: ${error.message}\n\n${usage}`);
       code = UsageError.EXIT_CODE;
     } else {
-      console.error(`${name}: ${describeFailure(error)}`);
+      console.error(`${name}: ${printableLines(describeFailure(error))}`);
       code = 1;
     }
   }
   process.exitCode = code;
   return code;
+}
+
+/** {@link printable} on each line of `text`, keeping its line breaks. */
+function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseEnv } from "node:util";
+import { printable } from "../helpers/terminal";
 import { credentialsFromEnv, type Env } from "./env";
 import type { CheckResult, VerifyOptions } from "./types";
 import { HELP_OPTION, UsageError, integerArg, parseCli, usageText } from "./args";
@@ -80,9 +81,12 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
   };
 }
 
-/** One output line per check: `ok   name: detail` or `FAIL name: detail`. */
+/**
+ * One output line per check: `ok   name: detail` or `FAIL name: detail`, with control
+ * characters in the detail (server names and errors come from the network) escaped.
+ */
 export function formatCheck(check: CheckResult): string {
-  return `${check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`;
+  return `${check.ok ? "ok  " : "FAIL"} ${check.name}: ${printable(check.detail)}`;
 }
 
 function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {

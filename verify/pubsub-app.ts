@@ -1,4 +1,5 @@
 import { connect } from "@nats-io/transport-node";
+import { printable } from "../helpers/terminal";
 import { RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
@@ -19,8 +20,17 @@ export async function connectApp(name: string, env: Env): Promise<NatsConnection
     throw explainTlsFailure(error, credentials);
   });
   void reconnectOnLameDuck(nc);
-  console.log(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
+  say(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
   return nc;
+}
+
+/**
+ * Prints one line of the pub/sub app. Server names, addresses the cluster gossips and message
+ * payloads come from the network: their control characters are escaped, so that they cannot
+ * drive the terminal (retitle the window, clear the screen).
+ */
+export function say(line: string): void {
+  console.log(printable(line));
 }
 
 /** "server nats-1, id NABC…" for the server a connection landed on. */
@@ -34,9 +44,9 @@ export async function printStatus(name: string, nc: NatsConnection): Promise<voi
   for await (const status of nc.status()) {
     if (status.type === "update") {
       const changes = [...(status.added ?? []).map((s) => `+${s}`), ...(status.deleted ?? []).map((s) => `-${s}`)];
-      console.log(`${name}: cluster update: ${changes.join(" ")}`);
+      say(`${name}: cluster update: ${changes.join(" ")}`);
     } else if (status.type === "disconnect" || status.type === "reconnect") {
-      console.log(`${name}: ${status.type} ${status.server}`);
+      say(`${name}: ${status.type} ${status.server}`);
     }
   }
 }
@@ -53,7 +63,7 @@ export function drainOnSignals(name: string, nc: NatsConnection, stop: () => voi
     stop();
     nc.drain().then(
       () => console.log(`${name}: closed`),
-      (error: unknown) => console.error(`${name}: drain failed: ${errorMessage(error)}`),
+      (error: unknown) => console.error(printable(`${name}: drain failed: ${errorMessage(error)}`)),
     );
   };
   process.on("SIGINT", shutdown);
