@@ -8,13 +8,21 @@
  * With --diff, starts with what changes against an older synthesis of the same stack.
  */
 import { existsSync, writeFileSync } from "node:fs";
+import { readTextBounded } from "../helpers/bounded-read";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
 import { STACKS, freshStackFile } from "../plan/synth";
-import { loadPlan } from "../plan/tf-json";
+import { loadPlan, parsePlan, type Plan } from "../plan/tf-json";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
+
+/**
+ * Largest --diff read: a synthesized stack is 47 KB with 3 nodes and grows by about 10 KB per
+ * node (its user_data), so 16 MiB is far above any plan the stacks make while /dev/zero, or a
+ * wrong file, is refused before it exhausts memory.
+ */
+const MAX_PLAN_BYTES = 16 * 1024 * 1024;
 
 const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON] [--out FILE]", [
   ["--stack", `stack to review: ${STACKS.join(" or ")} (default nats)`],
@@ -54,5 +62,23 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst === undefined) {
     return summary;
   }
-  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+  return `${renderDiff(diffPlans(olderPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+}
+
+/** The plan of --diff, read up to {@link MAX_PLAN_BYTES}. */
+function olderPlan(file: string): Plan {
+  let text: string;
+  try {
+    text = readTextBounded(file, MAX_PLAN_BYTES, "--diff");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === undefined ? (error as Error).message : `--diff ${file} cannot be read: ${code}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--diff ${file} is not JSON (${(error as Error).message}): expected an older cdk.tf.json of the stack`);
+  }
+  return parsePlan(raw, file);
 }

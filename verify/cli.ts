@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseEnv } from "node:util";
+import { readTextBounded } from "../helpers/bounded-read";
 import { printable } from "../helpers/terminal";
 import { credentialsFromEnv, type Env } from "./env";
 import type { CheckResult, VerifyOptions } from "./types";
@@ -14,6 +14,11 @@ const DEFAULT_NODE_MONITOR_PORT = 8222;
 /** Upper bounds of the numeric options. */
 const MAX_NODES = 25;
 const MAX_TIMEOUT_SECONDS = 3600;
+/**
+ * Largest --credentials-file read: a token or a user and password are a few hundred bytes, and
+ * 64 KiB leaves room for comments and other variables; /dev/zero or a wrong file is refused.
+ */
+const MAX_CREDENTIALS_FILE_BYTES = 64 * 1024;
 
 /** Usage text printed with every argument error and for --help. */
 export const USAGE = usageText(
@@ -116,9 +121,10 @@ function parseNodes(raw: string, defaultPort: number): string[] {
 function readCredentialsFile(file: string): Env {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextBounded(file, MAX_CREDENTIALS_FILE_BYTES, "--credentials-file");
   } catch (error) {
-    throw new UsageError(`--credentials-file ${JSON.stringify(file)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === undefined ? (error as Error).message : `--credentials-file ${JSON.stringify(file)} cannot be read: ${code}`);
   }
   const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(text);
   return { NATS_TOKEN, NATS_USER, NATS_PASSWORD };
