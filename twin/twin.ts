@@ -131,7 +131,7 @@ export class JetStreamMetaGroupError extends Error {
  * droplet's systemd command line with a nats-server of the major.minor the droplet installs
  * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy for each load
  * balancer (internal ones first: nodes may route through them) and waits until it reports every server UP.
- * On any failure it stops what it started before rethrowing.
+ * On any failure it stops what it started and removes the files it wrote before rethrowing.
  */
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   const log = options.log ?? ((): void => undefined);
@@ -142,9 +142,9 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
     await twin.boot();
     return twin;
   } catch (error) {
-    // Keep every node's log (and rendered files) for the post-mortem.
-    await twin.stop({ keepFiles: true });
-    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`, { cause: error });
+    // Its files hold keys and tokens: a failed boot removes them too (the error quotes the log that explains it).
+    await twin.stop();
+    throw error;
   }
 }
 
@@ -204,14 +204,16 @@ class LocalTwin implements Twin {
   public jetstream = false;
   public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
-  /** Where the nodes' files and logs are: removed by stop(), kept when the boot fails. */
-  public readonly workDir: string;
+  /** Where the nodes' files and logs are: removed by stop(), also when the boot fails. */
+  private readonly workDir: string;
   private readonly runtimes: NodeRuntime[] = [];
   private readonly nodeAddresses: string[];
   private readonly balancer: BalancerRuntime;
   private readonly internalBalancers: BalancerRuntime[];
   private secrets = new Map<string, string>();
   private stopping?: Promise<void>;
+  /** Removes the files when the process exits before stop() has (the CLI interrupted while booting). */
+  private readonly removeFiles = (): void => rmSync(this.workDir, { recursive: true, force: true });
 
   constructor(
     private readonly plan: Plan,
@@ -223,6 +225,7 @@ class LocalTwin implements Twin {
     this.lbAddress = addresses.lb;
     this.nodeAddresses = addresses.nodes;
     this.workDir = mkdtempSync(join(tmpdir(), "nats-twin-"));
+    process.on("exit", this.removeFiles);
     const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => ({
       plan: lb,
       address,
@@ -243,7 +246,7 @@ class LocalTwin implements Twin {
     const started = Date.now();
     const internal = this.internalBalancers.map((lb) => `, internal load balancer ${lb.plan.name} on ${lb.address}`).join("");
     this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}${internal}`);
-    this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
+    this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets, process.env, this.plan.passwordAlphabets.get(id))]));
     await this.prepareNodes();
     this.resolveLoadBalancerPorts();
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
@@ -511,17 +514,18 @@ class LocalTwin implements Twin {
     return queryServerStates(this.balancer.statsSocket);
   }
 
-  public stop(options: { keepFiles?: boolean } = {}): Promise<void> {
-    this.stopping ??= this.stopAll(options.keepFiles ?? false);
+  public stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
     return this.stopping;
   }
 
-  private async stopAll(keepFiles: boolean): Promise<void> {
+  private async stopAll(): Promise<void> {
     const balancers = [this.balancer, ...this.internalBalancers];
     const pids = [...balancers.map((lb) => lb.pid), ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
     await Promise.all(pids.map((pid) => stopProcess(pid)));
     for (const lb of balancers) lb.pid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
-    if (!keepFiles) rmSync(this.workDir, { recursive: true, force: true });
+    this.removeFiles();
+    process.off("exit", this.removeFiles);
   }
 }
