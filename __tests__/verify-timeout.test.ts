@@ -1,17 +1,26 @@
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { runScript, stopAllStarted, type Started } from "./verify-support";
+import { isAlive } from "../twin/process";
+import { bootTwin, type Twin } from "../twin/twin";
+import { credentialEnv, runScript, stopAllStarted, type Started } from "./verify-support";
 
 // Integration test: runs the verify CLI as a child process against a TCP server on loopback that
-// accepts every connection and never writes a byte (a frozen nats-server or monitor looks the same
-// to a client: the kernel completes the handshake, nothing answers). The CLI must print its
-// verdict within --timeout and then exit by itself: a socket or timer left open keeps it running.
-jest.setTimeout(60_000);
+// accepts every connection and never writes a byte, and against a twin with one nats-server
+// frozen by SIGSTOP (the kernel still completes its TCP handshakes; nothing answers). The CLI
+// must print its verdict within --timeout and then exit by itself: a socket or timer left open
+// keeps it running.
+jest.setTimeout(120_000);
 
-// Loopback block of this file (issue 21's range).
+// Loopback block of this file (issue 21's range): the silent server, and the twin's load balancer
+// on .60 with its nodes on .61 and up.
 const SILENT_ADDRESS = "127.21.0.10";
+const TWIN_BASE = "127.21.0.60";
 const TIMEOUT_SECONDS = 5;
-/** Node and the tsx loader start in about 1.5 s here; the margin is generous so that a slow machine does not fail. */
-const MARGIN_MS = 6000;
+/**
+ * What the CLI may take beyond --timeout: node and the tsx loader start in about 1 s here, and the
+ * verdict and the exit follow the deadline within 0.2 s; the rest is room for a loaded machine.
+ * (Before the fix the frozen twin's verdict came at 15.9 s, and the process did not exit.)
+ */
+const MARGIN_MS = 4000;
 /** How long the old code is given before the test gives up on it (it ran for minutes). */
 const GIVE_UP_MS = 40_000;
 
@@ -68,4 +77,38 @@ test(`--timeout ${TIMEOUT_SECONDS} bounds the whole run against a server that ac
   expect(acceptedEver).toBeGreaterThan(0);
   for (let waited = 0; accepted.size > 0 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(accepted.size).toBe(0);
+});
+
+describe("a twin of the default stack with one nats-server frozen (SIGSTOP)", () => {
+  let twin: Twin | undefined;
+  let frozen: number | undefined;
+
+  beforeAll(async () => {
+    // The plan's own health check timers: the load balancer keeps sending connections to the frozen
+    // node for its first 6 to 9 s (2 failed checks 3 s apart), as DigitalOcean's would.
+    twin = await bootTwin({ stack: "nats", addressBase: TWIN_BASE });
+  });
+
+  afterEach(() => {
+    // Resumed also when the test failed, so that the twin can stop it.
+    if (frozen !== undefined && isAlive(frozen)) process.kill(frozen, "SIGCONT");
+    frozen = undefined;
+  });
+
+  afterAll(async () => {
+    await twin?.stop();
+  });
+
+  test("verify --timeout 10 fails round robin and exits by itself within the bound", async () => {
+    frozen = twin!.nodes[1].pid as number;
+    process.kill(frozen, "SIGSTOP");
+    const started = Date.now();
+    const run = runScript("verify", ["--lb", twin!.lbAddress, "--client-port", String(twin!.clientPort), "--expect-nodes", "3", "--timeout", "10"], credentialEnv(twin!));
+    const { verdictMs, exitMs, code } = await timings(run, started, /^(ok {3}|FAIL )jetstream: /m);
+    const output = run.output();
+    expect({ verdictMs, exitMs, code, output }).toEqual({ verdictMs: expect.any(Number), exitMs: expect.any(Number), code: 1, output: expect.any(String) });
+    expect(verdictMs!).toBeLessThan(10_000 + MARGIN_MS);
+    expect(exitMs!).toBeLessThan(10_000 + MARGIN_MS);
+    expect(output).toMatch(/^FAIL round robin: /m);
+  });
 });
