@@ -29,7 +29,7 @@ export const USAGE = usageText(
     ["--expect-nodes", `NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})`],
     ["--client-port", `client port it forwards (default ${DEFAULT_CLIENT_PORT})`],
     ["--monitor-port", "monitor port it forwards, if any (default: not published)"],
-    ["--timeout", `seconds to keep retrying, 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})`],
+    ["--timeout", `seconds the whole run may take, retries included, 1 to ${MAX_TIMEOUT_SECONDS}\n(default ${DEFAULT_TIMEOUT_SECONDS})`],
     ["--nodes", `node monitors reachable from here: hosts, host:port or http:// URLs\n(default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})`],
     ["--health-path", "path every node answers 200 on (default /healthz)"],
     ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does);\nNATS_CA and NATS_TLS_SERVER_NAME still come from the environment"],
