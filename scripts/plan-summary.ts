@@ -8,14 +8,13 @@
  * With --diff, starts with what changes against an older synthesis of the same stack.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { readTextBounded } from "../helpers/bounded-read";
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
 import { STACKS, freshStackFile } from "../plan/synth";
 import { loadPlan, parsePlan, type Plan } from "../plan/tf-json";
-import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
+import { HELP_OPTION, UsageError, parseCli, readOptionFile, runCli, usageText } from "../verify/args";
 
 /**
  * Largest --diff read: a synthesized stack is 47 KB with 3 nodes and grows by about 10 KB per
@@ -67,13 +66,7 @@ function review(stack: string, diffAgainst: string | undefined): string {
 
 /** The plan of --diff, read up to {@link MAX_PLAN_BYTES}. */
 function olderPlan(file: string): Plan {
-  let text: string;
-  try {
-    text = readTextBounded(file, MAX_PLAN_BYTES, "--diff");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === undefined ? (error as Error).message : `--diff ${file} cannot be read: ${code}`);
-  }
+  const text = readOptionFile("--diff", file, MAX_PLAN_BYTES);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { readTextBounded } from "../helpers/bounded-read";
 import { printable } from "../helpers/terminal";
 import { describeFailure } from "./errors";
 
@@ -20,6 +21,19 @@ export function integerArg(name: string, raw: string, min: number, max: number):
     throw new UsageError(`${name} ${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/**
+ * The text of the file an option names, read up to `maxBytes`; a {@link UsageError} naming the
+ * option when it cannot be read or is larger (an endless file such as /dev/zero included).
+ */
+export function readOptionFile(option: string, file: string, maxBytes: number): string {
+  try {
+    return readTextBounded(file, maxBytes, option);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === undefined ? (error as Error).message : `${option} ${JSON.stringify(file)} cannot be read: ${code}`);
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

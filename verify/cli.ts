@@ -1,10 +1,9 @@
 import { isIP } from "node:net";
 import { parseEnv } from "node:util";
-import { readTextBounded } from "../helpers/bounded-read";
 import { printable } from "../helpers/terminal";
 import { credentialsFromEnv, type Env } from "./env";
 import type { CheckResult, VerifyOptions } from "./types";
-import { HELP_OPTION, UsageError, integerArg, parseCli, usageText } from "./args";
+import { HELP_OPTION, UsageError, integerArg, parseCli, readOptionFile, usageText } from "./args";
 import { DEFAULT_CLIENT_PORT, DEFAULT_TIMEOUT_SECONDS } from "./verify";
 
 /** Nodes expected when neither --expect-nodes nor --nodes says: the default stack's size. */
@@ -119,14 +118,7 @@ function parseNodes(raw: string, defaultPort: number): string[] {
 
 /** NAME=value lines (the dotenv format) from `file`; only the credential variables count. */
 function readCredentialsFile(file: string): Env {
-  let text: string;
-  try {
-    text = readTextBounded(file, MAX_CREDENTIALS_FILE_BYTES, "--credentials-file");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === undefined ? (error as Error).message : `--credentials-file ${JSON.stringify(file)} cannot be read: ${code}`);
-  }
-  const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(text);
+  const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(readOptionFile("--credentials-file", file, MAX_CREDENTIALS_FILE_BYTES));
   return { NATS_TOKEN, NATS_USER, NATS_PASSWORD };
 }
 
