@@ -435,6 +435,17 @@ describe("verify: results, retries and log lines (checks mocked, time faked)", (
     expect(signal?.aborted).toBe(true);
   });
 
+  test.each([
+    // timeout, attempts: 5 s kept for each of the 4 checks after it, 1 s (a tenth of 10 s shared by 5) with --timeout 10
+    [60, 40],
+    [10, 6],
+  ])("a check failing throughout stops retrying in time to leave each later check its share (--timeout %d: %d attempts)", async (timeoutSeconds, attempts) => {
+    mocks["round robin"].mockResolvedValue({ ok: false, detail: "2/3 servers" });
+    const { result } = await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds });
+    expect(mocks["round robin"]).toHaveBeenCalledTimes(attempts);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", true], ["pub/sub", true], ["health", true], ["jetstream", true]]);
+  });
+
   test("a run that ends before its deadline aborts its signal: nothing of it waits for the timeout", async () => {
     let signal: AbortSignal | undefined;
     mocks.jetstream.mockImplementation(async (ctx) => {

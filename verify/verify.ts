@@ -20,6 +20,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 60;
 const DEFAULT_HEALTH_PATH = "/healthz";
 /** Pause between attempts of a failing check. */
 const RETRY_MS = 1000;
+/**
+ * Time a failing check leaves to each check after it, so that a failure is diagnosed by every
+ * check: one network step, and at most a tenth of the timeout shared by the five.
+ */
+const RESERVE_MS = 5000;
 
 type Check = (ctx: CheckContext) => Promise<Verdict>;
 const CHECKS: ReadonlyArray<readonly [string, Check]> = [
@@ -34,9 +39,10 @@ const CHECKS: ReadonlyArray<readonly [string, Check]> = [
  * Checks a NATS cluster behind a load balancer: round robin reaches every server, the servers
  * form a full mesh, messages cross between servers (with round-trip latency), every node
  * is healthy, and (when asked) JetStream stores and replicates a stream. Each check is retried
- * until it passes, so it can run while the load balancer still refuses connections. The
- * timeout bounds the whole run: a check still running when it ends fails, the checks after it
- * are not run, and every connection the run opened is closed by then.
+ * until it passes, so it can run while the load balancer still refuses connections, but stops
+ * retrying early enough to leave each check after it {@link RESERVE_MS}. The timeout bounds the
+ * whole run: a check still running when it ends fails, the checks after it are not run, and
+ * every connection the run opened is closed by then.
  */
 export async function verify(options: VerifyOptions): Promise<{ ok: boolean; checks: CheckResult[] }> {
   const ctx = contextOf(options);
@@ -44,8 +50,10 @@ export async function verify(options: VerifyOptions): Promise<{ ok: boolean; che
   const checks: CheckResult[] = [];
   try {
     await withOwnSockets(ctx.deadline.signal, async () => {
-      for (const [name, check] of CHECKS) {
-        checks.push(ctx.deadline.signal.aborted ? { name, ok: false, detail: `not run: ${timeoutEnded(ctx)} before it started` } : await untilPass(name, check, ctx, log));
+      const reserveMs = Math.min(RESERVE_MS, (ctx.deadline.seconds * 1000) / (2 * CHECKS.length));
+      for (const [i, [name, check]] of CHECKS.entries()) {
+        const keepMs = (CHECKS.length - 1 - i) * reserveMs;
+        checks.push(ctx.deadline.signal.aborted ? { name, ok: false, detail: `not run: ${timeoutEnded(ctx)} before it started` } : await untilPass(name, check, ctx, log, keepMs));
       }
     });
   } finally {
@@ -70,11 +78,12 @@ export function contextOf(options: VerifyOptions): CheckContext {
 }
 
 /**
- * Runs `check` until it passes or the deadline leaves no room for another attempt; an
+ * Runs `check` until it passes or the deadline leaves no room for another attempt (besides
+ * `keepMs`, for the checks after it); an
  * authorization error ends it at once, with a hint (no retry fixes credentials). An attempt
  * still running at the deadline is given up (its sockets are destroyed under it).
  */
-async function untilPass(name: string, check: Check, ctx: CheckContext, log: (line: string) => void): Promise<CheckResult> {
+async function untilPass(name: string, check: Check, ctx: CheckContext, log: (line: string) => void, keepMs: number): Promise<CheckResult> {
   let attempts = 0;
   let lastDetail: string | undefined;
   for (;;) {
@@ -92,7 +101,7 @@ async function untilPass(name: string, check: Check, ctx: CheckContext, log: (li
     if (result.ok || unauthorized) return result;
     if (result.detail !== lastDetail) log(`waiting for ${name}: ${result.detail}`);
     lastDetail = result.detail;
-    if (ctx.deadline.remainingMs() <= RETRY_MS) {
+    if (ctx.deadline.remainingMs() <= RETRY_MS + keepMs) {
       return attempts > 1 ? { ...result, detail: `${result.detail} (still failing after ${plural(attempts, "attempt")})` } : result;
     }
     await sleep(RETRY_MS);
