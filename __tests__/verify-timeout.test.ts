@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { isAlive } from "../twin/process";
 import { bootTwin, type Twin } from "../twin/twin";
-import { credentialEnv, runScript, stopAllStarted, type Started } from "./verify-support";
+import { ROOT, credentialEnv, runScript, stopAllStarted, track, type Started } from "./verify-support";
 
 // Integration test: runs the verify CLI as a child process against a TCP server on loopback that
 // accepts every connection and never writes a byte, and against a twin with one nats-server
@@ -77,6 +78,21 @@ test(`--timeout ${TIMEOUT_SECONDS} bounds the whole run against a server that ac
   expect(acceptedEver).toBeGreaterThan(0);
   for (let waited = 0; accepted.size > 0 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(accepted.size).toBe(0);
+});
+
+test("the deadline's signal aborts on time even when the garbage collector runs meanwhile", async () => {
+  // Node 20's AbortSignal.any holds its sources weakly: a collected AbortSignal.timeout left the
+  // combined signal unaborted, and the frozen twin's run below went on past its --timeout.
+  const code = `const { Deadline } = require("./verify/retry");
+    const deadline = new Deadline(1);
+    const started = Date.now();
+    const collect = setInterval(() => {
+      global.gc();
+      if (Date.now() - started > 1500) { console.log("aborted", deadline.signal.aborted); clearInterval(collect); }
+    }, 20);`;
+  const run = track(spawn(process.execPath, ["--expose-gc", "--import", "tsx", "-e", code], { cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] }));
+  expect(await run.exited).toBe(0);
+  expect(run.output()).toBe("aborted true\n");
 });
 
 describe("a twin of the default stack with one nats-server frozen (SIGSTOP)", () => {

@@ -12,12 +12,18 @@ export class Deadline {
   public readonly signal: AbortSignal;
   private readonly at: number;
   private readonly ended = new AbortController();
+  /**
+   * Held for as long as the deadline: AbortSignal.any holds its sources weakly, and once a
+   * collected AbortSignal.timeout is gone the combined signal never aborts (Node 20).
+   */
+  private readonly timeout: AbortSignal;
 
   /** Starts a budget of `seconds` from now. */
   constructor(public readonly seconds: number) {
     this.at = Date.now() + seconds * 1000;
     // AbortSignal.timeout's timer never keeps the process alive.
-    this.signal = AbortSignal.any([AbortSignal.timeout(seconds * 1000), this.ended.signal]);
+    this.timeout = AbortSignal.timeout(seconds * 1000);
+    this.signal = AbortSignal.any([this.timeout, this.ended.signal]);
   }
 
   /** Milliseconds left, never negative. */
