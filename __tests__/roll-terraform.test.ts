@@ -83,7 +83,8 @@ beforeAll(() => {
   plan = JSON.parse(readFileSync(file, "utf8"));
   address = Object.fromEntries(Object.entries(plan.resource.digitalocean_droplet).map(([name, d]) => [d.name, `digitalocean_droplet.${name}`]));
   script("terraform", 'echo "terraform $* (in $(basename "$PWD"))" >> "$FAKE_CALLS"\nif [ "$1" = show ]; then cat "$FAKE_STATE"; exit 0; fi\nexit "${FAKE_APPLY_STATUS:-0}"');
-  script("node", 'echo "node $* $(cat .readiness-gate-credentials)" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
+  // Reads the credentials where verify would: the file --credentials-file names (the gate's open descriptor).
+  script("node", 'for arg; do [ "$previous" = --credentials-file ] && credentials=$(cat "$arg"); previous=$arg; done\necho "node $* $credentials" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -101,15 +102,15 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     expect(run.calls).toEqual([
       "terraform show -json (in nats)",
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-3"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       `terraform apply -auto-approve -input=false -replace=${address["nats-1"]} (in nats)`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(run.stdout.trim().split("\n").pop()).toBe("roll: 2 nodes replaced");
   });
