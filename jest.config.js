@@ -44,6 +44,8 @@ const INTEGRATION = [
   "twin-leftovers",
   "twin-control",
   "pubsub-outage",
+  "verify-timeout",
+  "terminal-safety",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

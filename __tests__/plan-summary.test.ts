@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { estimateCost, loadPrices } from "../plan/cost";
@@ -235,6 +235,20 @@ describe("npm run plan:summary", () => {
     const run = cli(["--stack", "nope"]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('plan-summary: --stack "nope" is not a stack: expected nats or nats-tutorial\n\nusage: npm run plan:summary');
+  });
+
+  test("refuses an endless --diff (/dev/zero) or one over 16 MiB before reading it all, and one that is not JSON, with the usage and exit 2", () => {
+    const zero = cli(["--diff", "/dev/zero"]);
+    expect([zero.status, zero.signal]).toEqual([2, null]);
+    expect(zero.stderr).toContain("plan-summary: --diff /dev/zero is larger than 16777216 bytes: it cannot be what was asked for\n\nusage: npm run plan:summary");
+    const big = join(work, "big.json");
+    writeFileSync(big, `{"pad":"${"x".repeat(16 * 1024 * 1024)}"}`);
+    expect(cli(["--diff", big]).stderr).toContain(`plan-summary: --diff ${big} is larger than 16777216 bytes`);
+    const notJson = join(work, "not.json");
+    writeFileSync(notJson, "resource {}");
+    const run = cli(["--diff", notJson]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^plan-summary: --diff ${notJson} is not JSON \\(.+\\): expected an older cdk\\.tf\\.json of the stack\n`));
   });
 
   test("rejects a missing --diff file, naming it, with the usage and exit 2", () => {

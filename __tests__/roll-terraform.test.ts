@@ -113,7 +113,8 @@ beforeAll(() => {
       'exit "${FAKE_APPLY_STATUS:-0}"',
     ].join("\n"),
   );
-  script("node", 'echo "node $* $(cat .readiness-gate-credentials)" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
+  // Reads the credentials where verify would: the file --credentials-file names (the gate's open descriptor).
+  script("node", 'for arg; do [ "$previous" = --credentials-file ] && credentials=$(cat "$arg"); previous=$arg; done\necho "node $* $credentials" >> "$FAKE_CALLS"\nexit "${FAKE_VERIFY_STATUS:-0}"');
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -140,15 +141,15 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
       "terraform plan -input=false -out=roll-check.tfplan (in nats)",
       "terraform show -json roll-check.tfplan (in nats)",
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       ...step("nats-3"),
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       "terraform show -json (in nats)",
-      `${verify} --timeout 60 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       ...step("nats-1"),
       "terraform show -json (in nats)",
-      `${verify} --timeout 900 --credentials-file .readiness-gate-credentials --jetstream NATS_TOKEN=${SECRET}`,
+      `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-check.tfplan"))).toBe(false);

@@ -151,6 +151,22 @@ describe("secrets", () => {
     expect(secretFor("route-pw", undefined, { NATS_TWIN_SECRET_ROUTE_PW: "from-env" })).toBe("from-env");
   });
 
+  test("a secret with a character its random_password cannot produce is refused, naming the variable and the characters but never the value", () => {
+    const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const env = { NATS_TWIN_SECRET_ROUTE_PW: 'Zq"9x\nnext' };
+    expect(() => secretFor("route-pw", {}, env, letters)).toThrow(
+      new Error('NATS_TWIN_SECRET_ROUTE_PW holds "\\"", "\\n": random_password route-pw produces only upper-case letters, lower-case letters and digits, so a droplet never gets such a secret; choose one of those characters only'),
+    );
+    expect(() => secretFor("route-pw", { "route-pw": "a b" }, {}, "ab")).toThrow(
+      new Error('the secret supplied for route-pw holds " ": random_password route-pw produces only lower-case letters, so a droplet never gets such a secret; choose one of those characters only'),
+    );
+    expect(() => secretFor("route-pw", { "route-pw": "a~" }, {}, `${letters}!@`)).toThrow('holds "~": random_password route-pw produces only upper-case letters, lower-case letters, digits and the characters "!@"');
+    // Every character it can produce passes; so does any value when the alphabet is unknown.
+    expect(secretFor("route-pw", {}, { NATS_TWIN_SECRET_ROUTE_PW: "Zq9x" }, letters)).toBe("Zq9x");
+    expect(secretFor("route-pw", {}, { NATS_TWIN_SECRET_ROUTE_PW: "!@ab" }, `${letters}!@`)).toBe("!@ab");
+    expect(secretFor("route-pw", {}, env)).toBe('Zq"9x\nnext');
+  });
+
   test("without either, 32 random alphanumeric characters, new each time", () => {
     const env = { NATS_TWIN_SECRET_OTHER: "no", ROUTE_PW: "no" };
     const first = secretFor("route-pw", {}, env);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readPlan } from "../twin/plan";
+import { DEFAULT_PASSWORD_SPECIALS, passwordAlphabet, readPlan } from "../twin/plan";
 
 // Unit test: the twin's reading of a hand-written plan (no synthesis, no process).
 
@@ -93,4 +93,26 @@ describe("readPlan", () => {
       );
     },
   );
+});
+
+describe("passwordAlphabet: what a random_password can produce, by terraform-provider-random's defaults", () => {
+  const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const lower = "abcdefghijklmnopqrstuvwxyz";
+  const digits = "0123456789";
+  test("every class on by default, with the provider's special characters", () => {
+    expect(passwordAlphabet({ length: 32 })).toBe(`${upper}${lower}${digits}${DEFAULT_PASSWORD_SPECIALS}`);
+    expect(DEFAULT_PASSWORD_SPECIALS).toBe("!@#$%&*()-_=+[]{}<>:?");
+  });
+
+  test("special = false, as the stacks set it: letters and digits", () => {
+    expect(passwordAlphabet({ length: 32, special: false })).toBe(`${upper}${lower}${digits}`);
+  });
+
+  test("each class turned off on its own; override_special replaces the special characters", () => {
+    expect(passwordAlphabet({ upper: false, special: false })).toBe(`${lower}${digits}`);
+    expect(passwordAlphabet({ lower: false, special: false })).toBe(`${upper}${digits}`);
+    expect(passwordAlphabet({ numeric: false, special: false })).toBe(`${upper}${lower}`);
+    expect(passwordAlphabet({ number: false, special: false })).toBe(`${upper}${lower}`);
+    expect(passwordAlphabet({ upper: false, lower: false, numeric: false, override_special: "-_" })).toBe("-_");
+  });
 });

@@ -552,7 +552,7 @@ describe("with fake connections", () => {
       if (sample !== null) jest.advanceTimersByTime(Number(sample[1]) + 1);
       return {};
     });
-    const verdict = await checkPubSub(context("nats://127.0.0.10:4222"));
+    const verdict = await checkPubSub(context("nats://127.0.0.10:4222", { deadline: new Deadline(60) }));
     expect(verdict).toStrictEqual({ ok: true, detail: "50/50 request/reply round trips nats-2 → nats-1: median 25.00 ms, p99 50.00 ms" });
     const subject = subscriber.subscribe.mock.calls[0][0];
     expect(subject).toMatch(/^_verify\.pubsub\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -611,13 +611,42 @@ describe("with fake connections", () => {
       calls++;
       throw new Error(`no responders ${calls}`);
     });
-    const verdict = checkPubSub(context("nats://127.0.0.10:4222"));
+    const verdict = checkPubSub(context("nats://127.0.0.10:4222", { deadline: new Deadline(60) }));
     await jest.advanceTimersByTimeAsync(5000);
     expect(await verdict).toStrictEqual({ ok: false, detail: "nats-2 → nats-1: no reply within 5000 ms (no responders 250)" });
     const timeouts = publisher.request.mock.calls.map(([, , options]) => options.timeout);
     expect(timeouts.length).toBe(250);
     expect([timeouts[0], timeouts[149], timeouts[150], timeouts[151], timeouts[249]]).toEqual([2000, 2000, 2000, 1980, 20]);
     expect(subscriber.unsubscribe).toHaveBeenCalledTimes(1);
+  });
+
+  test("checkPubSub: 1.5 s left of the deadline: waits for a reply that long at most, each request ending by then", async () => {
+    jest.useFakeTimers();
+    const [subscriber, publisher] = [fake(NODE_1), fake(NODE_2)];
+    connectMock.mockResolvedValueOnce(subscriber.nc).mockResolvedValueOnce(publisher.nc);
+    publisher.request.mockRejectedValue(new Error("no responders"));
+    const verdict = checkPubSub(context("nats://127.0.0.10:4222", { deadline: new Deadline(1.5) }));
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(await verdict).toStrictEqual({ ok: false, detail: "nats-2 → nats-1: no reply within 1500 ms (no responders)" });
+    const timeouts = publisher.request.mock.calls.map(([, , options]) => options.timeout);
+    expect([timeouts[0], timeouts.at(-1)]).toEqual([1500, 20]);
+    expect(Math.max(...timeouts)).toBe(1500);
+  });
+
+  test("checkPubSub: the round trips wait no longer than what is left of the deadline", async () => {
+    jest.useFakeTimers();
+    const [subscriber, publisher] = [fake(NODE_1), fake(NODE_2)];
+    connectMock.mockResolvedValueOnce(subscriber.nc).mockResolvedValueOnce(publisher.nc);
+    publisher.request.mockImplementation(async () => {
+      jest.advanceTimersByTime(100);
+      return {};
+    });
+    await checkPubSub(context("nats://127.0.0.10:4222", { deadline: new Deadline(3) }));
+    const timeouts = publisher.request.mock.calls.map(([, , options]) => options.timeout);
+    // The ping, then 50 samples 100 ms apart: 2 s each while more is left, then what is left.
+    expect(timeouts.slice(0, 11)).toEqual(Array.from({ length: 11 }, () => 2000));
+    expect(timeouts.slice(11, 14)).toEqual([1900, 1800, 1700]);
+    expect(timeouts.at(-1)).toBe(1);
   });
 
   test("checkPubSub: one server reached of two", async () => {
@@ -663,7 +692,7 @@ describe("checkJetStream before any connection", () => {
   });
 
   const check = (monitors: readonly string[], natsUrl = "nats://127.0.0.1:1") =>
-    checkJetStream(context(natsUrl, { jetstream: true, nodeMonitors: monitors.map((path) => `${base}${path}`) }));
+    checkJetStream(context(natsUrl, { jetstream: true, nodeMonitors: monitors.map((path) => `${base}${path}`), deadline: new Deadline(60) }));
 
   test("not expected: not checked", async () => {
     expect(await checkJetStream(context("nats://127.0.0.1:1"))).toStrictEqual({ ok: true, detail: "not checked: jetstream not expected (--jetstream)" });
@@ -703,7 +732,7 @@ describe("checkJetStream before any connection", () => {
     connectMock.mockRejectedValue(refused);
     await expect(check(["/leader-1", "/leader-1b", "/disabled-string"], "nats://127.0.0.10:4222")).rejects.toBe(refused);
     expect(connectMock.mock.calls).toStrictEqual([
-      [{ servers: "nats://127.0.0.10:4222", name: "nats-verify", timeout: 1000, reconnect: false, ignoreClusterUpdates: true }],
+      [{ servers: "nats://127.0.0.10:4222", name: "nats-verify", timeout: 5000, reconnect: false, ignoreClusterUpdates: true }],
     ]);
   });
 });

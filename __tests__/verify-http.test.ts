@@ -1,5 +1,4 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { checkHealth } from "../verify/checks/health";
 import { checkMesh } from "../verify/checks/mesh";
@@ -7,13 +6,14 @@ import { checkRoundRobin } from "../verify/checks/round-robin";
 import type { CheckContext } from "../verify/context";
 import { describeSample, httpGet, problemsAt, sampleThroughBalancer, serverIdOf, type HttpAnswer, type Sampled } from "../verify/http";
 import { Deadline } from "../verify/retry";
+import { fakeNats, stopFakeNats, type FakeNats } from "./fake-nats";
 import { closedPort } from "./loopback";
 
 // The HTTP side of `verify` against in-process fakes on 127.0.0.1: node:http servers that answer
 // like nats-server monitors (/healthz, /varz, /routez), one that answers like a round-robin load
-// balancer in front of several of them, and a node:net server that speaks just enough of the NATS
-// client protocol (INFO, PING/PONG, SUB, UNSUB, PUB → MSG) for the checks that connect. Every
-// expected value is a literal written here; ports are the only values taken from the fakes.
+// balancer in front of several of them, and the fake NATS port of fake-nats.ts for the checks that
+// connect. Every expected value is a literal written here; ports are the only values taken from
+// the fakes.
 
 /** What a fake HTTP server does with one request. */
 type Reply =
@@ -33,18 +33,13 @@ interface FakeHttp {
 }
 
 const httpServers: Server[] = [];
-const natsServers: NetServer[] = [];
-const natsSockets = new Set<Socket>();
-
 afterEach(async () => {
-  for (const socket of natsSockets) socket.destroy();
-  natsSockets.clear();
   const closing = [
+    stopFakeNats(),
     ...httpServers.splice(0).map((server) => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     }),
-    ...natsServers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
   ];
   await Promise.all(closing);
 });
@@ -144,87 +139,6 @@ function contextWith(fields: Partial<CheckContext>): CheckContext {
 const ID_A = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const ID_B = "NBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 const ID_C = "NCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
-
-/** One server behind the fake NATS port. */
-interface NatsNode {
-  readonly id: string;
-  /** @default - the id */
-  readonly name?: string;
-}
-
-interface FakeNats {
-  readonly url: string;
-  /** Client connections still open. */
-  open(): number;
-  /** UNSUBs received, from all connections. */
-  unsubscribed(): number;
-}
-
-/**
- * A NATS port in front of `nodes`: connection k lands on node k mod n and gets its INFO. PUBs
- * reach every matching SUB, except from a node to one `cut` says is not routed to it (a node
- * cut from itself does not echo).
- */
-async function fakeNats(nodes: readonly NatsNode[], cut: (from: string, to: string) => boolean = () => false): Promise<FakeNats> {
-  interface Client {
-    readonly socket: Socket;
-    readonly node: string;
-    /** sid → subject */
-    readonly subs: Map<string, string>;
-  }
-  const clients = new Set<Client>();
-  let next = 0;
-  let unsubscribed = 0;
-  const deliver = (from: Client, subject: string, payload: Buffer): void => {
-    for (const to of clients) {
-      if (cut(from.node, to.node)) continue;
-      for (const [sid, subscribed] of to.subs) {
-        if (subscribed === subject) to.socket.write(Buffer.concat([Buffer.from(`MSG ${subject} ${sid} ${payload.length}\r\n`), payload, Buffer.from("\r\n")]));
-      }
-    }
-  };
-  const server = createNetServer((socket) => {
-    natsSockets.add(socket);
-    const node = nodes[next++ % nodes.length];
-    const client: Client = { socket, node: node.id, subs: new Map() };
-    clients.add(client);
-    socket.on("close", () => {
-      clients.delete(client);
-      natsSockets.delete(socket);
-    });
-    socket.on("error", () => undefined);
-    const info = { server_id: node.id, server_name: node.name ?? node.id, version: "2.10.22", proto: 1, go: "go1.22.8", host: "127.0.0.1", port: 4222, headers: true, max_payload: 1048576 };
-    socket.write(`INFO ${JSON.stringify(info)}\r\n`);
-    let buffer = Buffer.alloc(0);
-    socket.on("data", (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const eol = buffer.indexOf("\r\n");
-        if (eol < 0) return;
-        const [verb, ...args] = buffer.subarray(0, eol).toString().split(" ");
-        const op = verb.toUpperCase();
-        if (op === "PUB") {
-          const size = Number(args[args.length - 1]);
-          if (buffer.length < eol + 2 + size + 2) return;
-          const payload = Buffer.from(buffer.subarray(eol + 2, eol + 2 + size));
-          buffer = buffer.subarray(eol + 4 + size);
-          deliver(client, args[0], payload);
-          continue;
-        }
-        buffer = buffer.subarray(eol + 2);
-        if (op === "PING") socket.write("PONG\r\n");
-        else if (op === "SUB") client.subs.set(args[args.length - 1], args[0]);
-        else if (op === "UNSUB") {
-          unsubscribed++;
-          client.subs.delete(args[0]);
-        }
-      }
-    });
-  });
-  natsServers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `nats://127.0.0.1:${(server.address() as AddressInfo).port}`, open: () => clients.size, unsubscribed: () => unsubscribed };
-}
 
 /** Waits (briefly) until the fake has no client connection left; returns how many stayed open. */
 async function settledOpen(nats: FakeNats): Promise<number> {

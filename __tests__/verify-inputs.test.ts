@@ -425,6 +425,60 @@ describe("verify: results, retries and log lines (checks mocked, time faked)", (
     expect(result.ok).toBe(false);
   });
 
+  test("the timeout bounds the whole run: a check still running at the deadline fails then, and the checks after it are not run", async () => {
+    jest.useRealTimers();
+    let signal: AbortSignal | undefined;
+    mocks.mesh.mockImplementation((ctx) => {
+      signal = ctx.deadline.signal;
+      return new Promise<Verdict>(() => undefined);
+    });
+    const started = Date.now();
+    const result = await verify({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 1 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(result).toEqual({
+      ok: false,
+      checks: [
+        { name: "round robin", ok: true, detail: "round robin fine" },
+        { name: "mesh", ok: false, detail: "no verdict: the --timeout of 1 s ended during attempt 1" },
+        { name: "pub/sub", ok: false, detail: "not run: the --timeout of 1 s ended before it started" },
+        { name: "health", ok: false, detail: "not run: the --timeout of 1 s ended before it started" },
+        { name: "jetstream", ok: false, detail: "not run: the --timeout of 1 s ended before it started" },
+      ],
+    });
+    expect([mocks["pub/sub"], mocks.health, mocks.jetstream].map((m) => m.mock.calls.length)).toEqual([0, 0, 0]);
+    // The check was told: its signal aborted at the deadline.
+    expect(signal?.aborted).toBe(true);
+  });
+
+  test.each([
+    // timeout, attempts: 5 s kept for each of the 4 checks after it, 1 s (a tenth of 10 s shared by 5) with --timeout 10
+    [60, 40],
+    [10, 6],
+  ])("a check failing throughout stops retrying in time to leave each later check its share (--timeout %d: %d attempts)", async (timeoutSeconds, attempts) => {
+    mocks["round robin"].mockResolvedValue({ ok: false, detail: "2/3 servers" });
+    const { result } = await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds });
+    expect(mocks["round robin"]).toHaveBeenCalledTimes(attempts);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", true], ["pub/sub", true], ["health", true], ["jetstream", true]]);
+  });
+
+  test("a run that ends before its deadline aborts its signal: nothing of it waits for the timeout", async () => {
+    let signal: AbortSignal | undefined;
+    mocks.jetstream.mockImplementation(async (ctx) => {
+      signal = ctx.deadline.signal;
+      return { ok: true, detail: "jetstream fine" };
+    });
+    await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 60 });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  test("a retry of a check cut by the deadline names the attempt before", async () => {
+    jest.useRealTimers();
+    let calls = 0;
+    mocks["round robin"].mockImplementation(() => (++calls === 1 ? Promise.resolve({ ok: false, detail: "1/3 servers" }) : new Promise<Verdict>(() => undefined)));
+    const result = await verify({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 2 });
+    expect(result.checks[0]).toEqual({ name: "round robin", ok: false, detail: "no verdict: the --timeout of 2 s ended during attempt 2 (attempt 1: 1/3 servers)" });
+  });
+
   test("a check that passes on its second attempt is not retried again", async () => {
     mocks["round robin"].mockImplementation(answers({ ok: false, detail: "1/3 servers" }, { ok: true, detail: "3/3 servers" }));
     const { result, lines } = await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 60 });

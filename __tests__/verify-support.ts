@@ -42,7 +42,8 @@ export function runNpmScript(script: string, args: readonly string[]): Started {
   }));
 }
 
-function track(child: ChildProcess): Started {
+/** Keeps `child` among the processes {@link stopAllStarted} stops, and collects its output. */
+export function track(child: ChildProcess): Started {
   if (child.pid === undefined) throw new Error("process did not start");
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));

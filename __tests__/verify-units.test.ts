@@ -217,6 +217,7 @@ describe("parseVerifyArgs", () => {
     [["--lb", "x", "--expect-nodes", "3", "--nodes", "a,b"], "--nodes lists 2 nodes but --expect-nodes is 3: list every node or none"],
     [["--lb", "x", "--health-path", "healthz"], '--health-path "healthz" is not a path starting with "/"'],
     [["--lb", "x", "--credentials-file", "/nonexistent/gate"], '--credentials-file "/nonexistent/gate" cannot be read: ENOENT'],
+    [["--lb", "x", "--credentials-file", "/dev/zero"], "--credentials-file /dev/zero is larger than 65536 bytes: it cannot be what was asked for"],
     [[], "--lb is required: the load balancer's host name or IP address"],
     [["--lb"], "--lb needs a value"],
     [["--lb", "x", "--verbose"], 'unknown option "--verbose": allowed are --lb, --expect-nodes, --client-port, --monitor-port, --timeout, --nodes, --health-path, --credentials-file, --jetstream, --help'],
@@ -233,6 +234,12 @@ describe("parseVerifyArgs", () => {
       expect(parse(["--lb", "x", "--credentials-file", file], { NATS_TOKEN: "from-env" })).toMatchObject({ options: { credentials: { user: "nats", password: "Ab3xYz" } } });
       writeFileSync(file, "NATS_USER=nats\n");
       expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow("NATS_USER is set but NATS_PASSWORD is not");
+      // Up to 64 KiB is read (a comment pads it here), one byte more is refused.
+      const line = "NATS_TOKEN=Zq9x8Wv7\n";
+      writeFileSync(file, `${line}#${"x".repeat(64 * 1024 - line.length - 2)}\n`);
+      expect(parse(["--lb", "x", "--credentials-file", file])).toMatchObject({ options: { credentials: { token: "Zq9x8Wv7" } } });
+      writeFileSync(file, `${line}#${"x".repeat(64 * 1024 - line.length - 1)}\n`);
+      expect(() => parse(["--lb", "x", "--credentials-file", file])).toThrow(`--credentials-file ${file} is larger than 65536 bytes: it cannot be what was asked for`);
       // The CA and server name are not secret: they stay in the environment (the gate's verify step).
       const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
       writeFileSync(file, "NATS_TOKEN=Zq9x8Wv7\n");

@@ -1,4 +1,8 @@
-import { AssetType, Fn, TerraformAsset } from "cdktf";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { AssetType, Fn, TerraformAsset, TerraformStack } from "cdktf";
+// Not re-exported by cdktf's index: the hook TerraformAsset itself uses to write into the stack's directory.
+import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { Construct } from "constructs";
 import { ValidationErrors, integerInRange } from "./validation";
@@ -31,9 +35,10 @@ export interface ReadinessGateProps {
   /**
    * Client credentials for verify, by the environment variable it reads them from
    * (NATS_TOKEN, or NATS_USER and NATS_PASSWORD); values may be references to secrets (they
-   * stay out of the plan). A first step writes them to a 0600 file that verify reads and the
-   * gate deletes, so that verify's own step holds no sensitive value and Terraform shows its
-   * progress (it hides a local-exec's output when its environment is sensitive).
+   * stay out of the plan). A first step writes them to a 0600 file ({@link GATE_CREDENTIALS_FILE})
+   * that verify's step opens and deletes before verify starts (verify reads the open file), so
+   * that verify's own step holds no sensitive value and Terraform shows its progress (it hides a
+   * local-exec's output when its environment is sensitive).
    * @default - none: the cluster needs no credentials
    */
   readonly credentials?: Record<string, string>;
@@ -50,8 +55,19 @@ export function readinessTimeoutProblem(name: string, seconds: number | undefine
   return integerInRange(name, seconds, 10, 3600);
 }
 
-/** File, in Terraform's working directory, that hands the credentials to verify during the gate. */
+/**
+ * File, in Terraform's working directory, that hands the credentials to verify during the gate.
+ * It lives from the first step until the second has opened it: that step deletes it before
+ * verify starts, and its shell's traps delete it on any exit (EXIT, HUP, INT, TERM) before that.
+ * Only a SIGKILL between the two steps can leave it behind: every synthesis deletes it.
+ */
 export const GATE_CREDENTIALS_FILE = ".readiness-gate-credentials";
+
+/** Where verify reads the credentials: the descriptor verify's step opened the file on. */
+const CREDENTIALS_FD = 3;
+
+/** Exit status of a shell ended by each signal its traps catch: 128 + the signal's number. */
+const TRAPPED_SIGNALS = [["HUP", 129], ["INT", 130], ["TERM", 143]] as const;
 
 /**
  * A null_resource that runs verify against the new load balancer, so that `cdktf deploy` ends
@@ -88,7 +104,7 @@ export class ReadinessGate extends Construct {
       "--client-port", String(props.clientPort),
       ...(props.monitorPort !== undefined ? ["--monitor-port", String(props.monitorPort)] : []),
       "--timeout", String(props.timeoutSeconds ?? 900),
-      ...(names.length > 0 ? ["--credentials-file", GATE_CREDENTIALS_FILE] : []),
+      ...(names.length > 0 ? ["--credentials-file", `/dev/fd/${CREDENTIALS_FD}`] : []),
       ...(props.jetstream === true ? ["--jetstream"] : []),
     ];
     this.command = `node ${script.path} ${args.join(" ")}`;
@@ -97,9 +113,13 @@ export class ReadinessGate extends Construct {
       command: `umask 077 && printf '%s=%s\\n' ${names.map((name) => `${name} "$${name}"`).join(" ")} > ${GATE_CREDENTIALS_FILE}`,
       environment: credentials,
     };
+    const remove = `rm -f ${GATE_CREDENTIALS_FILE}`;
+    // Each signal's trap deletes the file itself: dash does not run the EXIT trap when a signal
+    // interrupts a redirection (its `exec 3<` fails with EINTR and the shell exits from there).
+    const traps = [`trap '${remove}' EXIT`, ...TRAPPED_SIGNALS.map(([signal, status]) => `trap '${remove}; exit ${status}' ${signal}`)];
     const runVerify = {
       type: "local-exec" as const,
-      command: names.length > 0 ? `${this.command}; status=$?; rm -f ${GATE_CREDENTIALS_FILE}; exit $status` : this.command,
+      command: names.length > 0 ? `${traps.join("; ")}; exec ${CREDENTIALS_FD}< ${GATE_CREDENTIALS_FILE} && ${remove} && ${this.command}` : this.command,
       environment: props.environment,
     };
     this.resource = new Resource(this, "verify", {
@@ -108,6 +128,13 @@ export class ReadinessGate extends Construct {
         load_balancer: props.loadBalancerId,
       },
       provisioners: names.length > 0 ? [writeCredentials, runVerify] : [runVerify],
+    });
+    // A file left by a gate killed between its steps: the next synthesis of the stack removes it.
+    addCustomSynthesis(this, {
+      onSynthesize: (session) => {
+        const stack = TerraformStack.of(this);
+        rmSync(join(session.outdir, session.manifest.forStack(stack).workingDirectory, GATE_CREDENTIALS_FILE), { force: true });
+      },
     });
   }
 }

@@ -18,8 +18,15 @@ import { rollEstimate } from "../plan/roll-estimate";
 import { STACKS, freshStackFile } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
-import { loadPlan } from "../plan/tf-json";
-import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
+import { loadPlan, parsePlan, type Plan } from "../plan/tf-json";
+import { HELP_OPTION, UsageError, parseCli, readOptionFile, runCli, usageText } from "../verify/args";
+
+/**
+ * Largest --diff read: a synthesized stack is 47 KB with 3 nodes and grows by about 10 KB per
+ * node (its user_data), so 16 MiB is far above any plan the stacks make while /dev/zero, or a
+ * wrong file, is refused before it exhausts memory.
+ */
+const MAX_PLAN_BYTES = 16 * 1024 * 1024;
 
 const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON | --terraform-plan PLAN_JSON] [--out FILE]", [
   ["--stack", `stack to review: ${STACKS.join(" or ")} (default nats)`],
@@ -66,7 +73,19 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst === undefined) {
     return summary;
   }
-  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+  return `${renderDiff(diffPlans(olderPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+}
+
+/** The plan of --diff, read up to {@link MAX_PLAN_BYTES}. */
+function olderPlan(file: string): Plan {
+  const text = readOptionFile("--diff", file, MAX_PLAN_BYTES);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--diff ${file} is not JSON (${(error as Error).message}): expected an older cdk.tf.json of the stack`);
+  }
+  return parsePlan(raw, file);
 }
 
 function terraformPlanReview(stack: string, file: string, diffAgainst: string | undefined): string {

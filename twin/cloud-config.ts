@@ -96,13 +96,34 @@ function resolveReference(expression: string, refs: References, droplet: string)
 /**
  * The value for random_password `id`: `supplied[id]`, else the environment variable
  * NATS_TWIN_SECRET_<ID>, else 32 random alphanumeric characters. An empty value is refused: it
- * would start the servers with an empty password or token.
+ * would start the servers with an empty password or token. So is a character outside
+ * `alphabet`, what the random_password can produce: a droplet never gets such a secret
+ * (Terraform puts the value into user_data as it is, where a quote or a line break breaks the
+ * YAML or the nats-server.conf around it). The error names the variable and the characters,
+ * never the value.
  */
-export function secretFor(id: string, supplied: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env): string {
+export function secretFor(id: string, supplied: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = process.env, alphabet?: string): string {
   const name = secretEnvName(id);
   const [source, value] = supplied[id] !== undefined ? [`the secret supplied for ${id}`, supplied[id]] : [name, env[name]];
   if (value === "") throw new Error(`${source} is empty: give a value, or leave it unset for a random secret`);
-  return value ?? randomAlphanumeric(32);
+  if (value === undefined) return randomAlphanumeric(32);
+  const foreign = [...new Set(value)].filter((char) => alphabet !== undefined && !alphabet.includes(char));
+  if (foreign.length > 0) {
+    throw new Error(
+      `${source} holds ${foreign.map((char) => JSON.stringify(char)).join(", ")}: random_password ${id} produces only ${describeAlphabet(alphabet as string)}, ` +
+        "so a droplet never gets such a secret; choose one of those characters only",
+    );
+  }
+  return value;
+}
+
+/** "letters, digits and one of "!@#"" for the characters of a random_password. */
+function describeAlphabet(alphabet: string): string {
+  const classes: Array<readonly [RegExp, string]> = [[/[A-Z]/, "upper-case letters"], [/[a-z]/, "lower-case letters"], [/[0-9]/, "digits"]];
+  const parts = classes.filter(([pattern]) => pattern.test(alphabet)).map(([, label]) => label);
+  const others = alphabet.replace(/[A-Za-z0-9]/g, "");
+  if (others !== "") parts.push(`the characters ${JSON.stringify(others)}`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0] ?? "nothing";
 }
 
 /**

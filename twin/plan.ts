@@ -57,6 +57,8 @@ export interface Plan {
   readonly internalLoadBalancers: readonly PlanLoadBalancer[];
   /** IDs of the random_password resources. */
   readonly passwords: readonly string[];
+  /** Every character each random_password (by ID) can produce, from its settings. */
+  readonly passwordAlphabets: ReadonlyMap<string, string>;
   /** The tls resources: the CA and the node certificates the twin issues. */
   readonly tls: PlanTls;
   /** The `tls_server_name` output: the name clients verify the nodes by. @default - none */
@@ -85,9 +87,29 @@ export function readPlan(file: string): Plan {
     loadBalancer: external[0],
     internalLoadBalancers: balancers.filter((lb) => lb.internal),
     passwords: Object.keys(resources.random_password ?? {}),
+    passwordAlphabets: new Map(Object.entries(resources.random_password ?? {}).map(([id, body]) => [id, passwordAlphabet(body)])),
     tls: readPlanTls(resources),
     tlsServerName: typeof serverName === "string" ? serverName : undefined,
   };
+}
+
+/** The special characters terraform-provider-random uses when `special` is on and no `override_special` is given. */
+export const DEFAULT_PASSWORD_SPECIALS = "!@#$%&*()-_=+[]{}<>:?";
+
+/**
+ * The characters a random_password with these settings can produce: upper, lower, numeric
+ * (or its older name number) and special each default to true, and override_special replaces
+ * the special characters.
+ */
+export function passwordAlphabet(body: Record<string, unknown>): string {
+  const on = (key: string): boolean => body[key] !== false;
+  const specials = typeof body.override_special === "string" ? body.override_special : DEFAULT_PASSWORD_SPECIALS;
+  return [
+    on("upper") ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "",
+    on("lower") ? "abcdefghijklmnopqrstuvwxyz" : "",
+    on("numeric") && on("number") ? "0123456789" : "",
+    on("special") ? specials : "",
+  ].join("");
 }
 
 function tagNames(resources: Resources): Map<string, string> {

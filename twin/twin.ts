@@ -142,7 +142,7 @@ export class JetStreamMetaGroupError extends Error {
  * droplet's systemd command line with a nats-server of the major.minor the droplet installs
  * (see ensureNatsServer), waits for a complete route mesh, then runs HAProxy for each load
  * balancer (internal ones first: nodes may route through them) and waits until it reports every server UP.
- * On any failure it stops what it started before rethrowing.
+ * On any failure it stops what it started and removes the files it wrote before rethrowing.
  */
 export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
   const log = options.log ?? ((): void => undefined);
@@ -155,9 +155,9 @@ export async function bootTwin(options: TwinOptions = {}): Promise<Twin> {
     await twin.boot();
     return twin;
   } catch (error) {
-    // Keep every node's log (and rendered files) for the post-mortem.
-    await twin.stop({ keepFiles: true });
-    throw new Error(`${(error as Error).message}\nthe twin's logs are kept in ${twin.workDir}`, { cause: error });
+    // Its files hold keys and tokens: a failed boot removes them too (the error quotes the log that explains it).
+    await twin.stop();
+    throw error;
   }
 }
 
@@ -217,7 +217,7 @@ class LocalTwin implements Twin {
   public jetstream = false;
   public readonly loadBalancerAddresses: ReadonlyMap<string, string>;
 
-  /** Where the nodes' files and logs are: removed by stop(), kept when the boot fails. */
+  /** Where the nodes' files and logs are: removed by stop(), also when the boot fails. */
   public readonly workDir: string;
   private readonly runtimes: NodeRuntime[] = [];
   private readonly nodeAddresses: string[];
@@ -227,6 +227,8 @@ class LocalTwin implements Twin {
   private stopping?: Promise<void>;
   /** The processes started, as recorded once running, by PID (see {@link recordProcesses}). */
   private readonly recorded = new Map<number, RecordedProcess>();
+  /** Removes the files when the process exits before stop() has (the CLI interrupted while booting). */
+  private readonly removeFiles = (): void => rmSync(this.workDir, { recursive: true, force: true });
 
   constructor(
     private readonly plan: Plan,
@@ -238,6 +240,7 @@ class LocalTwin implements Twin {
     this.lbAddress = addresses.lb;
     this.nodeAddresses = addresses.nodes;
     this.workDir = mkdtempSync(join(tmpdir(), WORK_DIR_PREFIX));
+    process.on("exit", this.removeFiles);
     const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => ({
       plan: lb,
       address,
@@ -258,7 +261,7 @@ class LocalTwin implements Twin {
     const started = Date.now();
     const internal = this.internalBalancers.map((lb) => `, internal load balancer ${lb.plan.name} on ${lb.address}`).join("");
     this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}${internal}`);
-    this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets)]));
+    this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets, process.env, this.plan.passwordAlphabets.get(id))]));
     await this.prepareNodes();
     this.resolveLoadBalancerPorts();
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
@@ -571,12 +574,12 @@ class LocalTwin implements Twin {
     return new Map(balancers.map((lb, i) => [lb.plan.name, states[i]]));
   }
 
-  public stop(options: { keepFiles?: boolean } = {}): Promise<void> {
-    this.stopping ??= this.stopAll(options.keepFiles ?? false);
+  public stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
     return this.stopping;
   }
 
-  private async stopAll(keepFiles: boolean): Promise<void> {
+  private async stopAll(): Promise<void> {
     const balancers = [this.balancer, ...this.internalBalancers];
     const pids = [...balancers.map((lb) => lb.pid), ...this.nodes.map((node) => node?.pid)].filter((pid): pid is number => pid !== undefined);
     // A frozen node (SIGSTOP) would hold SIGTERM until SIGKILL: wake it first.
@@ -587,6 +590,7 @@ class LocalTwin implements Twin {
     for (const lb of balancers) lb.pid = undefined;
     for (const node of this.nodes) if (node !== undefined) node.pid = undefined;
     clearManifest(this.workDir);
-    if (!keepFiles) rmSync(this.workDir, { recursive: true, force: true });
+    this.removeFiles();
+    process.off("exit", this.removeFiles);
   }
 }

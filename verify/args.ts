@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { readTextBounded } from "../helpers/bounded-read";
+import { printable } from "../helpers/terminal";
 import { describeFailure } from "./errors";
 
 /** A bad argument or environment variable: the CLI prints the message and exits 2. */
@@ -19,6 +21,19 @@ export function integerArg(name: string, raw: string, min: number, max: number):
     throw new UsageError(`${name} ${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/**
+ * The text of the file an option names, read up to `maxBytes`; a {@link UsageError} naming the
+ * option when it cannot be read or is larger (an endless file such as /dev/zero included).
+ */
+export function readOptionFile(option: string, file: string, maxBytes: number): string {
+  try {
+    return readTextBounded(file, maxBytes, option);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === undefined ? (error as Error).message : `${option} ${JSON.stringify(file)} cannot be read: ${code}`);
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -71,8 +86,9 @@ function explainParseError(error: unknown, names: readonly string[]): string {
 /**
  * Runs a CLI's main and sets the exit status it returns. A {@link UsageError} prints
  * `name: message`, a blank line and `usage`, and exits 2; any other failure prints
- * `name: message` (with a hint for an authorization error) and exits 1. Resolves with the
- * exit status.
+ * `name: message` (with a hint for an authorization error; control characters, which an
+ * error from the network can carry, escaped line by line) and exits 1. Resolves with the exit
+ * status.
  */
 export async function runCli(name: string, usage: string, main: () => Promise<number>): Promise<number> {
   let code: number;
@@ -83,10 +99,15 @@ export async function runCli(name: string, usage: string, main: () => Promise<nu
       console.error(`${name}: ${error.message}\n\n${usage}`);
       code = UsageError.EXIT_CODE;
     } else {
-      console.error(`${name}: ${describeFailure(error)}`);
+      console.error(`${name}: ${printableLines(describeFailure(error))}`);
       code = 1;
     }
   }
   process.exitCode = code;
   return code;
+}
+
+/** {@link printable} on each line of `text`, keeping its line breaks. */
+function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
 }

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parseEnv } from "node:util";
+import { printable } from "../helpers/terminal";
 import { credentialsFromEnv, type Env } from "./env";
 import type { CheckResult, VerifyOptions } from "./types";
-import { HELP_OPTION, UsageError, integerArg, parseCli, usageText } from "./args";
+import { HELP_OPTION, UsageError, integerArg, parseCli, readOptionFile, usageText } from "./args";
 import { DEFAULT_CLIENT_PORT, DEFAULT_TIMEOUT_SECONDS } from "./verify";
 
 /** Nodes expected when neither --expect-nodes nor --nodes says: the default stack's size. */
@@ -13,6 +13,11 @@ const DEFAULT_NODE_MONITOR_PORT = 8222;
 /** Upper bounds of the numeric options. */
 const MAX_NODES = 25;
 const MAX_TIMEOUT_SECONDS = 3600;
+/**
+ * Largest --credentials-file read: a token or a user and password are a few hundred bytes, and
+ * 64 KiB leaves room for comments and other variables; /dev/zero or a wrong file is refused.
+ */
+const MAX_CREDENTIALS_FILE_BYTES = 64 * 1024;
 
 /** Usage text printed with every argument error and for --help. */
 export const USAGE = usageText(
@@ -23,7 +28,7 @@ export const USAGE = usageText(
     ["--expect-nodes", `NATS servers behind it, 1 to ${MAX_NODES} (default: the number of --nodes, else ${DEFAULT_EXPECT_NODES})`],
     ["--client-port", `client port it forwards (default ${DEFAULT_CLIENT_PORT})`],
     ["--monitor-port", "monitor port it forwards, if any (default: not published)"],
-    ["--timeout", `seconds to keep retrying, 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})`],
+    ["--timeout", `seconds the whole run may take, retries included, 1 to ${MAX_TIMEOUT_SECONDS}\n(default ${DEFAULT_TIMEOUT_SECONDS})`],
     ["--nodes", `node monitors reachable from here: hosts, host:port or http:// URLs\n(default port: --monitor-port, else ${DEFAULT_NODE_MONITOR_PORT})`],
     ["--health-path", "path every node answers 200 on (default /healthz)"],
     ["--credentials-file", "read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of\nNAME=value lines instead of the environment (the readiness gate does);\nNATS_CA and NATS_TLS_SERVER_NAME still come from the environment"],
@@ -80,9 +85,12 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifyComman
   };
 }
 
-/** One output line per check: `ok   name: detail` or `FAIL name: detail`. */
+/**
+ * One output line per check: `ok   name: detail` or `FAIL name: detail`, with control
+ * characters in the detail (server names and errors come from the network) escaped.
+ */
 export function formatCheck(check: CheckResult): string {
-  return `${check.skipped === true ? "skip" : check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`;
+  return `${check.skipped === true ? "skip" : check.ok ? "ok  " : "FAIL"} ${check.name}: ${printable(check.detail)}`;
 }
 
 function optional<T>(raw: string | undefined, parse: (raw: string) => T): T | undefined {
@@ -110,13 +118,7 @@ function parseNodes(raw: string, defaultPort: number): string[] {
 
 /** NAME=value lines (the dotenv format) from `file`; only the credential variables count. */
 function readCredentialsFile(file: string): Env {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`--credentials-file ${JSON.stringify(file)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(text);
+  const { NATS_TOKEN, NATS_USER, NATS_PASSWORD } = parseEnv(readOptionFile("--credentials-file", file, MAX_CREDENTIALS_FILE_BYTES));
   return { NATS_TOKEN, NATS_USER, NATS_PASSWORD };
 }
 

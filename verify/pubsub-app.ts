@@ -1,4 +1,5 @@
 import { connect } from "@nats-io/transport-node";
+import { printable } from "../helpers/terminal";
 import { DEFAULT_LAME_DUCK_MOVE_MS, RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
 import { errorMessage } from "./errors";
@@ -19,8 +20,17 @@ export async function connectApp(name: string, env: Env): Promise<NatsConnection
     throw explainTlsFailure(error, credentials);
   });
   void reconnectOnLameDuck(nc);
-  console.log(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
+  say(`${name}: connected to ${nc.getServer()} (${describeServer(nc)})`);
   return nc;
+}
+
+/**
+ * Prints one line of the pub/sub app. Server names, addresses the cluster gossips and message
+ * payloads come from the network: their control characters are escaped, so that they cannot
+ * drive the terminal (retitle the window, clear the screen).
+ */
+export function say(line: string): void {
+  console.log(printable(line));
 }
 
 /** "server nats-1, id NABC…" for the server a connection landed on. */
@@ -40,18 +50,18 @@ export async function printStatus(name: string, nc: NatsConnection, onChange: (c
   for await (const status of nc.status()) {
     if (status.type === "update") {
       const changes = [...(status.added ?? []).map((s) => `+${s}`), ...(status.deleted ?? []).map((s) => `-${s}`)];
-      console.log(`${name}: cluster update: ${changes.join(" ")}`);
+      say(`${name}: cluster update: ${changes.join(" ")}`);
     } else if (status.type === "disconnect") {
       onChange(false);
-      console.log(`${name}: disconnected from ${status.server} (${current}): on no server now, reconnecting every ${RIDE_THROUGH_OPTIONS.reconnectTimeWait} ms`);
+      say(`${name}: disconnected from ${status.server} (${current}): on no server now, reconnecting every ${RIDE_THROUGH_OPTIONS.reconnectTimeWait} ms`);
     } else if (status.type === "reconnect") {
       onChange(true);
       current = describeServer(nc);
-      console.log(`${name}: reconnected to ${status.server} (${current})`);
+      say(`${name}: reconnected to ${status.server} (${current})`);
     } else if (status.type === "ldm") {
-      console.log(`${name}: ${describeServer(nc)} is in lame duck mode (shutting down): moving to another server in ${DEFAULT_LAME_DUCK_MOVE_MS / 1000} s`);
+      say(`${name}: ${describeServer(nc)} is in lame duck mode (shutting down): moving to another server in ${DEFAULT_LAME_DUCK_MOVE_MS / 1000} s`);
     } else if (status.type === "error") {
-      console.error(`${name}: server error: ${errorMessage(status.error)}`);
+      console.error(printable(`${name}: server error: ${errorMessage(status.error)}`));
     }
   }
 }
@@ -77,7 +87,7 @@ export function drainOnSignals(name: string, nc: NatsConnection, stop: () => voi
     Promise.race([nc.drain(), timeout]).then(
       () => console.log(`${name}: closed`),
       async (error: unknown) => {
-        console.error(`${name}: drain failed: ${errorMessage(error)}; closing without it (messages not yet sent are lost)`);
+        console.error(printable(`${name}: drain failed: ${errorMessage(error)}; closing without it (messages not yet sent are lost)`));
         await nc.close();
       },
     ).finally(() => clearTimeout(timer));

@@ -41,7 +41,7 @@ export interface VerifyOptions {
   healthPath?: string;
   /** The cluster runs JetStream and the jetstream check runs. @default false */
   jetstream?: boolean;
-  /** Overall retry budget in seconds. @default 60 */
+  /** Bound on the whole run in seconds, retries included: verify returns by then. @default 60 */
   timeoutSeconds?: number;
   /** Credentials for every NATS connection. @default - none */
   credentials?: Credentials;

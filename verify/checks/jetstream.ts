@@ -41,7 +41,7 @@ export async function checkJetStream(ctx: CheckContext): Promise<Verdict> {
       if (!placed.ok) return { ok: false, detail: `R${replicas} stream ${placed.detail}` };
       const written = await writeAndRead(nc, jsm, name, subject, ctx);
       if (!written.ok) return written;
-      const placement = await untilCurrent(jsm, name, replicas, CURRENT_BUDGET_MS);
+      const placement = await untilCurrent(jsm, name, replicas, Math.min(CURRENT_BUDGET_MS, ctx.deadline.remainingMs()));
       const meta = leader?.detail ?? "meta leader up (the stream was created)";
       return { ok: placement.ok, detail: `${meta}; R${replicas} stream ${placement.detail}: ${written.detail}` };
     } finally {
