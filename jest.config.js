@@ -39,12 +39,16 @@ const INTEGRATION = [
   "roll-traffic-twin",
   "twin-privileged-port",
   "twin-lb-client-port",
+  "run-tmpdir",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/stack-traces.ts"],
+  // The run's temporary files go to a directory of its own, removed at the end (run-tmpdir.ts).
+  globalSetup: "<rootDir>/__tests__/run-tmpdir.ts",
+  globalTeardown: "<rootDir>/__tests__/run-tmpdir-teardown.ts",
   // `npm test` type-checks everything with tsc first, so jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
 };

@@ -1,0 +1,46 @@
+// The test run's own temporary directory (globalSetup of both projects; globalTeardown removes it).
+//
+// cdktf's Testing.app() makes a cdktf.outdir.* directory for every app and never removes it (hundreds
+// a run); twins kept after a failed boot, roll plans, tsx's cache of the apps the tests run and
+// whatever a test not yet written forgets land in the temporary directory too. os.tmpdir() reads
+// TMPDIR on every call, and jest's workers and every process a test starts inherit it: pointed at a
+// directory of the run's own, all of that goes there and leaves with it. jest's cache is not moved
+// (jest places it before any globalSetup runs).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Set while a run is under way: its directory, TMPDIR as the run found it and the jest process that owns both (no NATS_ name: the app refuses those it does not know). */
+const RUN_TMPDIR = "JEST_RUN_TMPDIR";
+
+interface RunTmpdir {
+  readonly pid: number;
+  readonly dir: string;
+  readonly system: string | null;
+}
+
+/** The run this process owns; a jest that a test starts inherits the variable, not the ownership. */
+function ownRun(): RunTmpdir | undefined {
+  const value = process.env[RUN_TMPDIR];
+  if (value === undefined) return undefined;
+  const run = JSON.parse(value) as RunTmpdir;
+  return run.pid === process.pid ? run : undefined;
+}
+
+/** Points TMPDIR at a new directory in the system's temporary directory, once a run (each project's globalSetup calls it). */
+export default function useRunTmpdir(): void {
+  if (ownRun() !== undefined) return;
+  const run: RunTmpdir = { pid: process.pid, dir: mkdtempSync(join(tmpdir(), "nats-tests-")), system: process.env.TMPDIR ?? null };
+  process.env[RUN_TMPDIR] = JSON.stringify(run);
+  process.env.TMPDIR = run.dir;
+}
+
+/** Removes the run's directory with all it holds and puts TMPDIR back. */
+export function removeRunTmpdir(): void {
+  const run = ownRun();
+  if (run === undefined) return;
+  rmSync(run.dir, { recursive: true, force: true });
+  if (run.system === null) delete process.env.TMPDIR;
+  else process.env.TMPDIR = run.system;
+  delete process.env[RUN_TMPDIR];
+}
