@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, watch } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../plan/synth";
@@ -11,19 +11,16 @@ jest.setTimeout(240_000);
 
 const FILES = ["__tests__/nats-outputs.test.ts", "__tests__/roll-driver.test.ts", "__tests__/synth-fresh.test.ts"];
 
-const work = mkdtempSync(join(tmpdir(), "run-tmpdir-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const fresh = mkdtempSync(join(tmpdir(), "run-tmpdir-"));
+afterAll(() => rmSync(fresh, { recursive: true, force: true }));
 
 test("a test run in a fresh TMPDIR leaves it empty", async () => {
-  const fresh = join(work, "tmp");
-  mkdirSync(fresh);
   // What the run made in `fresh`, so that an empty directory is not a run that wrote elsewhere.
   const made = new Set<string>();
   const watcher = watch(fresh, (_event, name) => {
     if (name !== null) made.add(name);
   });
-  // jest's own cache is placed in TMPDIR before any globalSetup runs: it goes elsewhere here.
-  const args = [require.resolve("jest/bin/jest"), "--ci", "--cacheDirectory", join(work, "jest-cache"), ...FILES];
+  const args = [require.resolve("jest/bin/jest"), "--ci", ...FILES];
   const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, TMPDIR: fresh }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

@@ -4,8 +4,8 @@
 // a run); twins kept after a failed boot, roll plans, tsx's cache of the apps the tests run and
 // whatever a test not yet written forgets land in the temporary directory too. os.tmpdir() reads
 // TMPDIR on every call, and jest's workers and every process a test starts inherit it: pointed at a
-// directory of the run's own, all of that goes there and leaves with it. jest's cache is not moved
-// (jest places it before any globalSetup runs).
+// directory of the run's own, all of that goes there and leaves with it. jest's cache would be placed
+// in TMPDIR before any globalSetup runs: jest.config.js puts it in node_modules/.cache.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
