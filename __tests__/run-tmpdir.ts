@@ -27,16 +27,22 @@ function ownRun(): RunTmpdir | undefined {
   return run.pid === process.pid ? run : undefined;
 }
 
-/** Points TMPDIR at a new directory in the system's temporary directory, once a run (each project's globalSetup calls it). */
+/**
+ * Points TMPDIR at a new directory in the system's temporary directory, once a run (each project's
+ * globalSetup calls it). A run that ends without globalTeardown (a globalSetup failed) removes it
+ * as jest exits.
+ */
 export default function useRunTmpdir(): void {
   if (ownRun() !== undefined) return;
   const run: RunTmpdir = { pid: process.pid, dir: mkdtempSync(join(tmpdir(), "nats-tests-")), system: process.env.TMPDIR ?? null };
   process.env[RUN_TMPDIR] = JSON.stringify(run);
   process.env.TMPDIR = run.dir;
+  process.once("exit", removeRunTmpdir);
 }
 
 /** Removes the run's directory with all it holds and puts TMPDIR back. */
 export function removeRunTmpdir(): void {
+  process.off("exit", removeRunTmpdir);
   const run = ownRun();
   if (run === undefined) return;
   rmSync(run.dir, { recursive: true, force: true });
