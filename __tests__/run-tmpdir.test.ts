@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,12 @@ jest.setTimeout(240_000);
 const FILES = ["__tests__/nats-outputs.test.ts", "__tests__/roll-driver.test.ts", "__tests__/synth-fresh.test.ts"];
 
 const fresh = mkdtempSync(join(tmpdir(), "run-tmpdir-"));
-afterAll(() => rmSync(fresh, { recursive: true, force: true }));
+/** The child jests still running: a test that times out leaves its child to afterAll. */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+  rmSync(fresh, { recursive: true, force: true });
+});
 
 /** Runs jest on `files` in a child process with TMPDIR=`dir`; resolves with its exit status, its stderr and what it made in `dir`. */
 async function jestIn(dir: string, files: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ status: number | null; stderr: string; made: string[] }> {
@@ -22,9 +27,11 @@ async function jestIn(dir: string, files: readonly string[], env: Readonly<Recor
     if (name !== null) made.add(name);
   });
   const child = spawn(process.execPath, [require.resolve("jest/bin/jest"), "--ci", ...files], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, TMPDIR: dir }, stdio: ["ignore", "ignore", "pipe"] });
+  running.add(child);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  running.delete(child);
   watcher.close();
   return { status, stderr, made: [...made] };
 }
