@@ -6,7 +6,7 @@
 // TMPDIR on every call, and jest's workers and every process a test starts inherit it: pointed at a
 // directory of the run's own, all of that goes there and leaves with it. jest's cache would be placed
 // in TMPDIR before any globalSetup runs: jest.config.js puts it in node_modules/.cache.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -34,7 +34,11 @@ function ownRun(): RunTmpdir | undefined {
  */
 export default function useRunTmpdir(): void {
   if (ownRun() !== undefined) return;
-  const run: RunTmpdir = { pid: process.pid, dir: mkdtempSync(join(tmpdir(), "nats-tests-")), system: process.env.TMPDIR ?? null };
+  const system = tmpdir();
+  const run: RunTmpdir = { pid: process.pid, dir: mkdtempSync(join(system, "nats-tests-")), system: process.env.TMPDIR ?? null };
+  // The permissions of the directory it stands for (/tmp: 1777): a test that runs a server as
+  // another user (PostgreSQL as nobody) reaches the directories it made for it.
+  chmodSync(run.dir, statSync(system).mode & 0o7777);
   process.env[RUN_TMPDIR] = JSON.stringify(run);
   process.env.TMPDIR = run.dir;
   process.once("exit", removeRunTmpdir);
