@@ -46,12 +46,18 @@ const INTEGRATION = [
   "pubsub-outage",
   "verify-timeout",
   "terminal-safety",
+  "run-tmpdir",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/stack-traces.ts"],
+  // The run's temporary files go to a directory of its own, removed at the end (run-tmpdir.ts);
+  // jest's cache, kept between runs on purpose, lives with the dependencies instead.
+  globalSetup: "<rootDir>/__tests__/run-tmpdir.ts",
+  globalTeardown: "<rootDir>/__tests__/run-tmpdir-teardown.ts",
+  cacheDirectory: "<rootDir>/node_modules/.cache/jest",
   // `npm test` type-checks everything with tsc first, so jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
 };

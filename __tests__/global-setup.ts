@@ -2,6 +2,7 @@ import { STACKS, freshStackFile } from "../plan/synth";
 import { ensureNatsServer } from "../twin/nats-binary";
 import { readPlan } from "../twin/plan";
 import { LEGACY_NATS_VERSION } from "../roll/twin-roll";
+import useRunTmpdir from "./run-tmpdir";
 
 /**
  * Before any test: gets the nats-server every stack's droplets install (and the 2.10 release the
@@ -10,6 +11,8 @@ import { LEGACY_NATS_VERSION } from "../roll/twin-roll";
  * fetch fails the run; no twin test is skipped for want of a server.
  */
 export default async function globalSetup(): Promise<void> {
+  // First: the syntheses below run tsx, whose cache goes to the temporary directory.
+  useRunTmpdir();
   const versions = new Set(STACKS.flatMap((stack) => readPlan(freshStackFile(stack)).droplets.map((droplet) => droplet.natsVersion)));
   // The rolling upgrade test boots the 2.10 release existing clusters run.
   versions.add(LEGACY_NATS_VERSION);

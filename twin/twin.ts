@@ -245,7 +245,8 @@ class LocalTwin implements Twin {
       plan: lb,
       address,
       check: scaledCheck(lb, options.timeScale ?? 1),
-      statsSocket: join(this.workDir, `haproxy-${lb.id}.sock`),
+      // Named by the address, not the longer ID: HAProxy refuses a socket path over 97 characters.
+      statsSocket: join(this.workDir, `haproxy-${address}.sock`),
     });
     this.balancer = balancer(plan.loadBalancer, addresses.lb);
     this.internalBalancers = plan.internalLoadBalancers.map((lb, j) => balancer(lb, addresses.internal[j]));

@@ -1,0 +1,4 @@
+// globalTeardown of both projects: see run-tmpdir.ts.
+import { removeRunTmpdir } from "./run-tmpdir";
+
+export default removeRunTmpdir;
