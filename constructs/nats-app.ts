@@ -56,6 +56,25 @@ export function buildStacks(app: App, env: NodeJS.ProcessEnv, stacks: Readonly<R
 }
 
 /**
+ * The settings each stack of `stacks` is built with in `app` (every one set by context or the
+ * environment, named as the user set it), for the record main.ts writes beside each plan.
+ * SETTINGS holds no secret: tokens and keys reach Terraform by its own variables.
+ */
+export function settingsUsed(
+  app: App,
+  env: NodeJS.ProcessEnv,
+  stacks: Readonly<Record<string, NatsStackProps>> = APP_STACKS,
+): Record<string, { setting: string; source: string; value: unknown }[]> {
+  const names = Object.keys(stacks);
+  return Object.fromEntries(
+    names.map((name) => {
+      const read = readStackSettings(name, app.node.tryGetContext(name), env, names);
+      return [name, Object.entries(read.sources).map(([setting, source]) => ({ setting, source, value: read.settings[setting as SettingName] }))];
+    }),
+  );
+}
+
+/**
  * `message` with the props that came from settings named as the user set them:
  * `nodeCount must be …` → `NATS_NODE_COUNT must be …`, `adminCidrs[1]` →
  * `context nats.adminCidrs[1]`. Props are replaced where they start the message, and, when

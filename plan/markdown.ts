@@ -4,6 +4,8 @@ import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
 import { DROPLET, NodeInfo, describeNodes } from "./nodes";
+import type { RecordedSetting } from "./settings-record";
+import type { ReviewedPlan } from "./synth";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
@@ -14,10 +16,18 @@ export const WORLD_OPEN_MARKER = "🌍 **open to the world**";
 /** Sentence shown when a stack has no firewall. */
 export const NO_FIREWALL = "**No firewall: every port is open** on every droplet, to the whole internet.";
 
-/** Renders the review summary of one synthesized stack. */
-export function renderSummary(plan: Plan, prices: PriceTable): string {
+/** When and why a review synthesized the plan again, and what the plan was made with. */
+export interface Provenance {
+  readonly plan: Pick<ReviewedPlan, "record" | "synthesized">;
+  /** When the review ran. */
+  readonly at: Date;
+}
+
+/** Renders the review summary of one synthesized stack, with what it was made from when known. */
+export function renderSummary(plan: Plan, prices: PriceTable, provenance?: Provenance): string {
   return [
     `## Plan: \`${plan.stackName}\``,
+    ...(provenance === undefined ? [] : [provenanceSection(provenance)]),
     resourcesSection(plan),
     nodesSection(describeNodes(plan)),
     ...describeLoadBalancers(plan).map(loadBalancerSection),
@@ -97,6 +107,22 @@ function rollTimeText(estimate: RollEstimate): string {
 
 function changeRow(change: ResourceChange): string[] {
   return [change.action, code(change.address), change.label, change.reasons.join("<br>") || "-"];
+}
+
+/** The settings the plan was made with, and a notice when the review synthesized it again. */
+export function provenanceSection({ plan, at }: Provenance): string {
+  const lines = [`Made with ${settingsText(plan.record.settings)}.`];
+  if (plan.synthesized !== undefined) {
+    const { reason, before } = plan.synthesized;
+    const replaced = before === undefined ? "" : ` The plan it replaced was made with ${settingsText(before.settings)}.`;
+    lines.push(`> 🔄 **Synthesized again** by plan:summary at ${at.toISOString()}, with this environment's settings: ${reason}.${replaced}`);
+  }
+  return lines.join("\n\n");
+}
+
+function settingsText(settings: readonly RecordedSetting[]): string {
+  if (settings.length === 0) return "the stack's defaults (no setting was set)";
+  return `these settings (others at the stack's defaults): ${settings.map((s) => `${code(s.source)} = ${code(JSON.stringify(s.value))}`).join(", ")}`;
 }
 
 function resourcesSection(plan: Plan): string {

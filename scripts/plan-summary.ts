@@ -4,8 +4,9 @@
  *   npm run plan:summary -- [--stack nats] [--diff OLD_CDK_TF_JSON] [--out FILE]
  *   npm run plan:summary -- --terraform-plan PLAN_JSON [--stack nats] [--out FILE]
  *
- * Reads only cdktf.out/stacks/<stack>/cdk.tf.json (synthesizing first when it is missing or stale;
- * CDKTF_OUTDIR moves cdktf.out, as it does for cdktf itself).
+ * Reads only cdktf.out/stacks/<stack>/cdk.tf.json and the settings it was made with beside it, as
+ * whichever synthesis wrote them; synthesizes first, saying why, only when the plan is missing, has no
+ * record of its settings or was made from other sources (CDKTF_OUTDIR moves cdktf.out, as it does for cdktf).
  * With --diff, starts with what changes against an older synthesis of the same stack.
  * With --terraform-plan, reviews Terraform's own plan instead (`terraform show -json PLANFILE`
  * against the deployed state): what it creates, changes, replaces and destroys, and the cost.
@@ -15,7 +16,7 @@ import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
-import { STACKS, freshStackFile } from "../plan/synth";
+import { STACKS, planToReview } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { loadPlan } from "../plan/tf-json";
@@ -61,8 +62,10 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst !== undefined && !existsSync(diffAgainst)) {
     throw new UsageError(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
-  const plan = loadPlan(freshStackFile(stack));
-  const summary = renderSummary(plan, loadPrices());
+  const reviewed = planToReview(stack);
+  if (reviewed.synthesized !== undefined) process.stderr.write(`plan-summary: synthesized stack ${stack} again, with this environment's settings: ${reviewed.synthesized.reason}\n`);
+  const plan = loadPlan(reviewed.file);
+  const summary = renderSummary(plan, loadPrices(), { plan: reviewed, at: new Date() });
   if (diffAgainst === undefined) {
     return summary;
   }
