@@ -198,12 +198,14 @@ test("the roll of a stack never deployed (no terraform init) says Terraform's ow
   expect(own.stderr).toContain('Error: Backend initialization required, please run "terraform init"');
   const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/roll.ts", "--stack", "nats"], { cwd: PROJECT_ROOT, env: cdktfEnv({ CDKTF_OUTDIR: outdir }), encoding: "utf8" });
   expect(run.status).toBe(1);
-  const indented = own.stderr.trim().replace(/\n{3,}/g, "\n\n").split("\n").map((line) => (line.trimEnd() === "" ? "" : `  ${line.trimEnd()}`));
-  expect(run.stderr).toBe(`roll: terraform show -json -no-color in ${dir} exited 1 (run cdktf deploy first):\n${indented.join("\n")}\n`);
+  const [summary, ...detail] = own.stderr.trim().replace(/\n{3,}/g, "\n\n").split("\n").map((line) => line.trimEnd());
+  expect(summary).toBe('Error: Backend initialization required, please run "terraform init"');
+  const indented = detail.map((line) => (line === "" ? "" : `  ${line}`));
+  expect(run.stderr).toBe(`roll: terraform show -json -no-color in ${dir} exited 1 (run cdktf deploy first): ${summary}\n${indented.join("\n")}\n`);
   expect(run.stderr).not.toMatch(/[\x1b╷│╵]/);
 });
 
 test("output without an Error: diagnostic gives its last line, control characters escaped", () => {
   expect(terraformSays("Initializing...\n\x1b[31mkilled\x1b[0m\n")).toBe(": \\x1b[31mkilled\\x1b[0m");
-  expect(terraformSays("Warning: old\n\nsomething\nError: broken\n  detail\n\nWarning: also\n")).toBe(":\n  Error: broken\n    detail");
+  expect(terraformSays("Warning: old\n\nsomething\nError: broken\n  detail\n\nWarning: also\nError: twice\n")).toBe(": Error: broken\n    detail\n  Error: twice");
 });

@@ -318,20 +318,20 @@ function lastLine(output: string): string {
 }
 
 /**
- * Terraform's own words from the output of a failed command, to end a message: `:` and each
- * `Error: …` summary with its detail lines (run with -no-color, so without colour codes or the box
- * around them), blank lines folded, on lines of their own, indented; anything else left is escaped
- * with printable(). Output without an error diagnostic gives `: ` and its last line.
+ * Terraform's own words from the output of a failed command, to end a message: `: ` and the first
+ * `Error: …` summary, then its detail lines and any further error on lines of their own, indented
+ * (run with -no-color: no colour codes, no box around them), blank lines folded; anything else left
+ * is escaped with printable(). Output without an error diagnostic gives `: ` and its last line.
  */
 export function terraformSays(output: string): string {
   const lines = output.split("\n").map((line) => printable(line.trimEnd()));
-  const errors: string[][] = [];
+  const blocks: string[][] = [];
   for (const line of lines) {
-    if (/^(Error|Warning): /.test(line)) errors.push([line]);
-    else errors.at(-1)?.push(line);
+    if (/^(Error|Warning): /.test(line)) blocks.push([line]);
+    else blocks.at(-1)?.push(line);
   }
-  const kept = errors.filter((block) => block[0].startsWith("Error: "));
-  if (kept.length === 0) return `: ${lastLine(output)}`;
-  const folded = kept.flatMap((block) => block.join("\n").trim().replace(/\n{3,}/g, "\n\n").split("\n"));
-  return `:\n${folded.map((line) => (line === "" ? "" : `  ${line}`)).join("\n")}`;
+  const errors = blocks.filter((block) => block[0].startsWith("Error: "));
+  if (errors.length === 0) return `: ${lastLine(output)}`;
+  const [summary, ...detail] = errors.flatMap((block) => block.join("\n").trim().replace(/\n{3,}/g, "\n\n").split("\n"));
+  return `: ${summary}${detail.map((line) => (line === "" ? "\n" : `\n  ${line}`)).join("")}`;
 }
