@@ -44,6 +44,7 @@ const INTEGRATION = [
   "twin-leftovers",
   "twin-control",
   "pubsub-outage",
+  "plan-mermaid",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -6,6 +6,7 @@ import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } 
 import { DROPLET, NodeInfo, describeNodes } from "./nodes";
 import type { RecordedSetting } from "./settings-record";
 import type { ReviewedPlan } from "./synth";
+import { renderDiagram } from "./mermaid";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
@@ -23,11 +24,20 @@ export interface Provenance {
   readonly at: Date;
 }
 
-/** Renders the review summary of one synthesized stack, with what it was made from when known. */
-export function renderSummary(plan: Plan, prices: PriceTable, provenance?: Provenance): string {
+/** What a review knows besides the plan. */
+export interface SummaryOptions {
+  /** What the plan was made from, and whether the review synthesized it again. */
+  readonly provenance?: Provenance;
+  /** The changes of a `--diff` review: the diagram colours the droplets that change. */
+  readonly diff?: PlanDiff;
+}
+
+/** Renders the review summary of one synthesized stack: what it was made from, a diagram, then each part. */
+export function renderSummary(plan: Plan, prices: PriceTable, options: SummaryOptions = {}): string {
   return [
     `## Plan: \`${plan.stackName}\``,
-    ...(provenance === undefined ? [] : [provenanceSection(provenance)]),
+    ...(options.provenance === undefined ? [] : [provenanceSection(options.provenance)]),
+    `### Diagram\n\n${renderDiagram(plan, options.diff).trimEnd()}`,
     resourcesSection(plan),
     nodesSection(describeNodes(plan)),
     ...describeLoadBalancers(plan).map(loadBalancerSection),

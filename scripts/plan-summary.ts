@@ -65,11 +65,12 @@ function review(stack: string, diffAgainst: string | undefined): string {
   const reviewed = planToReview(stack);
   if (reviewed.synthesized !== undefined) process.stderr.write(`plan-summary: synthesized stack ${stack} again, with this environment's settings: ${reviewed.synthesized.reason}\n`);
   const plan = loadPlan(reviewed.file);
-  const summary = renderSummary(plan, loadPrices(), { plan: reviewed, at: new Date() });
+  const provenance = { plan: reviewed, at: new Date() };
   if (diffAgainst === undefined) {
-    return summary;
+    return renderSummary(plan, loadPrices(), { provenance });
   }
-  return `${renderDiff(diffPlans(loadPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+  const diff = diffPlans(loadPlan(diffAgainst), plan);
+  return `${renderDiff(diff, diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${renderSummary(plan, loadPrices(), { provenance, diff })}`;
 }
 
 function terraformPlanReview(stack: string, file: string, diffAgainst: string | undefined): string {
