@@ -57,7 +57,8 @@ test("the default stack's diagram: clients → load balancer → droplets with t
   expect(diagram).toContain('  lb2["seed load balancer nats-cluster-seed<br/>tcp 6222 → tcp 6222"]');
   expect(diagram).toContain("  lb2 --> n1\n  n2 -.->|routes| lb2\n  n3 -.->|routes| lb2\n");
   expect(diagram).toContain('    n2v1[("nats-2-data<br/>10 GiB")]\n    n2 --- n2v1\n');
-  expect(diagram).toContain("tcp 6222 ← tag nats-cluster, load balancer nats-cluster-seed");
+  expect(diagram).toContain('  subgraph droplets["droplets behind firewall nats-cluster-fw"]\n');
+  expect(diagram).toContain("<br/>tcp 6222 ← tag nats-cluster<br/>tcp 6222 ← load balancer nats-cluster-seed\"]");
   expect(diagram).not.toContain("classDef");
 });
 
@@ -65,7 +66,7 @@ test("the tutorial stack's diagram: nodes routing to node 1's address, no firewa
   const diagram = renderDiagram(loadPlan(stackFile(join(work, "base"), "nats-tutorial")));
   expect(parse(diagram).status).toBe(0);
   expect(diagram).toContain("  n2 -.->|routes| n1\n");
-  expect(diagram).toContain('  fw{{"no firewall<br/>every port open to the world"}}');
+  expect(diagram).toContain('  subgraph droplets["droplets: no firewall, every port open to the world"]\n    style droplets fill:#f8d7da');
 });
 
 test("a --diff review colours the droplets that change: a new version rolled, a node removed destroyed, with a legend; mermaid parses it", () => {
@@ -103,6 +104,7 @@ test("quotes and angle brackets in names become entities: mermaid still parses t
 
 test("the check can fail: mermaid rejects a diagram with a subgraph left open, and a label with a bare quote", () => {
   const diagram = renderDiagram(base);
+  expect(parse(diagram).status).toBe(0);
   const unclosed = parse(diagram.replace("\n  end\n", "\n"));
   expect(unclosed.status).toBe(1);
   expect(unclosed.said).toMatch(/^Parse error on line \d+:/);

@@ -31,7 +31,8 @@ function changeKind(change: ResourceChange): ChangeKind {
  * to it (replaced, rolled, changed in place, refused, created, destroyed), with a legend.
  */
 export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
-  const lines = ["flowchart LR"];
+  // Mermaid wraps labels at 200 px by default, which breaks a load balancer's name in two.
+  const lines = ["---", "config:", "  flowchart:", "    wrappingWidth: 400", "---", "flowchart LR"];
   const nodes = describeNodes(plan);
   const nodeId = new Map(nodes.map((node, i) => [node.address, `n${i + 1}`]));
   const byName = new Map(nodes.map((node) => [node.name, node]));
@@ -46,7 +47,7 @@ export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
     lines.push(`  ${lb.id}[${quote([`${role} ${lb.name}`, ...lb.rules.map((rule) => `${rule.entry} → ${rule.target}`)])}]`);
   }
 
-  lines.push('  subgraph droplets["droplets"]');
+  lines.push(...firewallLines(plan));
   for (const node of nodes) {
     const change = changes.get(node.name);
     const what = change === undefined ? [] : [CHANGE_STYLES[changeKind(change)].text];
@@ -70,8 +71,6 @@ export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
     for (const target of via) lines.push(`  ${nodeId.get(node.address)} -.->|routes| ${idOf(target)}`);
   }
 
-  lines.push(...firewallLines(plan));
-
   const used = [...new Set([...changes.values()].map(changeKind))];
   if (used.length > 0) {
     lines.push('  subgraph legend["legend"]', ...used.map((kind) => `    key_${className(kind)}[${quote([kind])}]`), "  end");
@@ -88,15 +87,24 @@ export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
   return ["```mermaid", ...lines, "```"].join("\n") + "\n";
 }
 
-/** The firewall as one node beside the droplets, its inbound openings one per line; the world-open marked. */
+/**
+ * The droplets' box, named after their firewall, opened with a note of its inbound openings, one
+ * source a line, the world-open marked; without a firewall, the box says every port is open.
+ */
 function firewallLines(plan: Plan): string[] {
   const report = firewallReport(plan);
   if (report.firewalls === 0) {
-    return [`  fw{{${quote(["no firewall", "every port open to the world"])}}}`, "  fw -.- droplets", "  style fw fill:#f8d7da,stroke:#b02a37,color:#58151c"];
+    return ['  subgraph droplets["droplets: no firewall, every port open to the world"]', "    style droplets fill:#f8d7da,stroke:#b02a37,color:#58151c"];
   }
   const names = [...new Set(report.inbound.map((opening) => opening.firewall))];
-  const openings = report.inbound.map((opening) => `${opening.worldOpen ? "🌍 " : ""}${opening.protocol} ${opening.port} ← ${opening.sources.join(", ") || "none"}`);
-  return [`  fw{{${quote([`firewall ${names.join(", ")}`, "inbound:", ...openings])}}}`, "  fw -.- droplets"];
+  const openings = report.inbound.flatMap((opening) =>
+    (opening.sources.length === 0 ? ["none"] : opening.sources).map((source) => `${opening.worldOpen ? "🌍 " : ""}${opening.protocol} ${opening.port} ← ${source}`),
+  );
+  return [
+    `  subgraph droplets[${quote([`droplets behind firewall ${names.join(", ")}`])}]`,
+    `    fw[${quote(["inbound:", ...openings])}]`,
+    "    style fw fill:#ffffff,stroke:#999999,stroke-dasharray:3 3,text-align:left",
+  ];
 }
 
 /** The droplets a load balancer's targets (`tag nats`, `droplet nats-1`) name. */
