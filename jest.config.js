@@ -45,6 +45,7 @@ const INTEGRATION = [
   "twin-control",
   "pubsub-outage",
   "plan-mermaid",
+  "twin-seed-noise",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
