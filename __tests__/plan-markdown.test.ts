@@ -15,6 +15,8 @@ const TLS_NOTE = "TLS per listener (`mutual`: both sides present and verify cert
 const NO_VOLUME_PROTECTED = "No volume is protected: `cdktf destroy` deletes them with their JetStream data (`protectVolumes` prevents it).";
 
 const lines = (...text: readonly string[]): string => `${text.join("\n")}\n`;
+/** How every review's diagram starts: its heading, the block, Mermaid's settings, the clients. */
+const DIAGRAM_START = ["### Diagram", "", "```mermaid", "---", "config:", "  flowchart:", "    wrappingWidth: 400", "---", "flowchart LR", '  clients(["clients"])'];
 
 describe("renderSummary", () => {
   let defaultStack: Plan;
@@ -29,16 +31,7 @@ describe("renderSummary", () => {
       lines(
         "## Plan: `nats`",
         "",
-        "### Diagram",
-        "",
-        "```mermaid",
-        "---",
-        "config:",
-        "  flowchart:",
-        "    wrappingWidth: 400",
-        "---",
-        "flowchart LR",
-        '  clients(["clients"])',
+        ...DIAGRAM_START,
         '  lb1["load balancer nats-cluster-lb<br/>tcp 4222 → tcp 4222"]',
         '  lb2["seed load balancer nats-cluster-seed<br/>tcp 6222 → tcp 6222"]',
         '  subgraph droplets["droplets behind firewall nats-cluster-fw"]',
@@ -199,16 +192,7 @@ describe("renderSummary", () => {
       lines(
         "## Plan: `t`",
         "",
-        "### Diagram",
-        "",
-        "```mermaid",
-        "---",
-        "config:",
-        "  flowchart:",
-        "    wrappingWidth: 400",
-        "---",
-        "flowchart LR",
-        '  clients(["clients"])',
+        ...DIAGRAM_START,
         '  lb1["load balancer bare_lb"]',
         '  lb2["load balancer old-lb<br/>tcp 4222 → tcp 4223"]',
         '  lb3["load balancer huge-lb"]',
@@ -342,16 +326,7 @@ describe("renderSummary", () => {
       lines(
         "## Plan: `t`",
         "",
-        "### Diagram",
-        "",
-        "```mermaid",
-        "---",
-        "config:",
-        "  flowchart:",
-        "    wrappingWidth: 400",
-        "---",
-        "flowchart LR",
-        '  clients(["clients"])',
+        ...DIAGRAM_START,
         '  subgraph droplets["droplets behind firewall fw"]',
         '    fw["inbound:<br/>🌍 tcp 22 ← 0.0.0.0/0<br/>🌍 tcp 22 ← ::/0<br/>tcp 4222 ← tag nats<br/>icmp - ← none<br/>🌍 udp 53 ← 10.0.0.0/8<br/>🌍 udp 53 ← 1.2.3.4/0<br/>? all ← 192.0.2.0/24"]',
         "    style fw fill:#ffffff,stroke:#999999,stroke-dasharray:3 3,text-align:left",
