@@ -8,6 +8,8 @@ import { renderSummary } from "../plan/markdown";
 import { renderDiagram } from "../plan/mermaid";
 import { DROPLET } from "../plan/nodes";
 import { PROJECT_ROOT, stackFile, synthesize } from "../plan/synth";
+import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { Plan, loadPlan, parsePlan } from "../plan/tf-json";
 
 // Integration test: synthesizes the app, and parses each diagram with the real mermaid library in a
@@ -109,4 +111,14 @@ test("the check can fail: mermaid rejects a diagram with a subgraph left open, a
   expect(unclosed.status).toBe(1);
   expect(unclosed.said).toMatch(/^Parse error on line \d+:/);
   expect(parse(diagram.replace("nats-1 (seed)", 'nats-1 "seed"')).status).toBe(1);
+});
+
+test("a --terraform-plan review draws the stack after Terraform's plan: the seed load balancer internal (no clients), the resized droplets coloured; mermaid parses it", () => {
+  const plan = loadTerraformPlan(join(__dirname, "fixtures", "terraform-plan", "size-change.json"));
+  const diagram = block(renderTerraformPlanReview(plan, reviewTerraformPlan(plan, loadPrices()), "nats"));
+  expect(parse(diagram)).toEqual({ status: 0, said: "flowchart-v2\n" });
+  expect(diagram).toContain('  lb2["internal load balancer nats-cluster-seed<br/>tcp 6222 → tcp 6222"]');
+  expect(diagram).not.toMatch(/clients -->.* lb2/);
+  expect(diagram).toContain("changed in place by cdktf deploy (powers it off)");
+  expect(diagram).toContain("  class n1,n2,n3,key_in_place in_place\n");
 });

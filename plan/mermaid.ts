@@ -4,7 +4,7 @@ import { describeLoadBalancers, tagLabel } from "./load-balancer";
 import { DROPLET, describeNodes } from "./nodes";
 import { labelOf } from "./references";
 import { describeVolumes } from "./volumes";
-import { Plan, resourcesOfType, strings } from "./tf-json";
+import { Plan, resourcesOfType, strings, text } from "./tf-json";
 
 /** How a droplet of a `--diff` review changes, each with its colour in the diagram. */
 const CHANGE_STYLES = {
@@ -39,18 +39,24 @@ export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
   const changes = new Map((diff?.changes ?? []).filter((change) => change.type === DROPLET).map((change) => [change.label, change]));
   const volumes = describeVolumes(plan);
 
-  const balancers = describeLoadBalancers(plan).map((lb, i) => ({ ...lb, id: `lb${i + 1}`, address: resourcesOfType(plan, "digitalocean_loadbalancer")[i].address }));
+  const resources = resourcesOfType(plan, "digitalocean_loadbalancer");
   const seeds = new Set(nodes.flatMap((node) => node.routesThrough));
+  // The seed load balancer is internal (VPC only): clients never reach it. Terraform's plan holds
+  // user_data as a hash, so its nodes show no routes, but the network still tells it apart.
+  const balancers = describeLoadBalancers(plan).map((lb, i) => {
+    const { address, body } = resources[i];
+    const internal = text(body, "network") === "INTERNAL";
+    const role = seeds.has(address) ? "seed load balancer" : internal ? "internal load balancer" : "load balancer";
+    return { ...lb, id: `lb${i + 1}`, address, internal, role };
+  });
   lines.push('  clients(["clients"])');
-  for (const lb of balancers) {
-    const role = seeds.has(lb.address) ? "seed load balancer" : "load balancer";
-    lines.push(`  ${lb.id}[${quote([`${role} ${lb.name}`, ...lb.rules.map((rule) => `${rule.entry} → ${rule.target}`)])}]`);
-  }
+  for (const lb of balancers) lines.push(`  ${lb.id}[${quote([`${lb.role} ${lb.name}`, ...lb.rules.map((rule) => `${rule.entry} → ${rule.target}`)])}]`);
 
   lines.push(...firewallLines(plan));
   for (const node of nodes) {
     const change = changes.get(node.name);
-    const what = change === undefined ? [] : [CHANGE_STYLES[changeKind(change)].text];
+    const poweredOff = change?.verdict?.effect === "powers off" && change.verdict.verdict === "deploy" ? " (powers it off)" : "";
+    const what = change === undefined ? [] : [`${CHANGE_STYLES[changeKind(change)].text}${poweredOff}`];
     const id = nodeId.get(node.address) as string;
     lines.push(`    ${id}[${quote([node.isSeed ? `${node.name} (seed)` : node.name, [node.size, node.region].filter(Boolean).join(" · "), `nats-server ${node.natsVersion ?? "unknown"}`, ...what])}]`);
     volumes.filter((volume) => volume.attachedTo.includes(node.name)).forEach((volume, j) => {
@@ -62,7 +68,7 @@ export function renderDiagram(plan: Plan, diff?: PlanDiff): string {
   lines.push("  end");
 
   for (const lb of balancers) {
-    if (!seeds.has(lb.address)) lines.push(`  clients -->${lb.rules.length === 0 ? "" : `|${quote(lb.rules.map((rule) => rule.entry))}|`} ${lb.id}`);
+    if (!seeds.has(lb.address) && !lb.internal) lines.push(`  clients -->${lb.rules.length === 0 ? "" : `|${quote(lb.rules.map((rule) => rule.entry))}|`} ${lb.id}`);
     for (const target of targetsOf(plan, lb.targets)) lines.push(`  ${lb.id} --> ${nodeId.get(target)}`);
   }
   const idOf = (address: string): string => balancers.find((lb) => lb.address === address)?.id ?? (nodeId.get(address) as string);
