@@ -22,8 +22,8 @@ if (contextProblem !== undefined) {
     removeOtherFormat(app);
     createStateDirectories(app.node.children.filter(TerraformStack.isStack));
     // What each plan was made from, for plan:summary, which reviews a plan without the app.
-    for (const [stack, settings] of Object.entries(settingsUsed(app, process.env))) {
-      writeFileSync(settingsRecordFile(app.outdir, stack), `${JSON.stringify({ settings } satisfies SettingsRecord, null, 2)}\n`);
+    for (const [stack, record] of Object.entries(settingsUsed(app, process.env))) {
+      writeFileSync(settingsRecordFile(app.outdir, stack), `${JSON.stringify(record satisfies SettingsRecord, null, 2)}\n`);
     }
     // Warnings do not stop the synthesis, but a user running this file never sees manifest.json.
     // The cdktf CLI prints them from there itself, and sets this variable for every app it runs

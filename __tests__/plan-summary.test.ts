@@ -231,6 +231,22 @@ describe("npm run plan:summary", () => {
     expect(statSync(stackFile(five, "nats")).mtimeMs).toBe(written);
   });
 
+  test("says which of this environment's settings the plan was not made with, on stderr and in the review, and reviews it as it is", () => {
+    const five = synth("five-differs", { NATS_NODE_COUNT: "5" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", "--stack", "nats"], {
+      cwd: PROJECT_ROOT,
+      env: cdktfEnv({ CDKTF_OUTDIR: five, NATS_NODE_COUNT: "7", NATS_REGION: "ams3" }),
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(0);
+    const differs = 'NATS_NODE_COUNT is "7" here, "5" in the plan, NATS_REGION is "ams3" here, unset in the plan';
+    expect(run.stderr).toBe(`plan-summary: the plan of stack nats was not made with this environment's settings: ${differs}; npx cdktf synth makes the plan they describe\n`);
+    expect(run.stdout).toContain(
+      "> ⚠️ **Not made with this environment's settings**: `NATS_NODE_COUNT is \"7\" here, \"5\" in the plan`, `NATS_REGION is \"ams3\" here, unset in the plan`. `npx cdktf synth` makes the plan they describe.",
+    );
+    expect(run.stdout).toContain("### Nodes (5)");
+  });
+
   test("synthesizes a plan older than the app's files again, saying so on stderr and in the review, with the settings it replaced", () => {
     const old = synth("old-sources", { NATS_NODE_COUNT: "5" });
     utimesSync(stackFile(old, "nats"), new Date(1_000_000), new Date(1_000_000));

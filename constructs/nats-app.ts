@@ -56,20 +56,28 @@ export function buildStacks(app: App, env: NodeJS.ProcessEnv, stacks: Readonly<R
 }
 
 /**
- * The settings each stack of `stacks` is built with in `app` (every one set by context or the
- * environment, named as the user set it), for the record main.ts writes beside each plan.
- * SETTINGS holds no secret: tokens and keys reach Terraform by its own variables.
+ * What each stack of `stacks` is built with in `app`, for the record main.ts writes beside each
+ * plan: every setting set by context or the environment, named as the user set it, and every
+ * variable a setting of the stack is read from, with its value (null when unset). SETTINGS holds no
+ * secret: tokens and keys reach Terraform by its own variables.
  */
 export function settingsUsed(
   app: App,
   env: NodeJS.ProcessEnv,
   stacks: Readonly<Record<string, NatsStackProps>> = APP_STACKS,
-): Record<string, { setting: string; source: string; value: unknown }[]> {
+): Record<string, { settings: { setting: string; source: string; value: unknown }[]; variables: Record<string, string | null> }> {
   const names = Object.keys(stacks);
   return Object.fromEntries(
     names.map((name) => {
       const read = readStackSettings(name, app.node.tryGetContext(name), env, names);
-      return [name, Object.entries(read.sources).map(([setting, source]) => ({ setting, source, value: read.settings[setting as SettingName] }))];
+      const variables = Object.values(SETTINGS).map(({ env: suffix }) => envPrefix(name) + suffix);
+      return [
+        name,
+        {
+          settings: Object.entries(read.sources).map(([setting, source]) => ({ setting, source, value: read.settings[setting as SettingName] })),
+          variables: Object.fromEntries(variables.map((variable) => [variable, env[variable] ?? null])),
+        },
+      ];
     }),
   );
 }

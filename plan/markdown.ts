@@ -22,6 +22,8 @@ export interface Provenance {
   readonly plan: Pick<ReviewedPlan, "record" | "synthesized">;
   /** When the review ran. */
   readonly at: Date;
+  /** Setting variables this environment sets otherwise than the plan was made with (see differingVariables). */
+  readonly differs?: readonly string[];
 }
 
 /** What a review knows besides the plan. */
@@ -120,8 +122,11 @@ function changeRow(change: ResourceChange): string[] {
 }
 
 /** The settings the plan was made with, and a notice when the review synthesized it again. */
-export function provenanceSection({ plan, at }: Provenance): string {
+export function provenanceSection({ plan, at, differs = [] }: Provenance): string {
   const lines = [`Made with ${settingsText(plan.record.settings)}.`];
+  if (differs.length > 0) {
+    lines.push(`> ⚠️ **Not made with this environment's settings**: ${differs.map(code).join(", ")}. \`npx cdktf synth\` makes the plan they describe.`);
+  }
   if (plan.synthesized !== undefined) {
     const { reason, before } = plan.synthesized;
     const replaced = before === undefined ? "" : ` The plan it replaced was made with ${settingsText(before.settings)}.`;

@@ -16,6 +16,7 @@ import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
+import { differingVariables } from "../plan/settings-record";
 import { STACKS, planToReview } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
@@ -64,8 +65,10 @@ function review(stack: string, diffAgainst: string | undefined): string {
   }
   const reviewed = planToReview(stack);
   if (reviewed.synthesized !== undefined) process.stderr.write(`plan-summary: synthesized stack ${stack} again, with this environment's settings: ${reviewed.synthesized.reason}\n`);
+  const differs = differingVariables(reviewed.record, process.env);
+  if (differs.length > 0) process.stderr.write(`plan-summary: the plan of stack ${stack} was not made with this environment's settings: ${differs.join(", ")}; npx cdktf synth makes the plan they describe\n`);
   const plan = loadPlan(reviewed.file);
-  const provenance = { plan: reviewed, at: new Date() };
+  const provenance = { plan: reviewed, at: new Date(), differs };
   if (diffAgainst === undefined) {
     return renderSummary(plan, loadPrices(), { provenance });
   }
