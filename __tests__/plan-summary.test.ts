@@ -212,10 +212,10 @@ describe("diff between two syntheses", () => {
 });
 
 describe("npm run plan:summary", () => {
-  const cli = (args: string[], outdir = base) =>
+  const cli = (args: string[], outdir = base, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", ...args], {
       cwd: PROJECT_ROOT,
-      env: cdktfEnv({ CDKTF_OUTDIR: outdir }),
+      env: cdktfEnv({ CDKTF_OUTDIR: outdir, ...env }),
       encoding: "utf8",
     });
 
@@ -233,11 +233,7 @@ describe("npm run plan:summary", () => {
 
   test("says which of this environment's settings the plan was not made with, on stderr and in the review, and reviews it as it is", () => {
     const five = synth("five-differs", { NATS_NODE_COUNT: "5" });
-    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", "--stack", "nats"], {
-      cwd: PROJECT_ROOT,
-      env: cdktfEnv({ CDKTF_OUTDIR: five, NATS_NODE_COUNT: "7", NATS_REGION: "ams3" }),
-      encoding: "utf8",
-    });
+    const run = cli(["--stack", "nats"], five, { NATS_NODE_COUNT: "7", NATS_REGION: "ams3" });
     expect(run.status).toBe(0);
     const differs = 'NATS_NODE_COUNT is "7" here, "5" in the plan, NATS_REGION is "ams3" here, unset in the plan';
     expect(run.stderr).toBe(`plan-summary: the plan of stack nats was not made with this environment's settings: ${differs}; npx cdktf synth makes the plan they describe\n`);
