@@ -47,6 +47,8 @@ const INTEGRATION = [
   "verify-timeout",
   "terminal-safety",
   "run-tmpdir",
+  "plan-mermaid",
+  "twin-seed-noise",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -1,7 +1,9 @@
+import { writeFileSync } from "node:fs";
 import { App, TerraformStack } from "cdktf";
-import { buildStacks, contextJsonProblem, problemReport, warningReport } from "./constructs/nats-app";
+import { buildStacks, contextJsonProblem, problemReport, settingsUsed, warningReport } from "./constructs/nats-app";
 import { removeOtherFormat } from "./constructs/stack-files";
 import { createStateDirectories } from "./constructs/state-backend";
+import { SettingsRecord, settingsRecordFile } from "./plan/settings-record";
 
 // cdktf's App parses CDKTF_CONTEXT_JSON itself and would end in a stack trace: check it first.
 const contextProblem = contextJsonProblem(process.env);
@@ -19,6 +21,10 @@ if (contextProblem !== undefined) {
     app.synth();
     removeOtherFormat(app);
     createStateDirectories(app.node.children.filter(TerraformStack.isStack));
+    // What each plan was made from, for plan:summary, which reviews a plan without the app.
+    for (const [stack, record] of Object.entries(settingsUsed(app, process.env))) {
+      writeFileSync(settingsRecordFile(app.outdir, stack), `${JSON.stringify(record satisfies SettingsRecord, null, 2)}\n`);
+    }
     // Warnings do not stop the synthesis, but a user running this file never sees manifest.json.
     // The cdktf CLI prints them from there itself, and sets this variable for every app it runs
     // (@cdktf/cli-core's synth-stack), where it would log the app's stderr as an error.

@@ -15,6 +15,8 @@ const TLS_NOTE = "TLS per listener (`mutual`: both sides present and verify cert
 const NO_VOLUME_PROTECTED = "No volume is protected: `cdktf destroy` deletes them with their JetStream data (`protectVolumes` prevents it).";
 
 const lines = (...text: readonly string[]): string => `${text.join("\n")}\n`;
+/** How every review's diagram starts: its heading, the block, Mermaid's settings, the clients. */
+const DIAGRAM_START = ["### Diagram", "", "```mermaid", "---", "config:", "  flowchart:", "    wrappingWidth: 400", "---", "flowchart LR", '  clients(["clients"])'];
 
 describe("renderSummary", () => {
   let defaultStack: Plan;
@@ -28,6 +30,31 @@ describe("renderSummary", () => {
     expect(renderSummary(defaultStack, PRICES)).toBe(
       lines(
         "## Plan: `nats`",
+        "",
+        ...DIAGRAM_START,
+        '  lb1["load balancer nats-cluster-lb<br/>tcp 4222 → tcp 4222"]',
+        '  lb2["seed load balancer nats-cluster-seed<br/>tcp 6222 → tcp 6222"]',
+        '  subgraph droplets["droplets behind firewall nats-cluster-fw"]',
+        '    fw["inbound:<br/>tcp 4222 ← load balancer nats-cluster-lb<br/>tcp 8222 ← load balancer nats-cluster-lb<br/>tcp 8222 ← load balancer nats-cluster-seed<br/>tcp 6222 ← tag nats-cluster<br/>tcp 6222 ← load balancer nats-cluster-seed"]',
+        "    style fw fill:#ffffff,stroke:#999999,stroke-dasharray:3 3,text-align:left",
+        '    n1["nats-1 (seed)<br/>s-1vcpu-1gb · nyc3<br/>nats-server 2.15.1"]',
+        '    n1v1[("nats-1-data<br/>10 GiB")]',
+        "    n1 --- n1v1",
+        '    n2["nats-2<br/>s-1vcpu-1gb · nyc3<br/>nats-server 2.15.1"]',
+        '    n2v1[("nats-2-data<br/>10 GiB")]',
+        "    n2 --- n2v1",
+        '    n3["nats-3<br/>s-1vcpu-1gb · nyc3<br/>nats-server 2.15.1"]',
+        '    n3v1[("nats-3-data<br/>10 GiB")]',
+        "    n3 --- n3v1",
+        "  end",
+        '  clients -->|"tcp 4222"| lb1',
+        "  lb1 --> n1",
+        "  lb1 --> n2",
+        "  lb1 --> n3",
+        "  lb2 --> n1",
+        "  n2 -.->|routes| lb2",
+        "  n3 -.->|routes| lb2",
+        "```",
         "",
         "### Resources (24)",
         "",
@@ -165,6 +192,23 @@ describe("renderSummary", () => {
       lines(
         "## Plan: `t`",
         "",
+        ...DIAGRAM_START,
+        '  lb1["load balancer bare_lb"]',
+        '  lb2["load balancer old-lb<br/>tcp 4222 → tcp 4223"]',
+        '  lb3["load balancer huge-lb"]',
+        '  subgraph droplets["droplets: no firewall, every port open to the world"]',
+        "    style droplets fill:#f8d7da,stroke:#b02a37,color:#58151c",
+        '    n1["a<br/>nats-server unknown"]',
+        '    n1v1[("data-1<br/>15 GiB")]',
+        "    n1 --- n1v1",
+        '    n2["edge-1<br/>s-9vcpu-odd · ams3<br/>nats-server apt"]',
+        "  end",
+        "  clients --> lb1",
+        '  clients -->|"tcp 4222"| lb2',
+        "  lb2 --> n1",
+        "  clients --> lb3",
+        "```",
+        "",
         "### Resources (7)",
         "",
         "| type | count |",
@@ -281,6 +325,13 @@ describe("renderSummary", () => {
     expect(renderSummary(plan, PRICES)).toBe(
       lines(
         "## Plan: `t`",
+        "",
+        ...DIAGRAM_START,
+        '  subgraph droplets["droplets behind firewall fw"]',
+        '    fw["inbound:<br/>🌍 tcp 22 ← 0.0.0.0/0<br/>🌍 tcp 22 ← ::/0<br/>tcp 4222 ← tag nats<br/>icmp - ← none<br/>🌍 udp 53 ← 10.0.0.0/8<br/>🌍 udp 53 ← 1.2.3.4/0<br/>? all ← 192.0.2.0/24"]',
+        "    style fw fill:#ffffff,stroke:#999999,stroke-dasharray:3 3,text-align:left",
+        "  end",
+        "```",
         "",
         "### Resources (2)",
         "",

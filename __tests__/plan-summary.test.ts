@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { estimateCost, loadPrices } from "../plan/cost";
@@ -212,12 +212,58 @@ describe("diff between two syntheses", () => {
 });
 
 describe("npm run plan:summary", () => {
-  const cli = (args: string[]) =>
+  const cli = (args: string[], outdir = base, env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ["--import", "tsx", "scripts/plan-summary.ts", ...args], {
       cwd: PROJECT_ROOT,
-      env: cdktfEnv({ CDKTF_OUTDIR: base }),
+      env: cdktfEnv({ CDKTF_OUTDIR: outdir, ...env }),
       encoding: "utf8",
     });
+
+  test("reviews the plan as the synthesis left it (here NATS_NODE_COUNT=5, unset now), naming its settings, without synthesizing again", () => {
+    const five = synth("five", { NATS_NODE_COUNT: "5" });
+    const written = statSync(stackFile(five, "nats")).mtimeMs;
+    const run = cli(["--stack", "nats"], five);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Made with these settings (others at the stack's defaults): `NATS_NODE_COUNT` = `5`.");
+    expect(run.stdout).toContain("### Nodes (5)");
+    expect(run.stdout).not.toContain("Synthesized again");
+    expect(statSync(stackFile(five, "nats")).mtimeMs).toBe(written);
+  });
+
+  test("says which of this environment's settings the plan was not made with, on stderr and in the review, and reviews it as it is", () => {
+    const five = synth("five-differs", { NATS_NODE_COUNT: "5" });
+    const run = cli(["--stack", "nats"], five, { NATS_NODE_COUNT: "7", NATS_REGION: "ams3" });
+    expect(run.status).toBe(0);
+    const differs = 'NATS_NODE_COUNT is "7" here, "5" in the plan, NATS_REGION is "ams3" here, unset in the plan';
+    expect(run.stderr).toBe(`plan-summary: the plan of stack nats was not made with this environment's settings: ${differs}; npx cdktf synth makes the plan they describe\n`);
+    expect(run.stdout).toContain(
+      "> ⚠️ **Not made with this environment's settings**: `NATS_NODE_COUNT is \"7\" here, \"5\" in the plan`, `NATS_REGION is \"ams3\" here, unset in the plan`. `npx cdktf synth` makes the plan they describe.",
+    );
+    expect(run.stdout).toContain("### Nodes (5)");
+  });
+
+  test("synthesizes a plan older than the app's files again, saying so on stderr and in the review, with the settings it replaced", () => {
+    const old = synth("old-sources", { NATS_NODE_COUNT: "5" });
+    utimesSync(stackFile(old, "nats"), new Date(1_000_000), new Date(1_000_000));
+    const run = cli(["--stack", "nats"], old);
+    expect(run.status).toBe(0);
+    const reason = "constructs/cidr.ts, constructs/cloud-init.ts, constructs/droplet-arguments.ts and \\d+ more changed since the plan was made";
+    expect(run.stderr).toMatch(new RegExp(`^plan-summary: synthesized stack nats again, with this environment's settings: ${reason}\n$`));
+    expect(run.stdout).toContain("Made with the stack's defaults (no setting was set).");
+    expect(run.stdout).toMatch(
+      new RegExp(`> 🔄 \\*\\*Synthesized again\\*\\* by plan:summary at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, with this environment's settings: ${reason}\\. The plan it replaced was made with these settings \\(others at the stack's defaults\\): \`NATS_NODE_COUNT\` = \`5\`\\.`),
+    );
+    expect(run.stdout).toContain("### Nodes (3)");
+  });
+
+  test("synthesizes a missing plan, saying where it looked", () => {
+    const empty = join(work, "empty");
+    const run = cli(["--stack", "nats-tutorial"], empty);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(`plan-summary: synthesized stack nats-tutorial again, with this environment's settings: ${empty} had no plan of stack nats-tutorial\n`);
+    expect(run.stdout).toContain("## Plan: `nats-tutorial`\n\nMade with the stack's defaults (no setting was set).\n\n> 🔄 **Synthesized again**");
+  });
 
   test("writes the diff, then the summary, to --out", () => {
     const older = synth("older", { NATS_VERSION: "2.14.5" });

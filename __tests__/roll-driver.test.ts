@@ -113,6 +113,17 @@ describe("roll", () => {
     expect(target.calls).not.toContain("replace nats-1");
   });
 
+  test("a cause of several lines (Terraform's error and its detail) keeps its detail below the resume hint", async () => {
+    const target = new FakeTarget();
+    target.replace = async () => {
+      throw new Error('terraform apply exited 1: Error: Backend initialization required, please run "terraform init"\n  Reason: Initial configuration');
+    };
+    await expect(roll(target, quiet)).rejects.toThrow(
+      'roll stopped at nats-2: terraform apply exited 1: Error: Backend initialization required, please run "terraform init"; 0 nodes replaced before it. ' +
+        "Fix the cause and run npm run roll -- --stack nats to resume\n  Reason: Initial configuration",
+    );
+  });
+
   test("an interrupt stops before the next node", async () => {
     const interrupt = new AbortController();
     const target = new FakeTarget();

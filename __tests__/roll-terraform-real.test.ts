@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
-import { cdktfEnv, freshStackFile, stackFile, synthesize } from "../plan/synth";
+import { PROJECT_ROOT, cdktfEnv, freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { parsePlan } from "../plan/tf-json";
 import { rollOrder } from "../roll/driver";
-import { checkCommands, dependentsOf, pendingChangesProblem, plannedChanges, stepCommands, stepPlanProblem } from "../roll/terraform-target";
+import { STATE_COMMAND, checkCommands, dependentsOf, pendingChangesProblem, plannedChanges, stepCommands, stepPlanProblem, terraformSays } from "../roll/terraform-target";
 
 // Integration test: runs the real terraform CLI (1.5 or newer) on built-in terraform_data resources.
 jest.setTimeout(120_000);
@@ -126,7 +126,7 @@ test("the stack's lifecycle: deploy's plan of a new size and user_data changes n
     const dependents = dependentsOf(mirrorPlan, node.address);
     expect(dependents).toEqual([GATE()]);
     const step = stepCommands(node.address, dependents);
-    expect(step.plan).toEqual(["plan", "-input=false", `-target=${node.address}`, `-target=${GATE()}`, `-replace=${node.address}`, "-out=roll-step.tfplan"]);
+    expect(step.plan).toEqual(["plan", "-input=false", "-no-color", `-target=${node.address}`, `-target=${GATE()}`, `-replace=${node.address}`, "-out=roll-step.tfplan"]);
     terraform(dir, step.plan);
     const changes = plannedChanges(terraform(dir, step.show).stdout);
     expect(changes).toEqual([
@@ -187,4 +187,25 @@ test("cdktf synth --hcl writes the droplets' lifecycle as Terraform reads it: th
   const moved = terraform(dir, ["plan", "-input=false", "-no-color"], true);
   expect(moved.status).toBe(1);
   expect(moved.stderr.replace(/\s+/g, " ")).toContain("nats-1 has region nyc3, the configuration says sfo3: a region move needs a second cluster");
+});
+
+test("the roll of a stack never deployed (no terraform init) says Terraform's own error, without colour codes or its box", () => {
+  const outdir = join(work, "cdktf.out");
+  const dir = join(outdir, "stacks", "nats");
+  // What Terraform says about this directory itself; the roll runs every terraform command with -no-color.
+  const own = terraform(dir, STATE_COMMAND, true);
+  expect(own.status).toBe(1);
+  expect(own.stderr).toContain('Error: Backend initialization required, please run "terraform init"');
+  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/roll.ts", "--stack", "nats"], { cwd: PROJECT_ROOT, env: cdktfEnv({ CDKTF_OUTDIR: outdir }), encoding: "utf8" });
+  expect(run.status).toBe(1);
+  const [summary, ...detail] = own.stderr.trim().replace(/\n{3,}/g, "\n\n").split("\n").map((line) => line.trimEnd());
+  expect(summary).toBe('Error: Backend initialization required, please run "terraform init"');
+  const indented = detail.map((line) => (line === "" ? "" : `  ${line}`));
+  expect(run.stderr).toBe(`roll: terraform show -json -no-color in ${dir} exited 1 (run cdktf deploy first): ${summary}\n${indented.join("\n")}\n`);
+  expect(run.stderr).not.toMatch(/[\x1b╷│╵]/);
+});
+
+test("output without an Error: diagnostic gives its last line, control characters escaped", () => {
+  expect(terraformSays("Initializing...\n\x1b[31mkilled\x1b[0m\n")).toBe(": \\x1b[31mkilled\\x1b[0m");
+  expect(terraformSays("Warning: old\n\nsomething\nError: broken\n  detail\n\nWarning: also\nError: twice\n")).toBe(": Error: broken\n    detail\n  Error: twice");
 });

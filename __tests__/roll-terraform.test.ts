@@ -100,7 +100,7 @@ beforeAll(() => {
     "terraform",
     [
       'echo "terraform $* (in $(basename "$PWD"))" >> "$FAKE_CALLS"',
-      'if [ "$1" = show ] && [ -n "$3" ]; then cat "$3"; exit 0; fi',
+      'if [ "$1" = show ] && [ -n "$4" ]; then cat "$4"; exit 0; fi',
       'if [ "$1" = show ]; then cat "$FAKE_STATE"; exit 0; fi',
       'if [ "$1" = plan ]; then',
       '  changes=""; out=""',
@@ -122,9 +122,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("npm run roll against the deployed stack (fake terraform)", () => {
   /** The roll's three commands for one node, as the fake records them. */
   const step = (node: string): string[] => [
-    `terraform plan -input=false -target=${address[node]} -target=${gate} -replace=${address[node]} -out=roll-step.tfplan (in nats)`,
-    "terraform show -json roll-step.tfplan (in nats)",
-    "terraform apply -input=false roll-step.tfplan (in nats)",
+    `terraform plan -input=false -no-color -target=${address[node]} -target=${gate} -replace=${address[node]} -out=roll-step.tfplan (in nats)`,
+    "terraform show -json -no-color roll-step.tfplan (in nats)",
+    "terraform apply -input=false -no-color roll-step.tfplan (in nats)",
   ];
 
   test("replaces only the droplets whose state differs from the plan, the seed last: a plan limited to the droplet and the readiness gate, checked, then applied", () => {
@@ -137,18 +137,18 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     const verify = `node ${bundle} --lb ${LB_IP} --expect-nodes 3 --client-port 4222`;
     // The readiness gate's own command (--jetstream in the default stack), credentials from the file its first step wrote.
     expect(run.calls).toEqual([
-      "terraform show -json (in nats)",
-      "terraform plan -input=false -out=roll-check.tfplan (in nats)",
-      "terraform show -json roll-check.tfplan (in nats)",
-      "terraform show -json (in nats)",
+      "terraform show -json -no-color (in nats)",
+      "terraform plan -input=false -no-color -out=roll-check.tfplan (in nats)",
+      "terraform show -json -no-color roll-check.tfplan (in nats)",
+      "terraform show -json -no-color (in nats)",
       `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       ...step("nats-3"),
-      "terraform show -json (in nats)",
+      "terraform show -json -no-color (in nats)",
       `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
-      "terraform show -json (in nats)",
+      "terraform show -json -no-color (in nats)",
       `${verify} --timeout 60 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
       ...step("nats-1"),
-      "terraform show -json (in nats)",
+      "terraform show -json -no-color (in nats)",
       `${verify} --timeout 900 --credentials-file /dev/fd/3 --jetstream NATS_TOKEN=${SECRET}`,
     ]);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
@@ -164,12 +164,12 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines[0]).toBe("3 of 3 nodes differ from the plan: nats-2 (user_data), nats-3 (user_data), nats-1 (user_data)");
-    expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -out=roll-check.tfplan && terraform show -json roll-check.tfplan: stop unless nothing is pending; before and after each step: terraform show -json (the state, for the readiness gate's references) and the gate's verify`);
+    expect(lines[1]).toBe(`before the first step: in ${join(outdir, "stacks", "nats")}: terraform plan -input=false -no-color -out=roll-check.tfplan && terraform show -json -no-color roll-check.tfplan: stop unless nothing is pending; before and after each step: terraform show -json -no-color (the state, for the readiness gate's references) and the gate's verify`);
     expect(lines[4]).toBe(
-      `step 3: nats-1 (seed): terraform plan -input=false -target=${address["nats-1"]} -target=${gate} -replace=${address["nats-1"]} -out=roll-step.tfplan && terraform show -json roll-step.tfplan: ` +
-        `stop unless only nats-1 is replaced and ${gate} changes && terraform apply -input=false roll-step.tfplan; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`,
+      `step 3: nats-1 (seed): terraform plan -input=false -no-color -target=${address["nats-1"]} -target=${gate} -replace=${address["nats-1"]} -out=roll-step.tfplan && terraform show -json -no-color roll-step.tfplan: ` +
+        `stop unless only nats-1 is replaced and ${gate} changes && terraform apply -input=false -no-color roll-step.tfplan; wait until healthy, the mesh is whole and the load balancer has it UP; settle 5 s`,
     );
-    expect(run.calls).toEqual(["terraform show -json (in nats)"]);
+    expect(run.calls).toEqual(["terraform show -json -no-color (in nats)"]);
   });
 
   test("refuses to start while a change outside the droplets is pending: apply it with cdktf deploy first", () => {
@@ -193,7 +193,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     const run = roll(["--stack", "nats"]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^roll: nats-3 has region "sfo3", the plan says "nyc3": a region move needs a second cluster, not a roll: .*; nothing was changed\n$/);
-    expect(run.calls).toEqual(["terraform show -json (in nats)"]);
+    expect(run.calls).toEqual(["terraform show -json -no-color (in nats)"]);
   });
 
   test("a state that matches the plan needs no roll", () => {
@@ -215,7 +215,7 @@ describe("npm run roll against the deployed stack (fake terraform)", () => {
     writeState(["nats-2"]);
     const run = roll(["--stack", "nats"], { FAKE_APPLY_STATUS: "1" });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("roll: roll stopped at nats-3: terraform apply -input=false roll-step.tfplan exited 1; 0 nodes replaced before it. Fix the cause and run npm run roll -- --stack nats to resume");
+    expect(run.stderr).toContain("roll: roll stopped at nats-3: terraform apply -input=false -no-color roll-step.tfplan exited 1; 0 nodes replaced before it. Fix the cause and run npm run roll -- --stack nats to resume");
     expect(run.calls.filter((call) => call.includes("apply"))).toHaveLength(1);
     expect(existsSync(join(outdir, "stacks", "nats", "roll-step.tfplan"))).toBe(false);
   });

@@ -56,6 +56,33 @@ export function buildStacks(app: App, env: NodeJS.ProcessEnv, stacks: Readonly<R
 }
 
 /**
+ * What each stack of `stacks` is built with in `app`, for the record main.ts writes beside each
+ * plan: every setting set by context or the environment, named as the user set it, and every
+ * variable a setting of the stack is read from, with its value (null when unset). SETTINGS holds no
+ * secret: tokens and keys reach Terraform by its own variables.
+ */
+export function settingsUsed(
+  app: App,
+  env: NodeJS.ProcessEnv,
+  stacks: Readonly<Record<string, NatsStackProps>> = APP_STACKS,
+): Record<string, { settings: { setting: string; source: string; value: unknown }[]; variables: Record<string, string | null> }> {
+  const names = Object.keys(stacks);
+  return Object.fromEntries(
+    names.map((name) => {
+      const read = readStackSettings(name, app.node.tryGetContext(name), env, names);
+      const variables = Object.values(SETTINGS).map(({ env: suffix }) => envPrefix(name) + suffix);
+      return [
+        name,
+        {
+          settings: Object.entries(read.sources).map(([setting, source]) => ({ setting, source, value: read.settings[setting as SettingName] })),
+          variables: Object.fromEntries(variables.map((variable) => [variable, env[variable] ?? null])),
+        },
+      ];
+    }),
+  );
+}
+
+/**
  * `message` with the props that came from settings named as the user set them:
  * `nodeCount must be …` → `NATS_NODE_COUNT must be …`, `adminCidrs[1]` →
  * `context nats.adminCidrs[1]`. Props are replaced where they start the message, and, when

@@ -58,7 +58,8 @@ export function describeLoadBalancers(plan: Plan): LoadBalancerInfo[] {
   });
 }
 
-function tagLabel(tag: string, plan: Plan): string {
+/** A droplet tag as a reviewer reads it, `tag nats`, whether the plan names it or refers to a tag resource. */
+export function tagLabel(tag: string, plan: Plan): string {
   const label = labelOf(tag, plan);
   return label === tag ? `tag ${tag}` : label;
 }

@@ -4,6 +4,9 @@ import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
 import { DROPLET, NodeInfo, describeNodes } from "./nodes";
+import type { RecordedSetting } from "./settings-record";
+import type { ReviewedPlan } from "./synth";
+import { renderDiagram } from "./mermaid";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
 import { Plan } from "./tf-json";
@@ -14,10 +17,29 @@ export const WORLD_OPEN_MARKER = "🌍 **open to the world**";
 /** Sentence shown when a stack has no firewall. */
 export const NO_FIREWALL = "**No firewall: every port is open** on every droplet, to the whole internet.";
 
-/** Renders the review summary of one synthesized stack. */
-export function renderSummary(plan: Plan, prices: PriceTable): string {
+/** When and why a review synthesized the plan again, and what the plan was made with. */
+export interface Provenance {
+  readonly plan: Pick<ReviewedPlan, "record" | "synthesized">;
+  /** When the review ran. */
+  readonly at: Date;
+  /** Setting variables this environment sets otherwise than the plan was made with (see differingVariables). */
+  readonly differs?: readonly string[];
+}
+
+/** What a review knows besides the plan. */
+export interface SummaryOptions {
+  /** What the plan was made from, and whether the review synthesized it again. */
+  readonly provenance?: Provenance;
+  /** The changes of a `--diff` review: the diagram colours the droplets that change. */
+  readonly diff?: PlanDiff;
+}
+
+/** Renders the review summary of one synthesized stack: what it was made from, a diagram, then each part. */
+export function renderSummary(plan: Plan, prices: PriceTable, options: SummaryOptions = {}): string {
   return [
     `## Plan: \`${plan.stackName}\``,
+    ...(options.provenance === undefined ? [] : [provenanceSection(options.provenance)]),
+    `### Diagram\n\n${renderDiagram(plan, options.diff).trimEnd()}`,
     resourcesSection(plan),
     nodesSection(describeNodes(plan)),
     ...describeLoadBalancers(plan).map(loadBalancerSection),
@@ -97,6 +119,25 @@ function rollTimeText(estimate: RollEstimate): string {
 
 function changeRow(change: ResourceChange): string[] {
   return [change.action, code(change.address), change.label, change.reasons.join("<br>") || "-"];
+}
+
+/** The settings the plan was made with, and a notice when the review synthesized it again. */
+export function provenanceSection({ plan, at, differs = [] }: Provenance): string {
+  const lines = [`Made with ${settingsText(plan.record.settings)}.`];
+  if (differs.length > 0) {
+    lines.push(`> ⚠️ **Not made with this environment's settings**: ${differs.map(code).join(", ")}. \`npx cdktf synth\` makes the plan they describe.`);
+  }
+  if (plan.synthesized !== undefined) {
+    const { reason, before } = plan.synthesized;
+    const replaced = before === undefined ? "" : ` The plan it replaced was made with ${settingsText(before.settings)}.`;
+    lines.push(`> 🔄 **Synthesized again** by plan:summary at ${at.toISOString()}, with this environment's settings: ${reason}.${replaced}`);
+  }
+  return lines.join("\n\n");
+}
+
+function settingsText(settings: readonly RecordedSetting[]): string {
+  if (settings.length === 0) return "the stack's defaults (no setting was set)";
+  return `these settings (others at the stack's defaults): ${settings.map((s) => `${code(s.source)} = ${code(JSON.stringify(s.value))}`).join(", ")}`;
 }
 
 function resourcesSection(plan: Plan): string {

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { Hash, createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { preProcessFile } from "typescript";
+import { SETTINGS_RECORD, SettingsRecord, readSettingsRecord } from "./settings-record";
 
 /** The project root (where cdktf.json and main.ts live). */
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -173,13 +174,61 @@ function resolveModule(base: string): string {
  * settings and the context it is handed.
  */
 export function inputsStamp(env: NodeJS.ProcessEnv = process.env, root = PROJECT_ROOT): string {
-  const hash = createHash("sha256");
-  const files = [...synthModules(root), ...listFiles(join(root, "templates")).map((file) => relative(root, file)), "cdktf.json", "package-lock.json"];
-  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update("\0");
   const settings = Object.entries(env)
     .filter(([name]) => name.startsWith("NATS_"))
     .sort(([a], [b]) => a.localeCompare(b));
-  return hash.update(JSON.stringify({ settings, context: appContextJson(env, join(root, "cdktf.json")) })).digest("hex");
+  return hashSources(root).update(JSON.stringify({ settings, context: appContextJson(env, join(root, "cdktf.json")) })).digest("hex");
+}
+
+/** A hash fed every file a synthesis reads, path and content. */
+function hashSources(root: string): Hash {
+  const hash = createHash("sha256");
+  for (const file of sourceFiles(root)) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update("\0");
+  return hash;
+}
+
+/** Every file a synthesis reads, relative to `root`: the modules of {@link SYNTH_ENTRIES}, templates/, cdktf.json and package-lock.json. */
+function sourceFiles(root: string): string[] {
+  return [...synthModules(root), ...listFiles(join(root, "templates")).map((file) => relative(root, file)), "cdktf.json", "package-lock.json"];
+}
+
+/** A plan handed out for review: its file, what it was made with, and why it was synthesized again, if it was. */
+export interface ReviewedPlan {
+  readonly file: string;
+  readonly record: SettingsRecord;
+  /** Why the plan in the output directory was not reviewed as it was, and what it was made with before. */
+  readonly synthesized?: { readonly reason: string; readonly before?: SettingsRecord };
+}
+
+/**
+ * The plan of `stack` as it is in `outdir`, whichever synthesis wrote it (`cdktf synth` with
+ * any settings): only a missing plan, a plan without a settings record, or one older than a
+ * file the app reads (see {@link inputsStamp}) is synthesized again, with this environment's
+ * settings, and the result says why.
+ */
+export function planToReview(stack: string, outdir = defaultOutdir()): ReviewedPlan {
+  const file = stackFile(outdir, stack);
+  const before = existsSync(file) ? readSettingsRecord(outdir, stack) : undefined;
+  const reason = !existsSync(file)
+    ? `${outdir} had no plan of stack ${stack}`
+    : before === undefined
+      ? `the plan had no record of its settings (${SETTINGS_RECORD}, written by every synthesis since it was added)`
+      : newerSources(statSync(file).mtimeMs);
+  if (reason === undefined) return { file, record: before as SettingsRecord };
+  synthesizeLocked(outdir);
+  const record = readSettingsRecord(outdir, stack);
+  if (!existsSync(file) || record === undefined) {
+    throw new Error(`stack ${JSON.stringify(stack)} was not synthesized: expected ${file} and ${SETTINGS_RECORD} beside it; main.ts writes ${STACKS.join(", ")}`);
+  }
+  return { file, record, synthesized: { reason, before } };
+}
+
+/** Which files the app reads changed after `mtimeMs` (a plan's time), or undefined when none did. */
+function newerSources(mtimeMs: number): string | undefined {
+  const newer = sourceFiles(PROJECT_ROOT).filter((file) => statSync(join(PROJECT_ROOT, file)).mtimeMs > mtimeMs);
+  if (newer.length === 0) return undefined;
+  const named = newer.length > 3 ? `${newer.slice(0, 3).join(", ")} and ${newer.length - 3} more` : newer.join(", ");
+  return `${named} changed since the plan was made`;
 }
 
 /** What the last synthesis by {@link freshStackFile} in an output directory was made of and wrote. */

@@ -1,11 +1,13 @@
 import { CostEstimate } from "./cost";
 import { WORLD_OPEN_MARKER, code, renderDiff, table } from "./markdown";
+import { renderDiagram } from "./mermaid";
 import type { RollEstimate } from "./roll-estimate";
 import { TerraformPlan, TerraformPlanReview } from "./terraform-plan";
 
 /**
  * The review of Terraform's own plan: renderDiff's Markdown for what it creates, updates,
- * replaces and destroys (and the volumes whose data it loses), then the droplets it powers
+ * replaces and destroys (and the volumes whose data it loses), a diagram of the stack after it
+ * with the droplets that change coloured, then the droplets it powers
  * off, what the plan cannot show (the changes left to npm run roll), and the monthly cost
  * before and after.
  */
@@ -21,6 +23,7 @@ export function renderTerraformPlanReview(plan: TerraformPlan, review: Terraform
   );
   return [
     renderDiff(review.diff, label, estimate === undefined ? undefined : { stack, estimate }).trimEnd(),
+    `### Diagram after the plan\n\n${renderDiagram(plan.after, review.diff).trimEnd()}\n\nNo routes are drawn: Terraform's plan holds each droplet's \`user_data\` as a hash.`,
     `### Droplets\n\n${droplets.join("\n\n")}`,
     ...openingsSection(review.openings),
     costSection(review.costBefore, review.costAfter),

@@ -130,7 +130,11 @@ export async function roll(target: RollTarget, options: RollOptions): Promise<Ro
       await target.replace(node);
       await target.ready(node);
     } catch (error) {
-      throw new RollRefused(`roll stopped at ${node.name}: ${(error as Error).message}; ${replaced.length} nodes replaced before it. Fix the cause and run ${options.resumeHint} to resume`);
+      // A cause of several lines (Terraform's error and its detail) keeps its detail below the resume hint.
+      const [cause, ...detail] = (error as Error).message.split("\n");
+      throw new RollRefused(
+        `roll stopped at ${node.name}: ${cause}; ${replaced.length} nodes replaced before it. Fix the cause and run ${options.resumeHint} to resume${detail.map((line) => `\n${line}`).join("")}`,
+      );
     }
     replaced.push(node.name);
     durationsMs.push(Date.now() - started);

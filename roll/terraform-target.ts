@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { dependenciesOf } from "../plan/references";
 import { Json, Plan, Resource, isObject, loadPlan, resourcesOfType, text } from "../plan/tf-json";
 import { cdktfEnv } from "../plan/synth";
+import { printable } from "../helpers/terminal";
 import { PendingNode, RollNode, RollRefused, RollTarget } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 
@@ -40,11 +41,18 @@ export interface PlannedChange {
 export const CHECK_PLAN = "roll-check.tfplan";
 export const STEP_PLAN = "roll-step.tfplan";
 
+/**
+ * The terraform command (arguments) that reads the deployed state. Every terraform command of the
+ * roll runs with -no-color: its output ends up in the roll's messages ({@link terraformSays}),
+ * which must hold no escape codes.
+ */
+export const STATE_COMMAND: readonly string[] = ["show", "-json", "-no-color"];
+
 /** The terraform commands (arguments) that check, before the first step, that nothing else would change. */
 export function checkCommands(): readonly string[][] {
   return [
-    ["plan", "-input=false", `-out=${CHECK_PLAN}`],
-    ["show", "-json", CHECK_PLAN],
+    ["plan", "-input=false", "-no-color", `-out=${CHECK_PLAN}`],
+    ["show", "-json", "-no-color", CHECK_PLAN],
   ];
 }
 
@@ -55,9 +63,9 @@ export function checkCommands(): readonly string[][] {
  */
 export function stepCommands(droplet: string, dependents: readonly string[]): { plan: string[]; show: string[]; apply: string[] } {
   return {
-    plan: ["plan", "-input=false", ...[droplet, ...dependents].map((address) => `-target=${address}`), `-replace=${droplet}`, `-out=${STEP_PLAN}`],
-    show: ["show", "-json", STEP_PLAN],
-    apply: ["apply", "-input=false", STEP_PLAN],
+    plan: ["plan", "-input=false", "-no-color", ...[droplet, ...dependents].map((address) => `-target=${address}`), `-replace=${droplet}`, `-out=${STEP_PLAN}`],
+    show: ["show", "-json", "-no-color", STEP_PLAN],
+    apply: ["apply", "-input=false", "-no-color", STEP_PLAN],
   };
 }
 
@@ -149,7 +157,7 @@ export class TerraformTarget implements RollTarget {
   public describeCheck(): string {
     return (
       `in ${this.stackDir}: ${checkCommands().map(command).join(" && ")}: stop unless nothing is pending; ` +
-      "before and after each step: terraform show -json (the state, for the readiness gate's references) and the gate's verify"
+      `before and after each step: ${command(STATE_COMMAND)} (the state, for the readiness gate's references) and the gate's verify`
     );
   }
 
@@ -216,7 +224,7 @@ export class TerraformTarget implements RollTarget {
     const running = this.run(this.terraform, [...args], this.stackDir, cdktfEnv(), inherit);
     process.umask(umask);
     const run = await running;
-    if (run.status !== 0) throw new Error(`${command(args)} exited ${run.status}${inherit ? "" : `: ${lastLine(run.output)}`}`);
+    if (run.status !== 0) throw new Error(`${command(args)} exited ${run.status}${inherit ? "" : terraformSays(run.output)}`);
     return run;
   }
 
@@ -227,8 +235,8 @@ export class TerraformTarget implements RollTarget {
 
   /** The droplets, load balancers and passwords in the state. */
   private async state(): Promise<StateResource[]> {
-    const run = await this.run(this.terraform, ["show", "-json"], this.stackDir, cdktfEnv(), false);
-    if (run.status !== 0) throw new RollRefused(`terraform show -json in ${this.stackDir} exited ${run.status}: ${lastLine(run.output)}; run cdktf deploy first`);
+    const run = await this.run(this.terraform, [...STATE_COMMAND], this.stackDir, cdktfEnv(), false);
+    if (run.status !== 0) throw new RollRefused(`${command(STATE_COMMAND)} in ${this.stackDir} exited ${run.status} (run cdktf deploy first)${terraformSays(run.output)}`);
     const parsed = JSON.parse(run.output) as { values?: { root_module?: { resources?: StateResource[] } } };
     return parsed.values?.root_module?.resources ?? [];
   }
@@ -306,5 +314,24 @@ function command(args: readonly string[]): string {
 }
 
 function lastLine(output: string): string {
-  return output.trim().split("\n").pop() ?? "(no output)";
+  return printable(output.trim().split("\n").pop() ?? "(no output)");
+}
+
+/**
+ * Terraform's own words from the output of a failed command, to end a message: `: ` and the first
+ * `Error: …` summary, then its detail lines and any further error on lines of their own, indented
+ * (run with -no-color: no colour codes, no box around them), blank lines folded; anything else left
+ * is escaped with printable(). Output without an error diagnostic gives `: ` and its last line.
+ */
+export function terraformSays(output: string): string {
+  const lines = output.split("\n").map((line) => printable(line.trimEnd()));
+  const blocks: string[][] = [];
+  for (const line of lines) {
+    if (/^(Error|Warning): /.test(line)) blocks.push([line]);
+    else blocks.at(-1)?.push(line);
+  }
+  const errors = blocks.filter((block) => block[0].startsWith("Error: "));
+  if (errors.length === 0) return `: ${lastLine(output)}`;
+  const [summary, ...detail] = errors.flatMap((block) => block.join("\n").trim().replace(/\n{3,}/g, "\n\n").split("\n"));
+  return `: ${summary}${detail.map((line) => (line === "" ? "\n" : `\n  ${line}`)).join("")}`;
 }

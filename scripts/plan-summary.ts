@@ -4,8 +4,9 @@
  *   npm run plan:summary -- [--stack nats] [--diff OLD_CDK_TF_JSON] [--out FILE]
  *   npm run plan:summary -- --terraform-plan PLAN_JSON [--stack nats] [--out FILE]
  *
- * Reads only cdktf.out/stacks/<stack>/cdk.tf.json (synthesizing first when it is missing or stale;
- * CDKTF_OUTDIR moves cdktf.out, as it does for cdktf itself).
+ * Reads only cdktf.out/stacks/<stack>/cdk.tf.json and the settings it was made with beside it, as
+ * whichever synthesis wrote them; synthesizes first, saying why, only when the plan is missing, has no
+ * record of its settings or was made from other sources (CDKTF_OUTDIR moves cdktf.out, as it does for cdktf).
  * With --diff, starts with what changes against an older synthesis of the same stack.
  * With --terraform-plan, reviews Terraform's own plan instead (`terraform show -json PLANFILE`
  * against the deployed state): what it creates, changes, replaces and destroys, and the cost.
@@ -15,7 +16,8 @@ import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
 import { rollEstimate } from "../plan/roll-estimate";
-import { STACKS, freshStackFile } from "../plan/synth";
+import { differingVariables } from "../plan/settings-record";
+import { STACKS, planToReview } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { loadPlan, parsePlan, type Plan } from "../plan/tf-json";
@@ -68,12 +70,17 @@ function review(stack: string, diffAgainst: string | undefined): string {
   if (diffAgainst !== undefined && !existsSync(diffAgainst)) {
     throw new UsageError(`--diff ${diffAgainst} does not exist: expected an older cdk.tf.json of stack ${stack}`);
   }
-  const plan = loadPlan(freshStackFile(stack));
-  const summary = renderSummary(plan, loadPrices());
+  const reviewed = planToReview(stack);
+  if (reviewed.synthesized !== undefined) process.stderr.write(`plan-summary: synthesized stack ${stack} again, with this environment's settings: ${reviewed.synthesized.reason}\n`);
+  const differs = differingVariables(reviewed.record, process.env);
+  if (differs.length > 0) process.stderr.write(`plan-summary: the plan of stack ${stack} was not made with this environment's settings: ${differs.join(", ")}; npx cdktf synth makes the plan they describe\n`);
+  const plan = loadPlan(reviewed.file);
+  const provenance = { plan: reviewed, at: new Date(), differs };
   if (diffAgainst === undefined) {
-    return summary;
+    return renderSummary(plan, loadPrices(), { provenance });
   }
-  return `${renderDiff(diffPlans(olderPlan(diffAgainst), plan), diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${summary}`;
+  const diff = diffPlans(olderPlan(diffAgainst), plan);
+  return `${renderDiff(diff, diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${renderSummary(plan, loadPrices(), { provenance, diff })}`;
 }
 
 /** The plan of --diff, read up to {@link MAX_PLAN_BYTES}. */
