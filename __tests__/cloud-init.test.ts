@@ -10,7 +10,7 @@ const BASE: CloudInitProps = {
   clientPort: 4222,
   monitorPort: 8222,
   clusterPort: 6222,
-  natsVersion: "2.15.1",
+  natsVersion: "2.15.0",
 };
 
 interface CloudConfig {
@@ -86,12 +86,18 @@ describe("rendered cloud-init", () => {
     expect(boot).toContain("PRIVATE_IP=");
   });
 
-  test("release install is checked against the release's SHA256SUMS", () => {
+  test("release install is checked against the SHA-256 pinned in the plan, never a checksum file from the mirror", () => {
     const script = (parse(seed) as CloudConfig).write_files[0].content;
-    expect(script).toContain('version="2.15.1"');
-    expect(script).toContain("SHA256SUMS");
-    expect(script).toContain("sha256sum --check --strict");
+    expect(script).toContain('version="2.15.0"');
+    expect(script).toContain('amd64) sha256="5d2c51caca950333aba84911df7d377f826f3a59ec36061c6539105084f65c92" ;;');
+    expect(script).toContain('arm64) sha256="cdc208f5a3f42963a52b6ab06ef65626bb870315dc936e26ba571780c6351112" ;;');
+    expect(script).toContain('echo "$sha256  $tarball" | sha256sum --check --strict -');
+    expect(script).not.toContain("SHA256SUMS");
     expect(script).not.toContain("apt-get");
+  });
+
+  test("a version without pinned checksums cannot be rendered", () => {
+    expect(() => renderCloudInit({ ...BASE, natsVersion: "2.15.1" })).toThrow("nats-server 2.15.1 is not in NATS_RELEASES: its SHA-256 is not known");
   });
 
   test("secrets go to a 0600 file owned by nats, never to the command line", () => {

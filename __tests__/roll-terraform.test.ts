@@ -56,7 +56,7 @@ function writeState(current: string[]): void {
       address: `digitalocean_droplet.${name}`,
       type: "digitalocean_droplet",
       name,
-      values: { name: d.name, image: d.image, user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.1", "2.10.27")), ipv4_address_private: `10.10.0.${11 + i}` },
+      values: { name: d.name, image: d.image, user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.0", "2.10.27")), ipv4_address_private: `10.10.0.${11 + i}` },
     })),
     ...Object.keys(plan.resource.digitalocean_loadbalancer).map((name) => ({ address: `digitalocean_loadbalancer.${name}`, type: "digitalocean_loadbalancer", name, values: { ip: LB_IP } })),
     ...Object.keys(plan.resource.random_password).map((name) => ({ address: `random_password.${name}`, type: "random_password", name, values: { result: SECRET } })),

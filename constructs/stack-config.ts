@@ -15,6 +15,7 @@ export const SETTINGS = {
   monitorPort: { env: "MONITOR_PORT", kind: "int" },
   clusterPort: { env: "CLUSTER_PORT", kind: "int" },
   natsVersion: { env: "VERSION", kind: "string" },
+  natsReleaseUrl: { env: "RELEASE_URL", kind: "string" },
   adminCidrs: { env: "ADMIN_CIDRS", kind: "list" },
   clientCidrs: { env: "CLIENT_CIDRS", kind: "list" },
   readinessGate: { env: "READINESS_GATE", kind: "bool" },
