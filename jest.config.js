@@ -33,6 +33,7 @@ const INTEGRATION = [
   "verify-nats",
   "verify-tutorial",
   "policy/acknowledgements-main",
+  "boot-scripts",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

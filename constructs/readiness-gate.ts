@@ -54,6 +54,15 @@ export function readinessTimeoutProblem(name: string, seconds: number | undefine
 export const GATE_CREDENTIALS_FILE = ".readiness-gate-credentials";
 
 /**
+ * What the gate prints when verify fails: where a node's own failure shows. A unit that keeps
+ * failing settles as failed after its start limit (templates/nats-server.service).
+ */
+export const GATE_FAILURE_HINT =
+  "readiness gate: the cluster did not pass verify. On each droplet that fails (ssh root@<its address>): " +
+  "systemctl status nats-server (failed with start-limit-hit: it failed 5 times in a row), " +
+  "journalctl -u nats-server -b, cloud-init status --long, /var/log/cloud-init-output.log";
+
+/**
  * A null_resource that runs verify against the new load balancer, so that `cdktf deploy` ends
  * only when every node answers through it and the mesh carries messages. verify is bundled into
  * the stack's directory (an asset run with `node`), so the synthesized stack, JSON or HCL, needs
@@ -97,9 +106,11 @@ export class ReadinessGate extends Construct {
       command: `umask 077 && printf '%s=%s\\n' ${names.map((name) => `${name} "$${name}"`).join(" ")} > ${GATE_CREDENTIALS_FILE}`,
       environment: credentials,
     };
+    // The group keeps verify's exit status for the rest of the step.
+    const verified = `${this.command} || { status=$?; echo '${GATE_FAILURE_HINT}' >&2; (exit $status); }`;
     const runVerify = {
       type: "local-exec" as const,
-      command: names.length > 0 ? `${this.command}; status=$?; rm -f ${GATE_CREDENTIALS_FILE}; exit $status` : this.command,
+      command: names.length > 0 ? `${verified}; status=$?; rm -f ${GATE_CREDENTIALS_FILE}; exit $status` : verified,
       environment: props.environment,
     };
     this.resource = new Resource(this, "verify", {
