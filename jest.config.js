@@ -54,7 +54,8 @@ module.exports = {
       ...common,
       displayName: "unit",
       testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", ...INTEGRATION.map((file) => file.replace("<rootDir>", ""))],
+      // __tests__/vm/: the VM tests, run by `npm run test:vm` (jest.vm.config.js), never by `npm test`.
+      testPathIgnorePatterns: ["/node_modules/", "/__tests__/vm/", ...INTEGRATION.map((file) => file.replace("<rootDir>", ""))],
     },
     {
       ...common,
