@@ -21,7 +21,7 @@ export interface GuestReport {
 const REPORT_SCRIPT = [
   "echo '## cloud-init'; cloud-init status --format json 2>/dev/null",
   "echo '## unit'; systemctl show nats-server.service -p ActiveState -p SubState -p Result -p NRestarts",
-  `echo '## mount'; findmnt -n -o SOURCE,FSTYPE --target ${VOLUME_MOUNT_POINT} --mountpoint ${VOLUME_MOUNT_POINT} 2>/dev/null`,
+  `echo '## mount'; findmnt -n -o SOURCE,FSTYPE --mountpoint ${VOLUME_MOUNT_POINT} 2>/dev/null`,
   "echo '## files'; find /etc/nats -type f -exec stat -c '%U:%G %a %n' {} + 2>/dev/null | sort",
 ].join("; ");
 

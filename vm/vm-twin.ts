@@ -11,7 +11,7 @@ import { Started, findExecutable, poll, startProcess, stopProcess } from "../twi
 import { issueTls } from "../twin/tls";
 import type { Credentials } from "../verify/types";
 import { agentAnswers, guestExec } from "./guest-agent";
-import { GUEST_DESCRIPTION, GuestImage, ensureImage, vmCacheRoot } from "./image";
+import { GUEST_DESCRIPTION, GuestImage, ensureImage } from "./image";
 import { METADATA_ADDRESS, VM_ADDRESSES, VmNetwork, addAddress, createNetwork } from "./network";
 import { RunningVm, VmSpec, createRootDisk, createVolume, kvmWorks, startVm, stopVm } from "./qemu";
 import { LocalRelease, Substitution, packRelease, pointAtMirror } from "./release-mirror";
@@ -33,6 +33,12 @@ export interface VmTwinOptions {
   readonly metadataDelaySeconds?: number;
   /** Seconds each VM may take from power-on to healthy behind the load balancer. @default 900 */
   readonly bootTimeoutSeconds?: number;
+  /**
+   * Waits until each VM is healthy behind the load balancer; false waits only until cloud-init has
+   * finished (to look at a node that is expected to fail).
+   * @default true
+   */
+  readonly untilHealthy?: boolean;
 }
 
 /** One droplet as a VM. */
@@ -238,6 +244,11 @@ export class VmTwin {
     const lb = this.balancers[0];
     const vm = node.vm as RunningVm;
     const timeoutMs = (this.options.bootTimeoutSeconds ?? 900) * 1000;
+    if (this.options.untilHealthy === false) {
+      await poll(() => agentAnswers(vm.agentSocket), timeoutMs, 1000, `the guest agent of ${node.name}`);
+      await poll(async () => (["running", "not started", "unknown"].includes((await this.reportOf(node)).cloudInit) ? undefined : true), timeoutMs, 2000, `cloud-init of ${node.name} to finish`);
+      return;
+    }
     try {
       await poll(async () => {
         if (!vm.isRunning()) throw new Error(`QEMU of ${node.name} exited`);
@@ -250,11 +261,12 @@ export class VmTwin {
       throw error;
     }
     await poll(() => agentAnswers(vm.agentSocket), 120_000, 1000, `the guest agent of ${node.name}`);
-    await poll(async () => ((await this.reportOf(node)).cloudInit === "running" ? undefined : true), 300_000, 2000, `cloud-init of ${node.name} to finish`);
+    await poll(async () => (["running", "not started", "unknown"].includes((await this.reportOf(node)).cloudInit) ? undefined : true), 300_000, 2000, `cloud-init of ${node.name} to finish`);
   }
 
   private async probeKvm(image: GuestImage): Promise<"kvm" | "tcg"> {
-    const marker = join(vmCacheRoot(), `kvm-probe-${image.dir.split("image-")[1]}`);
+    // Kept with the image: a new image (another kernel) is probed again.
+    const marker = join(image.dir, "kvm-probe");
     const cached = readIfExists(marker);
     if (cached === "kvm" || cached === "tcg") return cached;
     const result = (await kvmWorks(image, this.workDir, this.log)) ? "kvm" : "tcg";
