@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { renderCloudInit } from "../constructs/cloud-init";
 import { GUEST_PACKAGES, imageKey } from "../vm/image";
@@ -6,6 +9,7 @@ import { pointAtMirror } from "../vm/release-mirror";
 import { parseReport, reportLines } from "../vm/report";
 import { macAddress, networkConfig } from "../vm/seed";
 import { metadataAnswer } from "../vm/services";
+import { removeAllButLogs } from "../vm/vm-twin";
 
 // The VM twin's pure parts: what it substitutes in a user_data, how it presents a volume, what
 // the metadata service answers and how a guest's report is read. Booting is in __tests__/vm/.
@@ -104,5 +108,21 @@ describe("guest image", () => {
   test("carries cloud-init with python3-cffi-backend (cloud-init 25.1 in trixie needs it) and the guest agent", () => {
     expect(GUEST_PACKAGES).toEqual(expect.arrayContaining(["cloud-init", "python3-cffi-backend", "qemu-guest-agent", "linux-image-cloud-amd64"]));
     expect(imageKey()).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe("a failed boot's kept files", () => {
+  test("are the logs only: disks, seeds, keys and credentials (the plan's secrets) are removed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vm-kept-"));
+    try {
+      for (const file of ["nats-1/serial.log", "nats-1/qemu-1.log", "nats-1/seed/user-data", "nats-1/seed.iso", "nats-1/root.qcow2", "tls/ca-key.pem", "verify-credentials", "haproxy-lb.log"]) {
+        mkdirSync(join(dir, file, ".."), { recursive: true });
+        writeFileSync(join(dir, file), "x");
+      }
+      removeAllButLogs(dir);
+      expect(readdirSync(dir, { recursive: true }).map(String).sort()).toEqual(["haproxy-lb.log", "nats-1", join("nats-1", "qemu-1.log"), join("nats-1", "serial.log")]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -52,7 +52,7 @@ export function createNetwork(name: string, vmCount: number): VmNetwork {
   try {
     ip("-n", name, "link", "set", "lo", "up");
     ip("-n", name, "link", "add", "br0", "type", "bridge");
-    for (const address of [`${VM_ADDRESSES.host}/24`, `${METADATA_ADDRESS}/16`, "203.0.113.1/24"]) ip("-n", name, "addr", "add", address, "dev", "br0");
+    for (const address of [`${VM_ADDRESSES.host}/24`, "203.0.113.1/24"]) ip("-n", name, "addr", "add", address, "dev", "br0");
     ip("-n", name, "link", "set", "br0", "up");
     for (const tap of network.taps) {
       ip("-n", name, "tuntap", "add", tap, "mode", "tap");
@@ -66,7 +66,10 @@ export function createNetwork(name: string, vmCount: number): VmNetwork {
   }
 }
 
-/** Adds `address/32` to the bridge: a load balancer's address, where HAProxy listens. */
-export function addAddress(network: VmNetwork, address: string): void {
-  execFileSync("ip", ["-n", network.namespace, "addr", "add", `${address}/32`, "dev", "br0"], { stdio: "pipe" });
+/**
+ * Adds `address/<prefix>` to the bridge: a load balancer's address (where HAProxy listens), or the
+ * metadata service's (until then a VM asking it gets "no route to host", as before the network is up).
+ */
+export function addAddress(network: VmNetwork, address: string, prefix = 32): void {
+  execFileSync("ip", ["-n", network.namespace, "addr", "add", `${address}/${prefix}`, "dev", "br0"], { stdio: "pipe" });
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { GuestImage, run } from "./image";
 import { Started, poll, startProcess, stopProcess } from "../twin/process";
@@ -73,19 +73,21 @@ export function qemuArgs(spec: VmSpec, serialLog: string, agentSocket: string): 
     ]),
     "-netdev", `tap,id=net0,ifname=${spec.tap},script=no,downscript=no`,
     "-device", `virtio-net-pci,netdev=net0,mac=${spec.mac}`,
-    "-serial", `file:${serialLog}`,
+    // Appended to, so that a reboot keeps the earlier boots' console.
+    "-chardev", `file,id=console,path=${serialLog},append=on`,
+    "-serial", "chardev:console",
     "-chardev", `socket,id=agent,path=${agentSocket},server=on,wait=off`,
     "-device", "virtio-serial-pci",
     "-device", "virtserialport,chardev=agent,name=org.qemu.guest_agent.0",
   ];
 }
 
-/** Starts QEMU at low priority inside the namespace; the serial log is appended to across boots. */
+/** Starts QEMU at low priority inside the namespace; the serial log is appended to across boots, each marked. */
 export async function startVm(spec: VmSpec, boot: number): Promise<RunningVm> {
   const serialLog = join(spec.dir, "serial.log");
   const agentSocket = join(spec.dir, "agent.sock");
   rmSync(agentSocket, { force: true });
-  writeFileSync(serialLog, `${existsSync(serialLog) ? readFileSync(serialLog, "utf8") : ""}\n==== vm twin: boot ${boot} of ${spec.name} ====\n`);
+  appendFileSync(serialLog, `\n==== vm twin: boot ${boot} of ${spec.name} ====\n`);
   // `ip netns exec` and `nice` exec QEMU in place: the PID is QEMU's.
   const argv = spec.inside(["nice", "-n", "10", ...qemuArgs(spec, serialLog, agentSocket)]);
   const qemu = await startProcess({ command: argv[0], args: argv.slice(1), cwd: spec.dir, env: process.env, logFile: join(spec.dir, `qemu-${boot}.log`) });

@@ -18,8 +18,7 @@ export interface MetadataAnswers {
 export interface ServicesConfig {
   /** Link-local address a VM asks from → its answers. */
   readonly metadata: Readonly<Record<string, MetadataAnswers>>;
-  /** Milliseconds before the metadata service listens (a droplet whose metadata answers late). */
-  readonly metadataDelayMs: number;
+  /** The metadata service listens once this address exists in the namespace (the VM twin may add it late). */
   readonly metadataAddress: string;
   /** The release mirror: its directory, address and port. */
   readonly mirror: { readonly dir: string; readonly address: string; readonly port: number };
@@ -44,7 +43,12 @@ function main(configFile: string): void {
     response.end(body ?? "not found\n");
     console.log(`metadata ${request.socket.remoteAddress} ${request.url} ${response.statusCode}`);
   });
-  setTimeout(() => metadata.listen(80, config.metadataAddress, () => console.log(`metadata listening on ${config.metadataAddress}:80`)), config.metadataDelayMs);
+  const listen = (): void => void metadata.listen(80, config.metadataAddress, () => console.log(`metadata listening on ${config.metadataAddress}:80`));
+  metadata.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRNOTAVAIL") throw error;
+    setTimeout(listen, 200);
+  });
+  listen();
   const root = normalize(config.mirror.dir);
   const mirror = createServer((request, response) => {
     const file = normalize(join(root, decodeURIComponent(new URL(request.url ?? "/", "http://mirror").pathname)));

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
@@ -29,7 +29,11 @@ export interface VmTwinOptions {
   readonly log?: (line: string) => void;
   /** random_password resource id → value. @default - NATS_TWIN_SECRET_* or random */
   readonly secrets?: Record<string, string>;
-  /** Seconds after boot before the metadata service answers (a droplet whose metadata answers late). @default 0 */
+  /**
+   * Seconds the metadata service stays unreachable ("no route to host") after the first VM's
+   * cloud-init reaches its network stage, where bootcmd runs: a droplet whose network comes up late.
+   * @default 0 - reachable from the start
+   */
   readonly metadataDelaySeconds?: number;
   /** Seconds each VM may take from power-on to healthy behind the load balancer. @default 900 */
   readonly bootTimeoutSeconds?: number;
@@ -149,7 +153,23 @@ export class VmTwin {
     await this.startServices();
     for (const lb of this.balancers) await this.startHaproxy(lb);
     for (const node of this.nodes) await this.createDisks(node);
-    await Promise.all(this.nodes.map((node) => this.powerOn(node, true)));
+    const delay = this.options.metadataDelaySeconds ?? 0;
+    const metadata = delay === 0 ? this.addMetadataAddress() : this.addMetadataAddressLate(delay);
+    await Promise.all([metadata, ...this.nodes.map((node) => this.powerOn(node, true))]);
+  }
+
+  private async addMetadataAddress(): Promise<void> {
+    addAddress(this.network as VmNetwork, METADATA_ADDRESS, 16);
+  }
+
+  /** Adds the metadata address `delay` seconds after the first serial console shows cloud-init's network stage. */
+  private async addMetadataAddressLate(delay: number): Promise<void> {
+    const timeoutMs = (this.options.bootTimeoutSeconds ?? 900) * 1000;
+    await poll(() => this.nodes.some((node) => /running 'init' at/.test(readIfExists(join(node.dir, "serial.log")) ?? "")), timeoutMs, 500, "cloud-init's network stage");
+    this.log(`cloud-init reached its network stage: the metadata service stays unreachable for ${delay} s more`);
+    await new Promise((resolve) => setTimeout(resolve, delay * 1000));
+    await this.addMetadataAddress();
+    this.log("metadata service reachable");
   }
 
   /** Powers node `index` on: a new root disk (and seed instance) when `newRootDisk`, else a reboot of the same disk. */
@@ -205,7 +225,11 @@ export class VmTwin {
     }
   }
 
-  /** Stops every VM and process by PID, removes the namespace; keeps the work directory when `keep`. */
+  /**
+   * Stops every VM and process by PID, removes the namespace and the work directory; with `keep`
+   * only the logs stay (serial consoles, QEMU, HAProxy, the services, verify): the disks, seeds,
+   * keys and credentials hold the plan's secrets and go.
+   */
   public async stop(keep = false): Promise<void> {
     await Promise.all(this.nodes.map(async (node) => {
       if (node.vm !== undefined) await stopVm(node.vm);
@@ -215,6 +239,7 @@ export class VmTwin {
     for (const child of this.processes) await stopProcess(child.pid, "SIGTERM", 5000);
     this.network?.destroy();
     if (!keep) rmSync(this.workDir, { recursive: true, force: true });
+    else removeAllButLogs(this.workDir);
   }
 
   private spec(node: VmNode, seedIso: string): VmSpec {
@@ -288,7 +313,6 @@ export class VmTwin {
     const network = this.network as VmNetwork;
     const config: ServicesConfig = {
       metadata: Object.fromEntries(this.nodes.map((node) => [VM_ADDRESSES.linkLocal(node.index), { privateAddress: node.privateAddress, publicAddress: VM_ADDRESSES.public(node.index), hostname: node.name }])),
-      metadataDelayMs: (this.options.metadataDelaySeconds ?? 0) * 1000,
       metadataAddress: METADATA_ADDRESS,
       mirror: { dir: join(this.workDir, "mirror"), address: VM_ADDRESSES.host, port: MIRROR_PORT },
     };
@@ -331,6 +355,19 @@ export class VmTwin {
   }
 }
 
+/** Removes every file below `dir` but the `*.log` files, and the directories left empty. */
+export function removeAllButLogs(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removeAllButLogs(path);
+      if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+    } else if (!entry.name.endsWith(".log")) {
+      rmSync(path, { force: true });
+    }
+  }
+}
+
 function readIfExists(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
@@ -357,5 +394,5 @@ export async function abandonBoot(twin: VmTwin, log: (line: string) => void): Pr
     if (node.vm !== undefined && node.healthyAfterMs === undefined) (await twin.failureOf(node).catch((failure: Error) => [`  ${failure.message}`])).forEach((line) => log(line));
   }
   await twin.stop(true);
-  log(`kept ${twin.workDir} (serial logs, disks, haproxy and service logs)`);
+  log(`kept the logs in ${twin.workDir} (serial consoles, QEMU, haproxy, services); disks, seeds and keys removed`);
 }

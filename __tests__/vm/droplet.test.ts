@@ -12,7 +12,8 @@ import { VmNode, VmTwin } from "../../vm/vm-twin";
 // its volume, TLS, token) booted from its user_data in QEMU with real cloud-init and systemd
 // (Debian trixie, not Ubuntu 24.04: see vm/image.ts). One VM is shared by the tests, in order:
 // each leaves it running and healthy for the next. What is modelled: DigitalOcean's metadata
-// service (answering 30 s late here), its volume (virtio-scsi, vendor DO, a sparse file), a
+// service (unreachable, "no route to host", until 30 s after cloud-init's network stage began: a
+// network that comes up late), its volume (virtio-scsi, vendor DO, a sparse file), a
 // replacement (a new root disk and seed instance, the same volume file) and graceful shutdown
 // (systemctl poweroff through the guest agent, as DigitalOcean's power button would).
 jest.setTimeout(1_200_000);
@@ -51,7 +52,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("a droplet whose metadata service answers 30 s late still boots: bootcmd retried until it answered (defect 1)", async () => {
+test("a droplet whose metadata service is unreachable for 30 s still boots: bootcmd retried until it answered (defect 1)", async () => {
   const report = await twin.reportOf(node);
   expect({ cloudInit: report.cloudInit, problems: report.cloudInitProblems, unit: report.unit.state }).toEqual({ cloudInit: "done", problems: [], unit: "active/running" });
   expect(readFileSync(node.vm!.serialLog, "utf8")).toMatch(/curl: \(7\) Failed to connect to 169\.254\.169\.254/);
