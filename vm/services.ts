@@ -43,7 +43,8 @@ function main(configFile: string): void {
     response.end(body ?? "not found\n");
     console.log(`metadata ${request.socket.remoteAddress} ${request.url} ${response.statusCode}`);
   });
-  const listen = (): void => void metadata.listen(80, config.metadataAddress, () => console.log(`metadata listening on ${config.metadataAddress}:80`));
+  const listen = (): void => void metadata.listen(80, config.metadataAddress);
+  metadata.once("listening", () => console.log(`metadata listening on ${config.metadataAddress}:80`));
   metadata.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EADDRNOTAVAIL") throw error;
     setTimeout(listen, 200);
