@@ -59,7 +59,7 @@ export const GATE_CREDENTIALS_FILE = ".readiness-gate-credentials";
  */
 export const GATE_FAILURE_HINT =
   "readiness gate: the cluster did not pass verify. On each droplet that fails (ssh root@<its address>): " +
-  "systemctl status nats-server (failed with start-limit-hit: it failed 5 times in a row), " +
+  "systemctl status nats-server (a unit that failed 5 times within 60 s stays failed: Start request repeated too quickly), " +
   "journalctl -u nats-server -b, cloud-init status --long, /var/log/cloud-init-output.log";
 
 /**
