@@ -34,6 +34,7 @@ const INTEGRATION = [
   "verify-tutorial",
   "policy/acknowledgements-main",
   "boot-scripts",
+  "vm-image-key",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

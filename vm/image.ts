@@ -49,10 +49,13 @@ const IMAGE_FILES: Readonly<Record<string, string>> = {
   "etc/hostname": "localhost\n",
 };
 
-/** The cache key: the package list, the image configuration and this build's steps. */
+/**
+ * The cache key: the package list, the image configuration and this module's source (its build
+ * steps), read as text so that tsx and ts-jest, which compile it differently, agree on it.
+ */
 export function imageKey(): string {
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({ suite: SUITE, packages: GUEST_PACKAGES, files: IMAGE_FILES, size: IMAGE_SIZE, build: buildImage.toString() }));
+  hash.update(JSON.stringify({ suite: SUITE, packages: GUEST_PACKAGES, files: IMAGE_FILES, size: IMAGE_SIZE, source: readFileSync(__filename, "utf8") }));
   return hash.digest("hex").slice(0, 16);
 }
 
