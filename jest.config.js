@@ -49,6 +49,8 @@ const INTEGRATION = [
   "run-tmpdir",
   "plan-mermaid",
   "twin-seed-noise",
+  "boot-scripts",
+  "vm-image-key",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
@@ -74,7 +76,8 @@ module.exports = {
       ...common,
       displayName: "unit",
       testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", ...INTEGRATION.map((file) => file.replace("<rootDir>", ""))],
+      // __tests__/vm/: the VM tests, run by `npm run test:vm` (jest.vm.config.js), never by `npm test`.
+      testPathIgnorePatterns: ["/node_modules/", "/__tests__/vm/", ...INTEGRATION.map((file) => file.replace("<rootDir>", ""))],
     },
     {
       ...common,

@@ -10,7 +10,7 @@ const BASE: CloudInitProps = {
   clientPort: 4222,
   monitorPort: 8222,
   clusterPort: 6222,
-  natsVersion: "2.15.1",
+  natsVersion: "2.15.0",
 };
 
 interface CloudConfig {
@@ -71,6 +71,25 @@ describe("rendered cloud-init", () => {
     expect(unit).toContain("WantedBy=multi-user.target");
   });
 
+  test("a unit that keeps failing settles as failed: its restarts reach the start limit", () => {
+    // Models systemd's start rate limit: more than StartLimitBurst starts within
+    // StartLimitIntervalSec fail the unit ("start-limit-hit") instead of restarting it. Starts
+    // come at least RestartSec apart, plus the time a failing start takes (here taken as none,
+    // the fastest failure: node.env missing). systemd's defaults are 5 starts in 10 s.
+    const unit = unitOf(seed);
+    const seconds = (key: string, fallback: number): number => Number(new RegExp(`^${key}=(\\d+)$`, "m").exec(unit)?.[1] ?? fallback);
+    const burst = seconds("StartLimitBurst", 5);
+    const interval = seconds("StartLimitIntervalSec", 10);
+    const restartSec = seconds("RestartSec", 0.1);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    // burst + 1 starts (the one that hits the limit) must fit in the interval.
+    expect(burst * restartSec).toBeLessThan(interval);
+    // …with room for a start that takes a few seconds to fail (5 s each here).
+    expect(burst * (restartSec + 5)).toBeLessThan(interval);
+    // [Unit] options: in [Service] systemd ignores them with a warning.
+    expect(/\[Unit\]([\s\S]*?)\[Service\]/.exec(unit)![1]).toMatch(/^StartLimitIntervalSec=\d+\nStartLimitBurst=\d+$/m);
+  });
+
   test("systemd stop: lame duck first, killed 30 s after the lame-duck duration", () => {
     const confOf = (doc: string): string => (parse(doc) as CloudConfig).write_files.find((f) => f.path === "/etc/nats/nats-server.conf")!.content;
     expect(unitOf(seed)).toMatch(/^KillSignal=SIGUSR2\nTimeoutStopSec=60$/m);
@@ -80,18 +99,28 @@ describe("rendered cloud-init", () => {
     expect(confOf(slow)).toContain('lame_duck_duration: "45s"');
   });
 
-  test("own address comes from the metadata service at boot", () => {
+  test("own address comes from the metadata service at boot, retried on every error for a bounded time", () => {
     const boot = (parse(seed) as CloudConfig).bootcmd.flat().join(" ");
     expect(boot).toContain("http://169.254.169.254/metadata/v1/interfaces/private/0/ipv4/address");
     expect(boot).toContain("PRIVATE_IP=");
+    const curls = boot.match(/curl [^)]*/g)!;
+    expect(curls).toHaveLength(2);
+    // --retry-connrefused alone gives up on "network unreachable" (exit 7) before the network is up.
+    for (const curl of curls) expect(curl).toMatch(/ --retry-all-errors --retry-max-time 120 /);
   });
 
-  test("release install is checked against the release's SHA256SUMS", () => {
+  test("release install is checked against the SHA-256 pinned in the plan, never a checksum file from the mirror", () => {
     const script = (parse(seed) as CloudConfig).write_files[0].content;
-    expect(script).toContain('version="2.15.1"');
-    expect(script).toContain("SHA256SUMS");
-    expect(script).toContain("sha256sum --check --strict");
+    expect(script).toContain('version="2.15.0"');
+    expect(script).toContain('amd64) sha256="5d2c51caca950333aba84911df7d377f826f3a59ec36061c6539105084f65c92" ;;');
+    expect(script).toContain('arm64) sha256="cdc208f5a3f42963a52b6ab06ef65626bb870315dc936e26ba571780c6351112" ;;');
+    expect(script).toContain('echo "$sha256  $tarball" | sha256sum --check --strict -');
+    expect(script).not.toContain("SHA256SUMS");
     expect(script).not.toContain("apt-get");
+  });
+
+  test("a version without pinned checksums cannot be rendered", () => {
+    expect(() => renderCloudInit({ ...BASE, natsVersion: "2.15.1" })).toThrow("nats-server 2.15.1 is not in NATS_RELEASES: its SHA-256 is not known");
   });
 
   test("secrets go to a 0600 file owned by nats, never to the command line", () => {

@@ -97,16 +97,22 @@ describe("dropletSize", () => {
 });
 
 describe("natsVersion", () => {
-  test.each(["2.11.0", "2.15.1", "2.99.100"])("accepts %j", (value) => {
+  test.each(["2.11.17", "2.15.0"])("accepts %j, the oldest and the newest listed release", (value) => {
     expect(natsVersion("natsVersion", value)).toBeUndefined();
   });
 
+  test.each(["2.11.16", "2.11.18", "2.15.1", "2.99.100"])("rejects %j, in the supported lines but not listed", (value) => {
+    expect(natsVersion("natsVersion", value)).toBe(
+      `natsVersion "${value}" is not a release this project pins the checksums of: expected one of 2.11.17, 2.12.15, 2.14.5, 2.15.0 (constructs/nats-releases.ts)`,
+    );
+  });
+
   test.each(["2.11.0x", "2.11", "v2.11.0", "2.11.0-rc1", " 2.11.0", "2.011.0", "2.11.00"])("rejects the near miss %j", (value) => {
-    expect(natsVersion("natsVersion", value)).toMatch(/is not valid: expected a nats-server release number X\.Y\.Z from 2\.11\.0 up to \(not including\) 3\.0\.0/);
+    expect(natsVersion("natsVersion", value)).toMatch(/is not valid: expected a nats-server release number X\.Y\.Z from 2\.11\.0 up to \(not including\) 3\.0\.0, one of 2\.11\.17, /);
   });
 
   test.each(["2.10.99", "3.0.0", "12.11.0", "1.99.0"])("rejects %j, outside the supported lines", (value) => {
-    expect(natsVersion("natsVersion", value)).toMatch(/is not supported: expected a nats-server release from 2\.11\.0 up to \(not including\) 3\.0\.0/);
+    expect(natsVersion("natsVersion", value)).toMatch(/is not supported: expected a nats-server release from 2\.11\.0 up to \(not including\) 3\.0\.0, one of 2\.11\.17, /);
   });
 });
 

@@ -1,3 +1,4 @@
+import { NATS_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../constructs/nats-releases";
 import { synthJson, testStack } from "./helpers";
 
 /** Every `${type.name.` reference in a resource body. */
@@ -75,12 +76,40 @@ describe("NatsNodes", () => {
     for (const d of rest) expect(d.tags).toEqual([tagRef("nats-cluster")]);
   });
 
-  test("installs nats-server 2.15.1 by default, from the pinned release", () => {
-    for (const d of Object.values(droplets)) expect(d.user_data).toMatch(/^\s*version="2\.15\.1"$/m);
+  test("installs nats-server 2.15.0 by default, from the pinned release", () => {
+    for (const d of Object.values(droplets)) expect(d.user_data).toMatch(/^\s*version="2\.15\.0"$/m);
   });
 
-  test.each(["2.11.0", "2.14.5", "2.99.0"])("accepts natsVersion %s, inside 2.11.0 up to (not including) 3.0.0", (natsVersion) => {
+  test.each(NATS_RELEASES.map((release) => release.version))("accepts natsVersion %s, a listed release, and pins its checksums", (natsVersion) => {
     const body = Object.values(synthJson(testStack({ natsVersion })).resource.digitalocean_droplet)[0];
     expect(body.user_data).toContain(`version="${natsVersion}"`);
+    for (const arch of RELEASE_ARCHITECTURES) expect(body.user_data).toContain(`sha256="${natsRelease(natsVersion)!.sha256[arch]}"`);
+  });
+
+  test.each(["2.99.0", "2.11.0", "2.15.1"])("refuses natsVersion %s: in the supported range but not a listed release, it would fail at boot", (natsVersion) => {
+    expect(() => testStack({ natsVersion })).toThrow(
+      new RegExp(`natsVersion "${natsVersion.replace(/\./g, "\\.")}" is not a release this project pins the checksums of: expected one of 2\\.11\\.17, 2\\.12\\.15, 2\\.14\\.5, 2\\.15\\.0`),
+    );
+  });
+
+  test("downloads from nats-io's releases by default, from natsReleaseUrl when set", () => {
+    const userData = (props: Parameters<typeof testStack>[0]): string => String(Object.values(synthJson(testStack(props)).resource.digitalocean_droplet)[0].user_data);
+    expect(userData({})).toContain('base="https://github.com/nats-io/nats-server/releases/download/v$version"');
+    expect(userData({ natsReleaseUrl: "https://mirror.example.com:8443/nats/releases" })).toContain('base="https://mirror.example.com:8443/nats/releases/v$version"');
+  });
+
+  test.each([
+    "http://mirror.example.com/nats",
+    "https://mirror.example.com/nats/",
+    "https://user:pw@mirror.example.com/nats",
+    "https://mirror.example.com/nats?x=1",
+    "https://mirror.example.com/na$(id)ts",
+    'https://mirror.example.com/na"ts',
+    "https://mirror.example.com:99999/nats",
+    "https://Mirror.example.com",
+    "ftp://mirror.example.com",
+    "mirror.example.com/nats",
+  ])("refuses natsReleaseUrl %j", (natsReleaseUrl) => {
+    expect(() => testStack({ natsReleaseUrl })).toThrow(`natsReleaseUrl ${JSON.stringify(natsReleaseUrl)} is not valid: expected an https url without credentials, query or trailing slash`);
   });
 });

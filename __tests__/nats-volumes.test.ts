@@ -90,6 +90,6 @@ describe("jetstream volumes", () => {
   test("the readiness gate also checks jetstream", () => {
     const gate = resourcesOf(json, "null_resource")[0] as { provisioner: { "local-exec": { command: string } }[] };
     const verify = gate.provisioner.map((step) => step["local-exec"].command).find((command) => command.includes("verify.js"));
-    expect(verify).toMatch(/ --jetstream(;|$)/);
+    expect(verify).toMatch(/ --jetstream( \|\||;|$)/);
   });
 });

@@ -33,7 +33,7 @@ function changed(diff: PlanDiff, type: string, action: string): string[] {
 let base: string;
 
 beforeAll(() => {
-  base = synth("base", { NATS_VERSION: "2.15.1", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
+  base = synth("base", { NATS_VERSION: "2.15.0", NATS_NODE_COUNT: "3", NATS_SIZE: "s-1vcpu-1gb" });
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -50,7 +50,7 @@ describe("summary of the default stack", () => {
   test("lists every node with its pinned nats-server version, one seed and the others routing to it", () => {
     const nodes = describeNodes(plan(base));
     expect(nodes.map((node) => node.name)).toEqual(["nats-1", "nats-2", "nats-3"]);
-    expect(nodes.every((node) => node.natsVersion === "2.15.1")).toBe(true);
+    expect(nodes.every((node) => node.natsVersion === "2.15.0")).toBe(true);
     const seeds = nodes.filter((node) => node.isSeed);
     expect(seeds.map((node) => node.name)).toEqual(["nats-1"]);
     for (const node of nodes.filter((n) => !n.isSeed)) {
@@ -111,7 +111,7 @@ describe("summary of the tutorial stack", () => {
 
 describe("diff between two syntheses", () => {
   test("a new nats-server version replaces no droplet on deploy: every node is left to the roll, with its time", () => {
-    const after = plan(synth("version", { NATS_VERSION: "2.15.2", NATS_NODE_COUNT: "3" }));
+    const after = plan(synth("version", { NATS_VERSION: "2.14.5", NATS_NODE_COUNT: "3" }));
     const diff = diffPlans(plan(base), after);
     expect(diff.replacedDroplets).toEqual([]);
     expect(diff.rolledDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
@@ -123,7 +123,7 @@ describe("diff between two syntheses", () => {
     expect(estimate).toEqual({ lameDuckSeconds: 30, bootSeconds: 90, healthySeconds: 15, perNodeSeconds: 135 });
     const markdown = renderDiff(diff, "old/cdk.tf.json", { stack: "nats", estimate });
     expect(markdown).toContain("Left to `npm run roll -- --stack nats`, one droplet at a time, without an outage (`cdktf deploy` stops none of them): `nats-1`, `nats-2`, `nats-3`. About 7 min: 135 s");
-    expect(markdown).toContain("nats-server 2.15.1 → 2.15.2");
+    expect(markdown).toContain("nats-server 2.15.0 → 2.14.5");
     expect(markdown).toContain("(forces replacement: left to npm run roll)");
     // What a reviewer reads; the assertions above pin what must hold if this is re-recorded.
     expect(markdown).toMatchSnapshot();

@@ -63,7 +63,7 @@ describe("plan review of volumes", () => {
   });
 
   test("a replaced droplet keeps its volume: same volume, same volume_ids reference", () => {
-    const diff = diffPlans(base, planOf({ natsVersion: "2.15.2" }));
+    const diff = diffPlans(base, planOf({ natsVersion: "2.14.5" }));
     expect(diff.rolledDroplets).toEqual(["nats-1", "nats-2", "nats-3"]);
     expect(diff.changes.filter((change) => change.type === "digitalocean_volume")).toEqual([]);
     expect(diff.volumeWarnings).toEqual([]);

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GATE_CREDENTIALS_FILE, ReadinessGate } from "../constructs/readiness-gate";
+import { GATE_CREDENTIALS_FILE, GATE_FAILURE_HINT, ReadinessGate } from "../constructs/readiness-gate";
 import { freshStackFile } from "../plan/synth";
 import { parseVerifyArgs } from "../verify/cli";
 import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
@@ -28,7 +28,7 @@ describe("ReadinessGate", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const gate = new ReadinessGate(stack, "gate", gateProps);
     expect(gate.command).toMatch(/^node assets\/gate_verify-script_[0-9A-F]{8}\/bundle\/verify\.js --lb 203\.0\.113\.9 --expect-nodes 3 --client-port 4222 --timeout 120$/);
-    expect(stepsOf(stack)).toEqual([{ "local-exec": { command: gate.command } }]);
+    expect(stepsOf(stack)).toEqual([{ "local-exec": { command: `${gate.command} || { status=$?; echo '${GATE_FAILURE_HINT}' >&2; (exit $status); }` } }]);
   });
 
   test("credentials reach verify through a 0600 file, so the step that runs verify holds no sensitive value", () => {
@@ -47,10 +47,30 @@ describe("ReadinessGate", () => {
           command:
             "trap 'rm -f .readiness-gate-credentials' EXIT; trap 'rm -f .readiness-gate-credentials; exit 129' HUP; " +
             "trap 'rm -f .readiness-gate-credentials; exit 130' INT; trap 'rm -f .readiness-gate-credentials; exit 143' TERM; " +
-            `exec 3< .readiness-gate-credentials && rm -f .readiness-gate-credentials && ${gate.command}`,
+            `exec 3< .readiness-gate-credentials && rm -f .readiness-gate-credentials && { ${gate.command} || { status=$?; echo '${GATE_FAILURE_HINT}' >&2; (exit $status); }; }`,
         },
       },
     ]);
+  });
+
+  test.each([
+    ["without credentials", {}],
+    ["with credentials", { credentials: { NATS_TOKEN: "${random_password.t.result}" } }],
+  ])("%s, a failed verify prints where to look on the droplets and keeps verify's exit status", (_name, extra) => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const gate = new ReadinessGate(stack, "gate", { ...gateProps, ...extra });
+    const step = stepsOf(stack).at(-1)!["local-exec"].command;
+    const dir = mkdtempSync(join(tmpdir(), "gate-failure-"));
+    try {
+      const run = (verify: string) => spawnSync("/bin/sh", ["-c", step.replace(gate.command, verify)], { cwd: dir, env: { PATH: process.env.PATH }, encoding: "utf8" });
+      const failed = run("(exit 3)");
+      expect([failed.status, failed.stderr]).toEqual([3, `${GATE_FAILURE_HINT}\n`]);
+      expect(failed.stderr).toMatch(/systemctl status nats-server .*journalctl -u nats-server/);
+      const passed = run("true");
+      expect([passed.status, passed.stderr]).toEqual([0, ""]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the credentials step writes a 0600 file that verify reads, and prints nothing", () => {

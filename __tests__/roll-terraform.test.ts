@@ -65,7 +65,7 @@ function writeState(current: string[], drift: Record<string, Record<string, stri
       name,
       values: {
         ...d,
-        user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.1", "2.10.27")),
+        user_data: current.includes(d.name) ? hashOf(d.user_data) : hashOf(d.user_data.replace("2.15.0", "2.10.27")),
         ipv4_address_private: `10.10.0.${11 + i}`,
         vpc_uuid: "c1a5e5d0-1b2c-4d3e-8f90-123456789abc",
         ...drift[d.name],

@@ -11,7 +11,7 @@ const STACKS = ["nats", "nats-tutorial"];
 
 /** Every setting's variable suffix, in the order the settings are declared. */
 const SUFFIXES: readonly string[] = [
-  "NODE_COUNT", "REGION", "SIZE", "IMAGE", "SSH_KEYS", "CLIENT_PORT", "MONITOR_PORT", "CLUSTER_PORT", "LOAD_BALANCER_CLIENT_PORT", "VERSION",
+  "NODE_COUNT", "REGION", "SIZE", "IMAGE", "SSH_KEYS", "CLIENT_PORT", "MONITOR_PORT", "CLUSTER_PORT", "LOAD_BALANCER_CLIENT_PORT", "VERSION", "RELEASE_URL",
   "ADMIN_CIDRS", "CLIENT_CIDRS", "READINESS_GATE", "NAME_PREFIX", "TAG", "LOAD_BALANCER_NAME", "JETSTREAM",
   "VOLUME_SIZE_GIB", "PROTECT_VOLUMES", "STATE_BACKEND", "STATE_BUCKET", "STATE_REGION", "STATE_KEY_PREFIX", "STATE_SCHEMA",
 ];
@@ -64,7 +64,7 @@ describe("readStackSettings: unknown variables", () => {
   test("a long context key is cut like a variable name", () => {
     const key = "k".repeat(81);
     expect(readStackSettings("nats", { [key]: 1 }, {}, STACKS).problems).toEqual([
-      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, loadBalancerClientPort, natsVersion, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema`,
+      `context nats.${"k".repeat(79)}… (81 characters) is not a setting: expected one of nodeCount, region, size, image, sshKeys, clientPort, monitorPort, clusterPort, loadBalancerClientPort, natsVersion, natsReleaseUrl, adminCidrs, clientCidrs, readinessGate, namePrefix, tag, loadBalancerName, jetstream, volumeSizeGib, protectVolumes, stateBackend, stateBucket, stateRegion, stateKeyPrefix, stateSchema`,
     ]);
   });
 });

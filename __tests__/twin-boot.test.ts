@@ -50,7 +50,7 @@ describe("twin of the tutorial stack", () => {
   test("every node runs the nats-server line the plan installs, 2.11 or newer", async () => {
     const lb = twin as Twin;
     const plan = readPlan(freshStackFile("nats-tutorial"));
-    expect(plan.droplets.map((droplet) => droplet.natsVersion)).toEqual(["2.15.1", "2.15.1"]);
+    expect(plan.droplets.map((droplet) => droplet.natsVersion)).toEqual(["2.15.0", "2.15.0"]);
     for (const node of lb.nodes) {
       const { version } = await fetchJson<Varz>(`http://${node.address}:${node.monitorPort}/varz`);
       expect(version).toMatch(/^2\.15\.\d+$/);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
 import { JETSTREAM_STORE_DIR, JetStreamSettings, VOLUME_MOUNT_POINT, volumeDevice } from "./jetstream";
+import { NATS_IO_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "./nats-releases";
 
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
@@ -70,8 +71,14 @@ export interface CloudInitProps {
   readonly seedAddress?: string;
   /** @default "none" */
   readonly advertise?: NatsAdvertise;
-  /** nats-server release installed by the `release` method, e.g. "2.15.1". */
+  /** nats-server release installed by the `release` method, one listed in NATS_RELEASES, e.g. "2.15.0". */
   readonly natsVersion: string;
+  /**
+   * Where the release tarballs are downloaded from, in nats-io's layout
+   * (`<url>/v<version>/nats-server-v<version>-linux-<arch>.tar.gz`); the SHA-256 stays pinned.
+   * @default NATS_IO_RELEASES - nats-io's GitHub releases
+   */
+  readonly natsReleaseUrl?: string;
   /**
    * The clients' authorization block for nats-server.conf (NATS config syntax); may hold
    * Terraform references to secrets, never the secrets themselves.
@@ -150,7 +157,7 @@ export function renderCloudInit(props: CloudInitProps): string {
     serverName: props.serverName,
     clusterName: props.clusterName,
     flags: natsServerFlags(props).join(" "),
-    natsVersion: props.natsVersion,
+    ...releaseValues(props),
     lameDuckSeconds: String(lameDuckSeconds),
     stopTimeoutSeconds: String(lameDuckSeconds + 30),
     authorization: [props.clientAuthorization, clientTlsBlock(props.tls), clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
@@ -176,6 +183,14 @@ export function renderCloudInit(props: CloudInitProps): string {
     for (const [key, path] of Object.entries(TLS_FILES)) files.add(doc.createNode(tlsFile(path, props.tls[key as keyof typeof TLS_FILES])));
   }
   return toCloudConfig(doc);
+}
+
+/** Placeholder values of the install script: the version, where it comes from and its pinned SHA-256 per architecture. */
+function releaseValues(props: CloudInitProps): Record<string, string> {
+  const release = natsRelease(props.natsVersion);
+  if (release === undefined) throw new Error(`nats-server ${props.natsVersion} is not in NATS_RELEASES: its SHA-256 is not known`);
+  const [amd64, arm64] = RELEASE_ARCHITECTURES.map((arch) => release.sha256[arch]);
+  return { natsVersion: release.version, releaseUrl: props.natsReleaseUrl ?? NATS_IO_RELEASES, sha256Amd64: amd64, sha256Arm64: arm64 };
 }
 
 /** Placeholder values for the volume, the JetStream block and the unit's mount lines. */

@@ -7,16 +7,17 @@ import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePro
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "./validation";
+import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern, releaseUrl } from "./validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
 
 /**
- * nats-server release installed on droplets by default: the newest release of a line nats-io
- * supports that the twin can also run (Debian sid packages it).
+ * nats-server release installed on droplets by default: the newest release in NATS_RELEASES
+ * (constructs/nats-releases.ts, the releases whose checksums the plan pins) of a line the twin
+ * can also run (Debian sid packages 2.15.1, of the same line).
  */
-export const DEFAULT_NATS_VERSION = "2.15.1";
+export const DEFAULT_NATS_VERSION = "2.15.0";
 
 export interface NatsNodesProps {
   /**
@@ -83,14 +84,22 @@ export interface NatsNodesProps {
   /**
    * The only method is `release`: Ubuntu 24.04's own package ("apt") is nats-server 2.10.7,
    * older than the supported range, and is rejected.
-   * @default "release" - the pinned nats-io release, checked against its SHA256SUMS
+   * @default "release" - the pinned nats-io release, checked against the SHA-256 the plan carries
    */
   readonly installMethod?: NatsInstallMethod;
   /**
-   * nats-server release to install, from 2.11.0 up to (not including) 3.0.0.
+   * nats-server release to install: one listed in NATS_RELEASES (constructs/nats-releases.ts),
+   * whose tarball's SHA-256 the install script checks.
    * @default DEFAULT_NATS_VERSION
    */
   readonly natsVersion?: string;
+  /**
+   * Where droplets download the nats-server release from: a mirror in nats-io's layout
+   * (`<url>/v<version>/nats-server-v<version>-linux-<arch>.tar.gz`), for a proxy or an
+   * air-gapped network. The tarball is still checked against the SHA-256 the plan pins.
+   * @default NATS_IO_RELEASES - nats-io's GitHub releases
+   */
+  readonly natsReleaseUrl?: string;
   /**
    * The clients' authorization block for nats-server.conf; Terraform references only.
    * @default - clients need no credentials
@@ -248,6 +257,7 @@ export class NatsNodes extends Construct {
         seedAddress: seed,
         advertise: props.advertise,
         natsVersion: props.natsVersion ?? DEFAULT_NATS_VERSION,
+        natsReleaseUrl: props.natsReleaseUrl,
         clientAuthorization: props.clientAuthorization,
         routeCredentials: props.routeCredentials,
         tls: props.certificates === undefined || cert === undefined ? undefined : { caCertPem: props.certificates.caCertPem, ...cert, routeName: props.certificates.routeName },
@@ -308,6 +318,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
   errors.add(pattern("tag", props.tag, "tag"));
   errors.add(pattern("clusterName", props.clusterName, "clusterName"));
   errors.add(natsVersion("natsVersion", props.natsVersion));
+  errors.add(releaseUrl("natsReleaseUrl", props.natsReleaseUrl));
   errors.add(oneOf("advertise", props.advertise, ADVERTISE_MODES));
   errors.add(installMethod(props.installMethod));
   errors.add(imageProblem("image", props.image));
@@ -331,7 +342,7 @@ export function validateNodesProps(props: NatsNodesProps, errors = new Validatio
 function installMethod(value: string | undefined): string | undefined {
   if (!isKnown(value) || INSTALL_METHODS.includes(value as NatsInstallMethod)) return undefined;
   const why = value === "apt" ? `: ubuntu 24.04's package is nats-server 2.10.7, outside the supported ${NATS_VERSION_RANGE.text}` : "";
-  return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against its SHA256SUMS)`;
+  return `installMethod ${JSON.stringify(value)} is not allowed${why}; only "release" is supported (the pinned nats-io release, checked against the SHA-256 the plan carries)`;
 }
 
 /**

@@ -70,6 +70,15 @@ const CREDENTIALS_FD = 3;
 const TRAPPED_SIGNALS = [["HUP", 129], ["INT", 130], ["TERM", 143]] as const;
 
 /**
+ * What the gate prints when verify fails: where a node's own failure shows. A unit that keeps
+ * failing settles as failed after its start limit (templates/nats-server.service).
+ */
+export const GATE_FAILURE_HINT =
+  "readiness gate: the cluster did not pass verify. On each droplet that fails (ssh root@<its address>): " +
+  "systemctl status nats-server (a unit that failed 5 times within 60 s stays failed: Start request repeated too quickly), " +
+  "journalctl -u nats-server -b, cloud-init status --long, /var/log/cloud-init-output.log";
+
+/**
  * A null_resource that runs verify against the new load balancer, so that `cdktf deploy` ends
  * only when every node answers through it and the mesh carries messages. verify is bundled into
  * the stack's directory (an asset run with `node`), so the synthesized stack, JSON or HCL, needs
@@ -117,9 +126,11 @@ export class ReadinessGate extends Construct {
     // Each signal's trap deletes the file itself: dash does not run the EXIT trap when a signal
     // interrupts a redirection (its `exec 3<` fails with EINTR and the shell exits from there).
     const traps = [`trap '${remove}' EXIT`, ...TRAPPED_SIGNALS.map(([signal, status]) => `trap '${remove}; exit ${status}' ${signal}`)];
+    // The group keeps verify's exit status for the rest of the step.
+    const verified = `${this.command} || { status=$?; echo '${GATE_FAILURE_HINT}' >&2; (exit $status); }`;
     const runVerify = {
       type: "local-exec" as const,
-      command: names.length > 0 ? `${traps.join("; ")}; exec ${CREDENTIALS_FD}< ${GATE_CREDENTIALS_FILE} && ${remove} && ${this.command}` : this.command,
+      command: names.length > 0 ? `${traps.join("; ")}; exec ${CREDENTIALS_FD}< ${GATE_CREDENTIALS_FILE} && ${remove} && { ${verified}; }` : verified,
       environment: props.environment,
     };
     this.resource = new Resource(this, "verify", {

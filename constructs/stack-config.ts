@@ -16,6 +16,7 @@ export const SETTINGS = {
   clusterPort: { env: "CLUSTER_PORT", kind: "int" },
   loadBalancerClientPort: { env: "LOAD_BALANCER_CLIENT_PORT", kind: "int" },
   natsVersion: { env: "VERSION", kind: "string" },
+  natsReleaseUrl: { env: "RELEASE_URL", kind: "string" },
   adminCidrs: { env: "ADMIN_CIDRS", kind: "list" },
   clientCidrs: { env: "CLIENT_CIDRS", kind: "list" },
   readinessGate: { env: "READINESS_GATE", kind: "bool" },

@@ -1,5 +1,6 @@
 import { Token, Tokenization } from "cdktf";
 import { parseCidr } from "./cidr";
+import { NATS_RELEASES, natsRelease } from "./nats-releases";
 
 /**
  * Collects every problem in a configuration so that one synth reports them all,
@@ -185,17 +186,38 @@ export function dropletSize(name: string, value: string | undefined): string | u
  */
 export const NATS_VERSION_RANGE = { min: [2, 11, 0], below: [3, 0, 0], text: "2.11.0 up to (not including) 3.0.0" } as const;
 
-/** A nats-server release number X.Y.Z (no "v", no leading zeros, no pre-release) in NATS_VERSION_RANGE. */
+/**
+ * A nats-server release number X.Y.Z (no "v", no leading zeros, no pre-release) in NATS_VERSION_RANGE
+ * and listed in NATS_RELEASES: only a release whose tarballs' SHA-256 the project carries can be installed.
+ */
 export function natsVersion(name: string, value: string | undefined): string | undefined {
   if (!isKnown(value)) return undefined;
+  const listed = NATS_RELEASES.map((release) => release.version).join(", ");
   const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(value as string);
   if (match === null) {
-    return `${name} ${JSON.stringify(value)} is not valid: expected a nats-server release number X.Y.Z from ${NATS_VERSION_RANGE.text}, such as 2.15.1`;
+    return `${name} ${JSON.stringify(value)} is not valid: expected a nats-server release number X.Y.Z from ${NATS_VERSION_RANGE.text}, one of ${listed}`;
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
   const { min, below } = NATS_VERSION_RANGE;
-  if ((major > min[0] || (major === min[0] && minor >= min[1])) && major < below[0]) return undefined;
-  return `${name} ${JSON.stringify(value)} is not supported: expected a nats-server release from ${NATS_VERSION_RANGE.text}`;
+  if (!((major > min[0] || (major === min[0] && minor >= min[1])) && major < below[0])) {
+    return `${name} ${JSON.stringify(value)} is not supported: expected a nats-server release from ${NATS_VERSION_RANGE.text}, one of ${listed}`;
+  }
+  if (natsRelease(value as string) !== undefined) return undefined;
+  return `${name} ${JSON.stringify(value)} is not a release this project pins the checksums of: expected one of ${listed} (constructs/nats-releases.ts)`;
+}
+
+/**
+ * A release mirror's base URL, nats-io's layout below it: https (the pinned SHA-256 keeps what is
+ * installed safe, but a mirror in plain http would still let anyone on the path see and stall the
+ * download), a host, an optional port and path, no credentials, query or fragment, no trailing
+ * slash, and only characters that need no quoting in the install script's shell.
+ */
+export function releaseUrl(name: string, value: string | undefined): string | undefined {
+  if (!isKnown(value)) return undefined;
+  const text = value as string;
+  const shape = /^https:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::([1-9]\d{0,4}))?(?:\/[A-Za-z0-9._~%-]+)*$/.exec(text);
+  if (shape !== null && Number(shape[1] ?? 443) <= 65535) return undefined;
+  return `${name} ${JSON.stringify(text)} is not valid: expected an https url without credentials, query or trailing slash, such as https://github.com/nats-io/nats-server/releases/download`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]`:
+ * `npm run twin -- [--stack nats|nats-tutorial] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch] [--vm]`:
  * boots the synthesized plan on loopback (nats-server per droplet, HAProxy as the load
  * balancer) and keeps it up until Ctrl-C (or SIGTERM, or SIGHUP: its terminal closed). With
  * --check it runs verify against it, tears it down and exits 0 when every check passes, 1
@@ -17,15 +17,17 @@ import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/
 import { formatCheck } from "../verify/cli";
 import { errorMessage } from "../verify/errors";
 import { verify } from "../verify/verify";
+import { runVmTwin } from "../vm/cli";
 
 const USAGE = usageText(
-  `npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch]`,
+  `npm run twin -- [--stack ${STACKS.join("|")}] [--time-scale X] [--address-base A] [--check] [--allow-version-mismatch] [--vm]`,
   [
     ["--stack", "stack to boot (default nats-tutorial)"],
     ["--time-scale", "multiplies the health check interval and timeout, e.g. 0.2 (default 1)"],
     ["--address-base", `load balancer address; node i gets the last octet + i (default ${DEFAULT_ADDRESS_BASE})`],
     ["--check", "run verify against the twin, tear it down, exit 0 or 1"],
     ["--allow-version-mismatch", `run a nats-server of another major.minor than the plan installs\n(${SERVER_ENV}'s, or PATH's when none can be fetched) instead of refusing`],
+    ["--vm", "boot each droplet's user_data in a QEMU VM (Debian trixie, real cloud-init, systemd\nand a volume) inside a network namespace; needs root, qemu-system-x86, qemu-utils,\ndebootstrap, xorriso; --time-scale, --address-base and --allow-version-mismatch do not apply"],
   ],
   [
     `nats-server: ${SERVER_ENV}=<binary> if set (its major.minor must match the plan's), else`,
@@ -41,6 +43,7 @@ interface CliOptions {
   addressBase: string;
   check: boolean;
   allowVersionMismatch: boolean;
+  vm: boolean;
 }
 
 function parseOptions(argv: string[]): CliOptions | undefined {
@@ -50,6 +53,7 @@ function parseOptions(argv: string[]): CliOptions | undefined {
     "address-base": { type: "string", default: DEFAULT_ADDRESS_BASE },
     check: { type: "boolean", default: false },
     "allow-version-mismatch": { type: "boolean", default: false },
+    vm: { type: "boolean", default: false },
     ...HELP_OPTION,
   });
   if (values.help) return undefined;
@@ -57,7 +61,7 @@ function parseOptions(argv: string[]): CliOptions | undefined {
   if (!(timeScale > 0 && timeScale <= 10)) {
     throw new UsageError(`--time-scale ${JSON.stringify(values["time-scale"])} is not valid: expected a number above 0 and at most 10`);
   }
-  return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check, allowVersionMismatch: values["allow-version-mismatch"] };
+  return { stack: values.stack, timeScale, addressBase: values["address-base"], check: values.check, allowVersionMismatch: values["allow-version-mismatch"], vm: values.vm };
 }
 
 /** The node table: name, address, version and server_id from /varz, peers from /routez. */
@@ -146,8 +150,13 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  let twin: Twin | undefined;
   const signal = untilSignal();
+  if (options.vm) {
+    const ignored = ([["--time-scale", options.timeScale !== 1], ["--address-base", options.addressBase !== DEFAULT_ADDRESS_BASE], ["--allow-version-mismatch", options.allowVersionMismatch]] as const).filter(([, set]) => set);
+    if (ignored.length > 0) throw new UsageError(`${ignored.map(([flag]) => flag).join(" and ")} cannot be combined with --vm: the VMs run the plan's own timers, addresses and release`);
+    return runVmTwin({ stack: options.stack, check: options.check, signal });
+  }
+  let twin: Twin | undefined;
   // Interrupted while booting: exiting SIGKILLs every child by PID (twin/process.ts).
   void signal.then((name) => twin === undefined && process.exit(SIGNAL_EXIT[name]));
   const log = (line: string): void => console.log(`twin: ${line}`);

@@ -3,7 +3,7 @@ import { natsServerPorts, portRangeIncludes } from "../../policy";
 
 describe("reading the synthesized resources", () => {
   test("ports come from the nats-server command line in the rendered cloud-init", () => {
-    const userData = renderCloudInit({ serverName: "n-1", clusterName: "c", clientPort: 4333, monitorPort: 8333, clusterPort: 6333, natsVersion: "2.10.24" });
+    const userData = renderCloudInit({ serverName: "n-1", clusterName: "c", clientPort: 4333, monitorPort: 8333, clusterPort: 6333, natsVersion: "2.14.5" });
     expect(natsServerPorts(userData)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false });
   });
 
