@@ -1,6 +1,6 @@
 import { NatsStackProps } from "../constructs/nats-stack";
 import { DEFAULT_STACK } from "../constructs/stacks";
-import { DROPLET_SIZES, PATTERNS, cidr, dropletSize, natsVersion, pattern } from "../constructs/validation";
+import { DROPLET_SIZES, PATTERNS, cidr, dropletSize, natsVersion, pattern } from "../facts/validation";
 import { TerraformJson, clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Every range the validation enforces is accepted at each bound and rejected one step outside

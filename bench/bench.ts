@@ -32,7 +32,7 @@ import { bootTwin, Twin } from "../twin/twin";
 import { deployFacts } from "../plan/graph";
 import { failoverBudget } from "../plan/load-balancer";
 import { PROJECT_ROOT, SynthOptions, freshStackFile, stackFile, synthesize } from "../plan/synth";
-import { loadPlan } from "../plan/tf-json";
+import { loadPlan } from "../helpers/tf-json";
 import { credentialOptions } from "../verify/connection";
 import { App } from "cdktf";
 import { NatsStack } from "../constructs/nats-stack";

@@ -1,5 +1,5 @@
 import type { NatsNodesProps } from "./nats-nodes";
-import { ValidationErrors, integerInRange, isKnown, oneOf } from "./validation";
+import { ValidationErrors, integerInRange, isKnown, oneOf } from "../facts/validation";
 
 /** Filesystems DigitalOcean can put on a new volume (the provider's `initial_filesystem_type`). */
 export type VolumeFilesystem = "ext4" | "xfs";

@@ -10,7 +10,7 @@ import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "../facts/validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**

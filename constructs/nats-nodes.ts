@@ -2,12 +2,12 @@ import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { Annotations, Postcondition } from "cdktf";
-import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "./droplet-arguments";
+import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
 import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
 import { NatsVolumes } from "./nats-volumes";
 import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "./validation";
+import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern } from "../facts/validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
@@ -269,7 +269,7 @@ export class NatsNodes extends Construct {
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
           // A deploy never stops, resizes or replaces a running droplet: what would is left to
-          // npm run roll (constructs/droplet-arguments.ts), and what cannot roll fails the plan.
+          // npm run roll (facts/droplet-arguments.ts), and what cannot roll fails the plan.
           lifecycle: {
             ignoreChanges: [...IGNORED_DROPLET_ARGUMENTS],
             postcondition: [refusedChange(name, "region", this.region), refusedChange(name, "vpc_uuid", props.vpcUuid)].filter((condition): condition is Postcondition => condition !== undefined),

@@ -2,8 +2,8 @@ import { DROPLET, NodeInfo, describeNodes, natsVersionOf } from "./nodes";
 import { Reference, addressesOf, referencesIn } from "./references";
 import { VolumeWarning, volumeWarnings } from "./volumes";
 import { DropletVerdict, dropletVerdict, forcesReplacement, isForceNew } from "./replacement";
-import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
-import { Json, META_ARGUMENTS, Plan, Resource, isObject, strings } from "./tf-json";
+import { DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
+import { Json, META_ARGUMENTS, Plan, Resource, isObject, strings } from "../helpers/tf-json";
 
 /**
  * What Terraform would do to one resource, going from one synthesis to the next. `roll`: a

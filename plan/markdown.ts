@@ -6,7 +6,7 @@ import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } 
 import { DROPLET, NodeInfo, describeNodes } from "./nodes";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
-import { Plan } from "./tf-json";
+import { Plan } from "../helpers/tf-json";
 
 /** Marker on every inbound opening reachable from the whole internet. */
 export const WORLD_OPEN_MARKER = "🌍 **open to the world**";

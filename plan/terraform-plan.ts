@@ -5,7 +5,7 @@ import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
 import { labelOf } from "./references";
 import { dropletVerdict } from "./replacement";
-import { Json, JsonObject, Plan, Resource, isObject } from "./tf-json";
+import { Json, JsonObject, Plan, Resource, isObject } from "../helpers/tf-json";
 import { volumeWarnings } from "./volumes";
 
 /**

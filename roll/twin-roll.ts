@@ -11,7 +11,7 @@ import { RollResult, roll } from "./driver";
 import { readRollPlan } from "./plan";
 import { PUBSUB_LOSS_WINDOW_MS, TrafficWindow, p99, startTraffic } from "./traffic";
 import { TwinTarget } from "./twin-target";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 
 /** Options of {@link rollTwin}. */
 export interface TwinRollOptions {

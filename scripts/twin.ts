@@ -15,7 +15,7 @@ import { NODE_ACTIONS, TwinControl, alignColumns, serveControl } from "../twin/c
 import { CONTROL_USAGE, controlCommand } from "../twin/control-cli";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 import { formatCheck } from "../verify/cli";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 import { verify } from "../verify/verify";
 
 const USAGE = usageText(

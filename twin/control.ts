@@ -6,7 +6,7 @@ import { peerCount } from "./monitor";
 import { liveTwins } from "./leftovers";
 import { poll } from "./process";
 import type { Twin, TwinNode } from "./twin";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 
 /** The control socket's name in the twin's working directory. */
 export const CONTROL_SOCKET = "control.sock";

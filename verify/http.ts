@@ -1,4 +1,4 @@
-import { errorMessage, lastErrorSuffix } from "./errors";
+import { errorMessage, lastErrorSuffix } from "../helpers/errors";
 import { plural } from "./stats";
 
 /** An HTTP answer: its status and its body parsed as JSON when it is JSON. */

@@ -1,5 +1,5 @@
 import { Token, Tokenization } from "cdktf";
-import { parseCidr } from "./cidr";
+import { parseCidr } from "../helpers/cidr";
 
 /**
  * Collects every problem in a configuration so that one synth reports them all,
@@ -200,7 +200,7 @@ export function natsVersion(name: string, value: string | undefined): string | u
 
 /**
  * An IPv4 or IPv6 address, optionally with a prefix length that fits its family, read by
- * parseCidr (constructs/cidr.ts). A block with host bits set is rejected rather than
+ * parseCidr (helpers/cidr.ts). A block with host bits set is rejected rather than
  * silently widened or narrowed: `203.0.113.5/24` may mean the network or the one address.
  */
 export function cidr(name: string, value: string | undefined): string | undefined {
