@@ -1,5 +1,6 @@
 import { estimateCost } from "../plan/cost";
-import { PlanDiff, ResourceChange, diffPlans } from "../plan/diff";
+import type { ResourceChange } from "../plan/change";
+import { PlanDiff, diffPlans } from "../plan/diff";
 import { upstreamOf, wavesOfType } from "../plan/graph";
 import { renderSummary } from "../plan/markdown";
 import { dropletVerdict, forcesReplacement, isForceNew } from "../plan/replacement";

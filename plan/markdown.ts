@@ -1,5 +1,6 @@
 import { CostEstimate, PriceTable, estimateCost } from "./cost";
-import { PlanDiff, ResourceChange } from "./diff";
+import { ResourceChange } from "./change";
+import { PlanDiff } from "./diff";
 import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";

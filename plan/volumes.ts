@@ -1,4 +1,4 @@
-import type { ResourceChange } from "./diff";
+import type { ResourceChange } from "./change";
 import { DROPLET } from "./nodes";
 import { referencesIn, addressesOf } from "./references";
 import { Plan, isObject, num, resourcesOfType, text } from "../helpers/tf-json";

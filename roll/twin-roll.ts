@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { envPrefix } from "../constructs/stack-config";
+import { envPrefix } from "../facts/env-prefix";
 import { withNatsVersion } from "../plan/nodes";
 import { freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { readPlan } from "../twin/plan";
