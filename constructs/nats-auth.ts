@@ -1,6 +1,6 @@
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
-import { RouteCredentials } from "./cloud-init";
+import { RouteCredentials } from "./node-settings";
 import { ValidationErrors, oneOf } from "../facts/validation";
 
 export type ClientAuth = "none" | "token" | "user-password";

@@ -3,7 +3,7 @@ import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { Construct } from "constructs";
-import { SELF_ROUTE_HOST } from "./cloud-init";
+import { SELF_ROUTE_HOST } from "./node-settings";
 import { ValidationErrors, integerInRange, isKnown, matches, oneOf } from "../facts/validation";
 
 /**
