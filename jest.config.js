@@ -46,6 +46,7 @@ const INTEGRATION = [
   "pubsub-outage",
   "verify-timeout",
   "terminal-safety",
+  "architecture",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {
