@@ -13,7 +13,7 @@ import { UsageError, integerArg } from "../verify/args";
 import { dropletSize } from "../facts/validation";
 import { errorMessage } from "../helpers/errors";
 import { STACKS, defaultOutdir, isStackStale, stackFile } from "../plan/synth";
-import { DEFAULT_ADDRESS_BASE } from "../twin/twin";
+import { DEFAULT_ADDRESS_BASE } from "../twin/addresses";
 import { RollRefused, planRoll, roll } from "../roll/driver";
 import { readRollPlan } from "../roll/plan";
 import { TerraformTarget } from "../roll/terraform-target";
