@@ -47,7 +47,6 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "(?:^|/)node_modules/" },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
   },
 };
