@@ -1,22 +1,35 @@
-// The rooms of the project and the arrows allowed between them (README, "Architecture").
+// The rooms of the project and the arrows between them, as drawn in the README ("Architecture").
 // __tests__/architecture.test.ts runs dependency-cruiser with these rules over the product code.
-// Each room may import itself and the rooms listed for it; everything else is a violation.
-const ROOMS = {
-  helpers: [],
-  facts: ["helpers"],
+// A room may import itself and every room its arrows reach, directly or through other rooms;
+// any other import of the project's own code is a violation, and so is any cycle.
+const ARROWS = {
+  "main.ts": ["constructs"],
+  bench: ["constructs", "roll"],
+  scripts: ["roll", "sweep"],
+  constructs: ["policy"],
+  policy: ["plan"],
+  roll: ["twin"],
+  twin: ["plan", "verify"],
+  sweep: ["facts"],
+  plan: ["facts"],
   verify: ["helpers"],
-  plan: ["facts", "helpers"],
-  policy: ["plan", "facts", "helpers"],
-  sweep: ["facts", "helpers"],
-  twin: ["plan", "verify", "facts", "helpers"],
-  roll: ["twin", "plan", "verify", "facts", "helpers"],
-  constructs: ["policy", "facts", "helpers"],
-  scripts: ["roll", "twin", "sweep", "plan", "verify", "facts", "helpers"],
-  bench: ["constructs", "roll", "twin", "policy", "plan", "verify", "facts", "helpers"],
+  facts: ["helpers"],
+  helpers: [],
 };
 
-// The project's own code: every room, and the app's entry point main.ts.
-const PROJECT = `^(?:${Object.keys(ROOMS).join("|")})/|^main\\.ts$`;
+/** The rooms `room` reaches by following the arrows. */
+function below(room, seen = new Set()) {
+  for (const next of ARROWS[room]) {
+    if (!seen.has(next)) {
+      seen.add(next);
+      below(next, seen);
+    }
+  }
+  return [...seen];
+}
+
+/** A path pattern for the rooms named: a folder, or main.ts. */
+const paths = (rooms) => `^(?:${rooms.map((room) => (room === "main.ts" ? "main\\.ts$" : `${room}/`)).join("|")})`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -28,20 +41,16 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    ...Object.entries(ROOMS).map(([room, allowed]) => ({
-      name: `${room}-imports-only-${allowed.length === 0 ? "itself" : allowed.join("-")}`,
-      severity: "error",
-      comment: `${room}/ imports ${allowed.length === 0 ? "nothing else of the project" : `only ${allowed.map((a) => `${a}/`).join(", ")}`}`,
-      from: { path: `^${room}/` },
-      to: { path: PROJECT, pathNot: `^(?:${[room, ...allowed].join("|")})/` },
-    })),
-    {
-      name: "main-imports-only-constructs-helpers",
-      severity: "error",
-      comment: "the cdktf app builds the stacks from the constructs",
-      from: { path: "^main\\.ts$" },
-      to: { path: PROJECT, pathNot: "^(?:constructs|facts|helpers)/" },
-    },
+    ...Object.keys(ARROWS).map((room) => {
+      const allowed = below(room);
+      return {
+        name: `${room}-imports-${allowed.length === 0 ? "nothing" : `only-${allowed.join("-")}`}`,
+        severity: "error",
+        comment: `${room} imports ${allowed.length === 0 ? "nothing else of the project" : `only from ${allowed.join(", ")}`}`,
+        from: { path: paths([room]) },
+        to: { path: paths(Object.keys(ARROWS)), pathNot: paths([room, ...allowed]) },
+      };
+    }),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -49,7 +49,7 @@ function line(violation: Violation): string {
 describe("architecture", () => {
   test("every product folder is a room with its own rule", () => {
     const { forbidden } = require(CONFIG) as { forbidden: Rule[] };
-    const ruled = new Set(forbidden.map((rule) => /^\^(\w+)\/$/.exec(rule.from.path ?? "")?.[1]).filter((room) => room !== undefined));
+    const ruled = new Set(forbidden.map((rule) => /^\^\(\?:(\w+)\/\)$/.exec(rule.from.path ?? "")?.[1]).filter((room) => room !== undefined));
     expect(productFolders().filter((folder) => !ruled.has(folder))).toEqual([]);
   });
 
