@@ -51,6 +51,7 @@ const INTEGRATION = [
   "twin-seed-noise",
   "boot-scripts",
   "vm-image-key",
+  "architecture",
 ].map((name) => `<rootDir>/__tests__/${name}.test.ts`);
 
 const common = {

@@ -42,6 +42,7 @@ export default {
   tsconfigFile: "tsconfig.json",
   mutate: [
     "helpers/**/*.ts",
+    "facts/**/*.ts",
     "constructs/**/*.ts",
     "policy/**/*.ts",
     "plan/**/*.ts",

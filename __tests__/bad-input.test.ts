@@ -1,7 +1,7 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { buildStacks, problemReport } from "../constructs/nats-app";
 import { NatsAdvertise, NatsInstallMethod } from "../constructs/cloud-init";
-import { VolumeFilesystem } from "../constructs/jetstream";
+import { VolumeFilesystem } from "../constructs/node-settings";
 import { ClientAuth } from "../constructs/nats-auth";
 import { NatsCluster } from "../constructs/nats-cluster";
 import { HealthCheckProtocol, LoadBalancerProtocol, NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CloudInitProps, renderCloudInit } from "../constructs/cloud-init";
-import { natsRelease } from "../constructs/nats-releases";
+import { natsRelease } from "../facts/nats-releases";
 
 // Integration test: runs the droplet's boot scripts, as rendered, in /bin/sh with the real curl,
 // sha256sum and tar. What stands in for the droplet: a network namespace whose metadata address

@@ -1,4 +1,4 @@
-import { parseCidr, worldOpenSources } from "../constructs/cidr";
+import { parseCidr, worldOpenSources } from "../helpers/cidr";
 
 describe("parseCidr", () => {
   test.each([

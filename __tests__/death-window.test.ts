@@ -3,7 +3,7 @@ import { isHealthy } from "../twin/monitor";
 import { childPids, connectNats } from "../twin/probe";
 import { poll } from "../twin/process";
 import { Twin, bootTwin } from "../twin/twin";
-import { httpGet } from "../verify/http";
+import { httpGet } from "../helpers/http";
 
 // Integration test: boots twins (nats-server and HAProxy processes).
 jest.setTimeout(120_000);

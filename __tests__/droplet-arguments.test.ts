@@ -1,4 +1,4 @@
-import { DROPLET_ARGUMENTS, DROPLET_ARGUMENTS_SOURCE, IGNORED_DROPLET_ARGUMENTS, REFUSED_DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
+import { DROPLET_ARGUMENTS, DROPLET_ARGUMENTS_SOURCE, IGNORED_DROPLET_ARGUMENTS, REFUSED_DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 import { resourcesOf, synthJson, testStack } from "./helpers";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { addressesOf, referencesIn } from "../plan/references";
-import type { Json, Plan } from "../plan/tf-json";
+import type { Json, Plan } from "../helpers/tf-json";
 
 /** A droplet as the API shows it; `tags` is missing on a hostile or odd answer. */
 export interface FakeDroplet { id: number | string; name: string; region: { slug: string }; tags?: string[]; volume_ids: string[] }

@@ -1,6 +1,6 @@
 import { NatsStackProps } from "../constructs/nats-stack";
 import { DEFAULT_STACK } from "../constructs/stacks";
-import { DROPLET_SIZES, PATTERNS, cidr, dropletSize, natsVersion, pattern } from "../constructs/validation";
+import { DROPLET_SIZES, PATTERNS, cidr, dropletSize, natsVersion, pattern } from "../facts/validation";
 import { TerraformJson, clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Every range the validation enforces is accepted at each bound and rejected one step outside
@@ -103,7 +103,7 @@ describe("natsVersion", () => {
 
   test.each(["2.11.16", "2.11.18", "2.15.1", "2.99.100"])("rejects %j, in the supported lines but not listed", (value) => {
     expect(natsVersion("natsVersion", value)).toBe(
-      `natsVersion "${value}" is not a release this project pins the checksums of: expected one of 2.11.17, 2.12.15, 2.14.5, 2.15.0 (constructs/nats-releases.ts)`,
+      `natsVersion "${value}" is not a release this project pins the checksums of: expected one of 2.11.17, 2.12.15, 2.14.5, 2.15.0 (facts/nats-releases.ts)`,
     );
   });
 

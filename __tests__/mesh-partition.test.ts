@@ -4,7 +4,7 @@ import { freshStackFile } from "../plan/synth";
 import { childPids } from "../twin/probe";
 import { isAlive } from "../twin/process";
 import { readPlan } from "../twin/plan";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 import { runScript, stopAllStarted, waitForOutput, type Started } from "./verify-support";
 
 // Integration test: a real partition, not a model of one. The twin (`npm run twin`: nats-server and

@@ -1,4 +1,4 @@
-import { NATS_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../constructs/nats-releases";
+import { NATS_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../facts/nats-releases";
 import { synthJson, testStack } from "./helpers";
 
 /** Every `${type.name.` reference in a resource body. */

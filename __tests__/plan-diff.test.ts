@@ -1,9 +1,10 @@
 import { estimateCost } from "../plan/cost";
-import { PlanDiff, ResourceChange, diffPlans } from "../plan/diff";
+import type { ResourceChange } from "../plan/change";
+import { PlanDiff, diffPlans } from "../plan/diff";
 import { upstreamOf, wavesOfType } from "../plan/graph";
 import { renderSummary } from "../plan/markdown";
 import { dropletVerdict, forcesReplacement, isForceNew } from "../plan/replacement";
-import { Json, Plan } from "../plan/tf-json";
+import { Json, Plan } from "../helpers/tf-json";
 import { describeVolumes } from "../plan/volumes";
 import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
 

@@ -1,5 +1,5 @@
 import type { PriceTable } from "../plan/cost";
-import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { Json, Plan, parsePlan } from "../helpers/tf-json";
 
 /** Prices chosen for the plan tests, not the shipped table: every amount they expect follows from them. */
 export const TEST_PRICES: PriceTable = {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deployFacts } from "../plan/graph";
 import { stackFile, synthesize } from "../plan/synth";
-import { loadPlan } from "../plan/tf-json";
+import { loadPlan } from "../helpers/tf-json";
 
 // Integration test: synthesizes the app in a child process. The graph itself is unit-tested in
 // plan-graph.test.ts.

@@ -1,7 +1,7 @@
 import { PlanDiff, diffPlans } from "../plan/diff";
 import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../plan/markdown";
 import { DROPLET_BOOT_SECONDS, RollEstimate, rollEstimate } from "../plan/roll-estimate";
-import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { Json, Plan, parsePlan } from "../helpers/tf-json";
 import { synthJson, testStack } from "./helpers";
 import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
 

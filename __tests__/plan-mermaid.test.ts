@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPrices } from "../plan/cost";
-import { PlanDiff, ResourceChange, diffPlans } from "../plan/diff";
+import { ResourceChange } from "../plan/change";
+import { PlanDiff, diffPlans } from "../plan/diff";
 import { renderSummary } from "../plan/markdown";
 import { renderDiagram } from "../plan/mermaid";
 import { DROPLET } from "../plan/nodes";
 import { PROJECT_ROOT, stackFile, synthesize } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
-import { Plan, loadPlan, parsePlan } from "../plan/tf-json";
+import { Plan, loadPlan, parsePlan } from "../helpers/tf-json";
 
 // Integration test: synthesizes the app, and parses each diagram with the real mermaid library in a
 // child process (mermaid is ESM only; __tests__/mermaid-parse.mjs gives it jsdom's DOM). Parsing is

@@ -7,7 +7,7 @@ import { firewallReport } from "../plan/firewall";
 import { describeLoadBalancers, failoverBudget } from "../plan/load-balancer";
 import { WORLD_OPEN_MARKER, renderSummary } from "../plan/markdown";
 import { natsVersionOf } from "../plan/nodes";
-import { Json, Plan, parsePlan } from "../plan/tf-json";
+import { Json, Plan, parsePlan } from "../helpers/tf-json";
 import { planOf } from "./plan-fixtures";
 
 const prices = loadPrices();

@@ -9,7 +9,7 @@ import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../pl
 import { describeNodes } from "../plan/nodes";
 import { rollEstimate } from "../plan/roll-estimate";
 import { PROJECT_ROOT, cdktfEnv, stackFile, synthesize } from "../plan/synth";
-import { Plan, loadPlan, parsePlan } from "../plan/tf-json";
+import { Plan, loadPlan, parsePlan } from "../helpers/tf-json";
 
 // Integration test: synthesizes the app and runs the CLI in child processes.
 jest.setTimeout(60_000);

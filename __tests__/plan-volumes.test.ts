@@ -1,7 +1,7 @@
 import { loadPrices } from "../plan/cost";
 import { diffPlans } from "../plan/diff";
 import { renderDiff, renderSummary } from "../plan/markdown";
-import { Plan, parsePlan } from "../plan/tf-json";
+import { Plan, parsePlan } from "../helpers/tf-json";
 import { describeVolumes } from "../plan/volumes";
 import { NatsStackProps } from "../constructs/nats-stack";
 import { DEFAULT_STACK } from "../constructs/stacks";

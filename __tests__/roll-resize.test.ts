@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { rmSync } from "node:fs";
 import { roll } from "../roll/driver";
-import type { Resource } from "../plan/tf-json";
+import type { Resource } from "../helpers/tf-json";
 import { readRollPlan, rolledDifferences } from "../roll/plan";
 import { startTraffic } from "../roll/traffic";
 import { bootRollSource, synthesizeRollPlans } from "../roll/twin-roll";

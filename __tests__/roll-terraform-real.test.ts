@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
+import { DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
 import { PROJECT_ROOT, cdktfEnv, freshStackFile, stackFile, synthesize } from "../plan/synth";
-import { parsePlan } from "../plan/tf-json";
+import { parsePlan } from "../helpers/tf-json";
 import { rollOrder } from "../roll/driver";
 import { STATE_COMMAND, checkCommands, dependentsOf, pendingChangesProblem, plannedChanges, stepCommands, stepPlanProblem, terraformSays } from "../roll/terraform-target";
 
@@ -14,7 +14,7 @@ jest.setTimeout(120_000);
 
 // No DigitalOcean provider can be installed here, so each resource of the synthesized `nats` plan
 // becomes a terraform_data resource with the same logical name, which Terraform plans with the same
-// rules: a droplet's ForceNew arguments (constructs/droplet-arguments.ts) go into
+// rules: a droplet's ForceNew arguments (facts/droplet-arguments.ts) go into
 // `triggers_replace` (a change replaces it), its size into `input` (a change updates it in place,
 // as the provider's resize does), its lifecycle is the synthesized one with each argument mapped to
 // the attribute that holds it, and its postconditions are the synthesized ones on that attribute.

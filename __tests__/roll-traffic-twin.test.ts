@@ -1,7 +1,7 @@
 import { fetchJson } from "../twin/monitor";
 import { bootTwin } from "../twin/twin";
 import { startTraffic, type Traffic } from "../roll/traffic";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 import { useTwin } from "./twin-support";
 
 // Integration test: boots a twin (nats-server and HAProxy processes) and runs the roll's traffic on it.

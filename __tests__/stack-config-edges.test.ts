@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { AppProblem, namedBySource, problemReport, sharedNames } from "../constructs/nats-app";
 import { NatsStack, NatsStackProps } from "../constructs/nats-stack";
-import { envPrefix, readStackSettings } from "../constructs/stack-config";
+import { envPrefix } from "../facts/env-prefix";
+import { readStackSettings } from "../constructs/stack-config";
 import { removeOtherFormat } from "../constructs/stack-files";
 
 const STACKS = ["nats", "nats-tutorial"];

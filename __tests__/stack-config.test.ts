@@ -1,4 +1,5 @@
-import { envPrefix, readStackSettings } from "../constructs/stack-config";
+import { envPrefix } from "../facts/env-prefix";
+import { readStackSettings } from "../constructs/stack-config";
 
 const STACKS = ["nats", "nats-tutorial"];
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { type TerraformStack, Testing } from "cdktf";
 import { buildStacks } from "../constructs/nats-app";
 import { diffPlans } from "../plan/diff";
-import { type Plan, parsePlan } from "../plan/tf-json";
+import { type Plan, parsePlan } from "../helpers/tf-json";
 import { DigitalOceanClient } from "../sweep/digitalocean";
 import { SWEPT_TYPES, sweep } from "../sweep/sweep";
 import { FakeDigitalOcean, type FakeResources, applyPlan, emptyAccount } from "./fake-digitalocean";

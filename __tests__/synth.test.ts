@@ -7,7 +7,7 @@ describe("appModules", () => {
   const modules = appModules();
 
   test("follows imports transitively from main.ts into every folder the app uses", () => {
-    expect(modules).toEqual(expect.arrayContaining(["main.ts", "constructs/nats-stack.ts", "constructs/cloud-init.ts", "policy/rules/world-open-ports.ts", "policy/rules/index.ts", "plan/tf-json.ts"]));
+    expect(modules).toEqual(expect.arrayContaining(["main.ts", "constructs/nats-stack.ts", "constructs/cloud-init.ts", "policy/rules/world-open-ports.ts", "policy/rules/index.ts", "helpers/tf-json.ts"]));
   });
 
   test("leaves out what the app does not import", () => {
@@ -60,7 +60,7 @@ describe("inputsStamp: a plan is stale when anything the app reads changed", () 
     expect(stamp()).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test.each(["policy/rules/node-count.ts", "plan/tf-json.ts", "constructs/validation.ts", "main.ts", "templates/install-nats-server.sh", "templates/nats-server.service", "package-lock.json"])(
+  test.each(["policy/rules/node-count.ts", "helpers/tf-json.ts", "facts/validation.ts", "main.ts", "templates/install-nats-server.sh", "templates/nats-server.service", "package-lock.json"])(
     "changes with an edit of %s",
     (file) => {
       const before = stamp();

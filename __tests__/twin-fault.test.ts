@@ -6,7 +6,8 @@ import { freshStackFile } from "../plan/synth";
 import { peerCount } from "../twin/monitor";
 import { Inbox, awaitInterest, collect, connectNats } from "../twin/probe";
 import { isAlive, poll } from "../twin/process";
-import { TwinNode, bootTwin } from "../twin/twin";
+import type { TwinNode } from "../twin/node";
+import { bootTwin } from "../twin/twin";
 import { useTwin } from "./twin-support";
 
 // Integration test: boots a twin (nats-server and HAProxy processes).

@@ -8,7 +8,8 @@ import { freshStackFile } from "../plan/synth";
 import { readPlan } from "../twin/plan";
 import { childPids } from "../twin/probe";
 import { findExecutable } from "../twin/process";
-import { assignAddresses, bootTwin } from "../twin/twin";
+import { assignAddresses } from "../twin/addresses";
+import { bootTwin } from "../twin/twin";
 
 // Integration test: synthesizes the app and boots twins (processes).
 jest.setTimeout(120_000);

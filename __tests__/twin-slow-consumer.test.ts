@@ -3,7 +3,8 @@ import { connect as tlsConnect } from "node:tls";
 import { fetchJson } from "../twin/monitor";
 import { connectNats } from "../twin/probe";
 import { poll } from "../twin/process";
-import { TwinNode, bootTwin } from "../twin/twin";
+import type { TwinNode } from "../twin/node";
+import { bootTwin } from "../twin/twin";
 import type { Credentials } from "../verify/types";
 import { useTwin } from "./twin-support";
 

@@ -20,9 +20,9 @@ import {
   type NatsConnection,
 } from "../verify/connection";
 import type { CheckContext } from "../verify/context";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 import { DRAIN_TIMEOUT_MS, SUBJECT, appUsage, connectApp, drainOnSignals, printStatus, runApp, untilClosed } from "../verify/pubsub-app";
-import { Deadline } from "../verify/retry";
+import { Deadline } from "../helpers/retry";
 import { closedPort } from "./loopback";
 
 // `connect` stays the real one (tests against a closed loopback port and a silent listener use

@@ -4,8 +4,9 @@ import { checkHealth } from "../verify/checks/health";
 import { checkMesh } from "../verify/checks/mesh";
 import { checkRoundRobin } from "../verify/checks/round-robin";
 import type { CheckContext } from "../verify/context";
-import { describeSample, httpGet, problemsAt, sampleThroughBalancer, serverIdOf, type HttpAnswer, type Sampled } from "../verify/http";
-import { Deadline } from "../verify/retry";
+import { httpGet, type HttpAnswer } from "../helpers/http";
+import { describeSample, problemsAt, sampleThroughBalancer, serverIdOf, type Sampled } from "../verify/http";
+import { Deadline } from "../helpers/retry";
 import { fakeNats, stopFakeNats, type FakeNats } from "./fake-nats";
 import { closedPort } from "./loopback";
 

@@ -8,7 +8,8 @@ import { checkPubSub } from "../verify/checks/pubsub";
 import { checkRoundRobin } from "../verify/checks/round-robin";
 import { parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, serverFromEnv } from "../verify/env";
-import { JETSTREAM_NO_RESPONDERS, describeFailure, errorMessage, isAuthorizationError } from "../verify/errors";
+import { JETSTREAM_NO_RESPONDERS, errorMessage } from "../helpers/errors";
+import { describeFailure, isAuthorizationError } from "../verify/authorization";
 import type { Verdict, VerifyOptions } from "../verify/types";
 import { contextOf, verify } from "../verify/verify";
 

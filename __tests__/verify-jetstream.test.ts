@@ -6,7 +6,7 @@ import { connect } from "@nats-io/transport-node";
 import { checkJetStream, replicaProblem } from "../verify/checks/jetstream";
 import type { NatsConnection } from "../verify/connection";
 import type { CheckContext } from "../verify/context";
-import { Deadline } from "../verify/retry";
+import { Deadline } from "../helpers/retry";
 import type { Verdict } from "../verify/types";
 
 // checkJetStream past the connection, against an in-memory JetStream: `connect` hands out a

@@ -83,7 +83,7 @@ test(`--timeout ${TIMEOUT_SECONDS} bounds the whole run against a server that ac
 test("the deadline's signal aborts on time even when the garbage collector runs meanwhile", async () => {
   // Node 20's AbortSignal.any holds its sources weakly: a collected AbortSignal.timeout left the
   // combined signal unaborted, and the frozen twin's run below went on past its --timeout.
-  const code = `const { Deadline } = require("./verify/retry");
+  const code = `const { Deadline } = require("./helpers/retry");
     const deadline = new Deadline(1);
     const started = Date.now();
     const collect = setInterval(() => {

@@ -87,8 +87,9 @@ describe("guest report", () => {
   ].join("\n");
 
   test("reads cloud-init's status and warnings, the unit, the mount and the files", () => {
-    expect(parseReport("nats-1", output)).toEqual({
+    expect(parseReport("nats-1", output, "/mnt/nats-data")).toEqual({
       name: "nats-1",
+      mountPoint: "/mnt/nats-data",
       cloudInit: "done",
       cloudInitProblems: ["WARNING: Unable to find a system nic for eth1"],
       unit: { state: "active/running", result: "success", restarts: 0 },
@@ -101,6 +102,12 @@ describe("guest report", () => {
     const report = parseReport("nats-1", output.replace("Unable to find", "\u001b]0;owned\u0007Unable"));
     expect(reportLines(report, 95_000).join("\n")).not.toContain("\u001b");
     expect(reportLines(report, 95_000)[0]).toContain("healthy 95.0 s after power-on");
+  });
+
+  test("the volume line names the mount point the plan's unit asks for", () => {
+    expect(reportLines(parseReport("nats-1", output, "/mnt/nats-data"), undefined)).toContain("  volume: /dev/sda ext4 at /mnt/nats-data");
+    expect(reportLines(parseReport("nats-1", output.replace("/dev/sda  ext4", ""), "/mnt/nats-data"), undefined)).toContain("  volume: nothing mounted at /mnt/nats-data");
+    expect(reportLines(parseReport("nats-1", output), undefined).some((line) => line.startsWith("  volume:"))).toBe(false);
   });
 });
 

@@ -2,8 +2,8 @@ import { Fn } from "cdktf";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Document, Scalar, isMap, isSeq, parseDocument } from "yaml";
-import { JETSTREAM_STORE_DIR, JetStreamSettings, VOLUME_MOUNT_POINT, volumeDevice } from "./jetstream";
-import { NATS_IO_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "./nats-releases";
+import { JETSTREAM_STORE_DIR, JetStreamSettings, RouteCredentials, VOLUME_MOUNT_POINT, volumeDevice } from "./node-settings";
+import { NATS_IO_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../facts/nats-releases";
 
 /** Where the cloud-init template and its sibling files live. */
 export const TEMPLATE_DIR = join(__dirname, "..", "templates");
@@ -29,12 +29,6 @@ export interface NodeJetStream {
   /** The node's volume name (its device is /dev/disk/by-id/scsi-0DO_Volume_<name>). */
   readonly volumeName: string;
   readonly settings: JetStreamSettings;
-}
-
-/** User and password of the cluster's route authorization. */
-export interface RouteCredentials {
-  readonly user: string;
-  readonly password: string;
 }
 
 /** One node's TLS material: references to PEM values, and the name routes verify by. */
@@ -116,13 +110,6 @@ export interface CloudInitProps {
 function clusterInConfig(props: CloudInitProps): boolean {
   return props.routeCredentials !== undefined || props.tls !== undefined;
 }
-
-/**
- * A route a node lists to itself: nats-server resolves it to one of its own addresses and never
- * dials it. It makes a configured route where JetStream needs one (node 1, which routes to no
- * other node), and it is the name routes verify TLS by (ROUTE_TLS_NAME in nats-tls.ts).
- */
-export const SELF_ROUTE_HOST = "localhost";
 
 /** How many times a node re-dials a route it learned by gossip (explicit routes retry forever). */
 export const GOSSIPED_ROUTE_RETRIES = 60;

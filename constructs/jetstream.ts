@@ -1,15 +1,5 @@
-import type { NatsNodesProps } from "./nats-nodes";
-import { ValidationErrors, integerInRange, isKnown, oneOf } from "./validation";
-
-/** Filesystems DigitalOcean can put on a new volume (the provider's `initial_filesystem_type`). */
-export type VolumeFilesystem = "ext4" | "xfs";
-export const VOLUME_FILESYSTEMS: readonly VolumeFilesystem[] = ["ext4", "xfs"];
-
-/** Where every node mounts its volume. The twin maps this path, and only this one, to a per-node directory. */
-export const VOLUME_MOUNT_POINT = "/mnt/nats-data";
-
-/** JetStream's `store_dir`: the volume itself. nats-server keeps its files in `<store_dir>/jetstream`, which the mount script hands to the nats user. */
-export const JETSTREAM_STORE_DIR = VOLUME_MOUNT_POINT;
+import { JetStreamSettings, NodeJetStreamProps, VOLUME_FILESYSTEMS } from "./node-settings";
+import { ValidationErrors, integerInRange, isKnown, oneOf } from "../facts/validation";
 
 /**
  * The load balancer's health path with JetStream on. A plain `/healthz` fails while the cluster
@@ -29,38 +19,14 @@ export const FILE_STORE_SHARE = 0.8;
 /** Share of the droplet's memory JetStream's memory store may take: the server, its clients and the OS need the rest. */
 export const MEMORY_STORE_SHARE = 0.25;
 
-/** How a node runs JetStream: the JetStream, volume, size and name props of NatsNodesProps. */
-export type JetStreamProps = Pick<
-  NatsNodesProps,
-  "jetstream" | "volumeSizeGib" | "volumeFilesystem" | "maxFileStoreGib" | "maxMemoryStoreMib" | "protectVolumes" | "size" | "namePrefix"
->;
-
-/** JetStream settings, resolved from the props and their defaults. */
-export interface JetStreamSettings {
-  readonly volumeSizeGib: number;
-  readonly filesystem: VolumeFilesystem;
-  /** JetStream `max_file_store` in MiB. */
-  readonly maxFileStoreMib: number;
-  /** JetStream `max_memory_store` in MiB; undefined when the droplet size is a reference (nats-server's default then applies). */
-  readonly maxMemoryStoreMib?: number;
-  readonly protectVolumes: boolean;
-}
+/** How a node runs JetStream: its JetStream and volume props, and the droplet size and name prefix they derive from (props of NatsNodesProps). */
+export type JetStreamProps = NodeJetStreamProps & { readonly size?: string; readonly namePrefix?: string };
 
 /** The memory of a droplet size slug in MiB, from the slug itself (`s-1vcpu-1gb`, `s-1vcpu-512mb-10gb`). */
 export function dropletMemoryMib(size: string): number | undefined {
   const match = /-(\d+)(mb|gb)(?:-|$)/.exec(size);
   if (match === null) return undefined;
   return Number(match[1]) * (match[2] === "gb" ? 1024 : 1);
-}
-
-/** The name of node `index`'s volume (1-based); also the tail of its device path. */
-export function volumeName(namePrefix: string, index: number): string {
-  return `${namePrefix}-${index}-data`;
-}
-
-/** The device a volume appears as on its droplet. */
-export function volumeDevice(name: string): string {
-  return `/dev/disk/by-id/scsi-0DO_Volume_${name}`;
 }
 
 /** Settings with JetStream on, undefined with it off. Call {@link validateJetStreamProps} first. */

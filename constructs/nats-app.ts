@@ -2,10 +2,11 @@ import { AnnotationMetadataEntryType, App, CONTEXT_ENV } from "cdktf";
 import { printable } from "../helpers/terminal";
 import { NatsStack, NatsStackProps } from "./nats-stack";
 import { closest, suggestion } from "../helpers/suggestion";
-import { SettingName, SETTINGS, SettingsRead, envPrefix, readStackSettings, shortName } from "./stack-config";
+import { envPrefix } from "../facts/env-prefix";
+import { SettingName, SETTINGS, SettingsRead, readStackSettings, shortName } from "./stack-config";
 import { NatsStateBucketStack, STATE_BUCKET_STACK } from "./state-bucket-stack";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "./stacks";
-import { ValidationError } from "./validation";
+import { ValidationError } from "../facts/validation";
 
 /** The stacks main.ts synthesizes, by id, with their props before settings. */
 export const APP_STACKS: Readonly<Record<string, NatsStackProps>> = {

@@ -1,7 +1,7 @@
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
-import { RouteCredentials } from "./cloud-init";
-import { ValidationErrors, oneOf } from "./validation";
+import { RouteCredentials } from "./node-settings";
+import { ValidationErrors, oneOf } from "../facts/validation";
 
 export type ClientAuth = "none" | "token" | "user-password";
 export const CLIENT_AUTH_MODES: readonly ClientAuth[] = ["none", "token", "user-password"];

@@ -5,12 +5,13 @@ import { Construct } from "constructs";
 import { NatsAuth, NatsAuthProps, validateAuthProps } from "./nats-auth";
 import { NatsFirewall, validateFirewallProps } from "./nats-firewall";
 import { ForwardingRuleProps, HealthCheckProps, NatsLoadBalancer, validateHealthCheck } from "./nats-load-balancer";
-import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning, volumeName } from "./jetstream";
+import { JETSTREAM_HEALTH_PATH, unusedVolumePropsWarning } from "./jetstream";
+import { volumeName } from "./node-settings";
 import { NatsNodes, NatsNodesProps, nodeNames, validateNodesProps } from "./nats-nodes";
 import { NatsTls, NatsTlsProps, ROUTE_TLS_NAME, validateTlsProps } from "./nats-tls";
 import { NatsOutputs } from "./nats-outputs";
 import { ReadinessGate, readinessTimeoutProblem } from "./readiness-gate";
-import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "./validation";
+import { PATTERNS, ValidationErrors, integerInRange, isKnown, pattern, port } from "../facts/validation";
 
 export interface NatsClusterProps extends NatsNodesProps {
   /**

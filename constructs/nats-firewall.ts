@@ -1,7 +1,7 @@
 import { Firewall, FirewallInboundRule, FirewallOutboundRule } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Construct } from "constructs";
-import { parseCidr } from "./cidr";
-import { ValidationErrors, cidr, duplicates } from "./validation";
+import { parseCidr } from "../helpers/cidr";
+import { ValidationErrors, cidr, duplicates } from "../facts/validation";
 
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 

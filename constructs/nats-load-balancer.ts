@@ -1,6 +1,6 @@
 import { Loadbalancer, LoadbalancerForwardingRule } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Construct } from "constructs";
-import { ValidationErrors, integerInRange, isKnown, matches, oneOf, port } from "./validation";
+import { ValidationErrors, integerInRange, isKnown, matches, oneOf, port } from "../facts/validation";
 
 export type LoadBalancerProtocol = "http" | "https" | "http2" | "http3" | "tcp" | "udp";
 export type HealthCheckProtocol = "http" | "https" | "tcp";

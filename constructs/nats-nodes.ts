@@ -2,24 +2,25 @@ import { Droplet } from "@cdktf/provider-digitalocean/lib/droplet";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { Construct } from "constructs";
 import { Annotations, Postcondition } from "cdktf";
-import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "./droplet-arguments";
-import { JetStreamSettings, VolumeFilesystem, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, volumeName } from "./jetstream";
+import { DROPLET_ARGUMENTS, IGNORED_DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
+import { jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps } from "./jetstream";
+import { JetStreamSettings, NodeJetStreamProps, RouteCredentials, SELF_ROUTE_HOST, volumeName } from "./node-settings";
 import { NatsVolumes } from "./nats-volumes";
-import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, RouteCredentials, SELF_ROUTE_HOST, renderCloudInit } from "./cloud-init";
+import { ADVERTISE_MODES, INSTALL_METHODS, NatsAdvertise, NatsInstallMethod, renderCloudInit } from "./cloud-init";
 import type { NodeCertificate } from "./nats-tls";
-import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern, releaseUrl } from "./validation";
+import { LOW_CLIENT_PORT_HINT, NATS_VERSION_RANGE, ValidationErrors, distinctPorts, dropletSize, duplicates, integerInRange, isKnown, matches, natsVersion, nodePort, oneOf, pattern, releaseUrl } from "../facts/validation";
 
 /** Largest cluster: every node routes to every other, so the mesh grows as n². */
 export const MAX_NODES = 25;
 
 /**
  * nats-server release installed on droplets by default: the newest release in NATS_RELEASES
- * (constructs/nats-releases.ts, the releases whose checksums the plan pins) of a line the twin
+ * (facts/nats-releases.ts, the releases whose checksums the plan pins) of a line the twin
  * can also run (Debian sid packages 2.15.1, of the same line).
  */
 export const DEFAULT_NATS_VERSION = "2.15.0";
 
-export interface NatsNodesProps {
+export interface NatsNodesProps extends NodeJetStreamProps {
   /**
    * How many droplets. Node 1 is the seed: every other node routes to it (through
    * `seedAddress` when set).
@@ -88,7 +89,7 @@ export interface NatsNodesProps {
    */
   readonly installMethod?: NatsInstallMethod;
   /**
-   * nats-server release to install: one listed in NATS_RELEASES (constructs/nats-releases.ts),
+   * nats-server release to install: one listed in NATS_RELEASES (facts/nats-releases.ts),
    * whose tarball's SHA-256 the install script checks.
    * @default DEFAULT_NATS_VERSION
    */
@@ -116,42 +117,6 @@ export interface NatsNodesProps {
    * @default - no TLS
    */
   readonly certificates?: NodesTls;
-  /**
-   * Runs JetStream (streams, key-value and object stores), each node with its store on its
-   * own block-storage volume (`<namePrefix>-<i>-data`), attached at creation through the
-   * droplet's `volume_ids` and mounted at boot. A replaced droplet gets the same volume back.
-   * @default true
-   */
-  readonly jetstream?: boolean;
-  /**
-   * Size of each node's volume in GiB, 1–16384. DigitalOcean volumes only grow: a smaller
-   * value later is refused by the provider.
-   * @default 10
-   */
-  readonly volumeSizeGib?: number;
-  /**
-   * Filesystem created on a new volume; `initial_filesystem_type`, so changing it replaces
-   * every volume and its data.
-   * @default "ext4"
-   */
-  readonly volumeFilesystem?: VolumeFilesystem;
-  /**
-   * JetStream's file store limit per node (`max_file_store`), in GiB; at most 80% of the volume.
-   * @default - 80% of volumeSizeGib: the rest is headroom for the filesystem and Raft snapshots
-   */
-  readonly maxFileStoreGib?: number;
-  /**
-   * JetStream's memory store limit per node (`max_memory_store`), in MiB; at most 75% of the
-   * droplet's memory.
-   * @default - a quarter of the droplet's memory, read from the size slug (256 MiB for s-1vcpu-1gb)
-   */
-  readonly maxMemoryStoreMib?: number;
-  /**
-   * Terraform's `prevent_destroy` on every volume: `cdktf destroy` (or a change that would
-   * replace a volume) fails instead of deleting JetStream's data.
-   * @default false - volumes are destroyed with the stack
-   */
-  readonly protectVolumes?: boolean;
   /**
    * Host that nodes 2…n route to, a reference to something that is not a droplet (the
    * cluster's internal seed load balancer): replacing node 1 then changes no other droplet.
@@ -279,7 +244,7 @@ export class NatsNodes extends Construct {
           // Shut down before delete: systemd stops nats-server in lame duck mode (KillSignal=SIGUSR2).
           gracefulShutdown: true,
           // A deploy never stops, resizes or replaces a running droplet: what would is left to
-          // npm run roll (constructs/droplet-arguments.ts), and what cannot roll fails the plan.
+          // npm run roll (facts/droplet-arguments.ts), and what cannot roll fails the plan.
           lifecycle: {
             ignoreChanges: [...IGNORED_DROPLET_ARGUMENTS],
             postcondition: [refusedChange(name, "region", this.region), refusedChange(name, "vpc_uuid", props.vpcUuid)].filter((condition): condition is Postcondition => condition !== undefined),

@@ -8,7 +8,7 @@ import { Acknowledgements, NatsPolicyChecks } from "../policy/aspect";
 import { NatsCluster, NatsClusterProps } from "./nats-cluster";
 import type { NatsStateBucketStackProps } from "./state-bucket-stack";
 import { StateBackendProps, addStateBackend, validateStateBackendProps } from "./state-backend";
-import { ValidationError, ValidationErrors } from "./validation";
+import { ValidationError, ValidationErrors } from "../facts/validation";
 
 /**
  * Props of a NatsStack. `namePrefix` and `tag` default from the stack id (see

@@ -3,8 +3,8 @@ import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { Construct } from "constructs";
-import { SELF_ROUTE_HOST } from "./cloud-init";
-import { ValidationErrors, integerInRange, isKnown, matches, oneOf } from "./validation";
+import { SELF_ROUTE_HOST } from "./node-settings";
+import { ValidationErrors, integerInRange, isKnown, matches, oneOf } from "../facts/validation";
 
 /**
  * Key algorithms for the CA and the node keys. All are accepted by nats-server (Go crypto/tls)

@@ -1,6 +1,6 @@
 import { Volume } from "@cdktf/provider-digitalocean/lib/volume";
 import { Construct } from "constructs";
-import { JetStreamSettings, volumeName } from "./jetstream";
+import { JetStreamSettings, volumeName } from "./node-settings";
 
 export interface NatsVolumesProps {
   readonly nodeCount: number;

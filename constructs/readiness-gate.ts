@@ -5,7 +5,7 @@ import { AssetType, Fn, TerraformAsset, TerraformStack } from "cdktf";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { Resource } from "@cdktf/provider-null/lib/resource";
 import { Construct } from "constructs";
-import { ValidationErrors, integerInRange } from "./validation";
+import { ValidationErrors, integerInRange } from "../facts/validation";
 import { verifyBundle } from "./verify-bundle";
 
 export interface ReadinessGateProps {

@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { envPrefix } from "../facts/env-prefix";
 import { suggestion } from "../helpers/suggestion";
 import type { NatsStackProps } from "./nats-stack";
 
@@ -47,11 +48,6 @@ export const CLIENT_VARIABLES: readonly string[] = [
 
 /** Prefixes of other tools' NATS_* variables: the local twin's (NATS_TWIN_SECRET_…). */
 export const TOOL_PREFIXES: readonly string[] = ["NATS_TWIN_"];
-
-/** `nats-tutorial` → `NATS_TUTORIAL_`: the prefix of a stack's environment variables. */
-export function envPrefix(stackName: string): string {
-  return `${stackName.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_`;
-}
 
 /** A stack's settings, where each came from, and every problem found reading them. */
 export interface SettingsRead {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { LocalBackend, PgBackend, S3Backend, TerraformBackend, TerraformStack } from "cdktf";
-import { ValidationErrors, matches, oneOf } from "./validation";
+import { ValidationErrors, matches, oneOf } from "../facts/validation";
 
 /** Where Terraform keeps a stack's state. */
 export type StateBackendKind = "local" | "spaces" | "pg";

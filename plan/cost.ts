@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DROPLET } from "./nodes";
 import { VOLUME } from "./volumes";
-import { Plan, num, resourcesOfType, text } from "./tf-json";
+import { Plan, num, resourcesOfType, text } from "../helpers/tf-json";
 
 /** A dated table of DigitalOcean list prices (plan/prices.json). */
 export interface PriceTable {

@@ -1,6 +1,6 @@
-import { worldOpenSources } from "../constructs/cidr";
+import { worldOpenSources } from "../helpers/cidr";
 import { labelOf } from "./references";
-import { Plan, blocks, resourcesOfType, strings, text } from "./tf-json";
+import { Plan, blocks, resourcesOfType, strings, text } from "../helpers/tf-json";
 
 /** The attributes of an inbound rule that name its sources. */
 const SOURCE_KEYS = [

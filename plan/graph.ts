@@ -1,6 +1,6 @@
 import { addressesOf, dependenciesOf } from "./references";
 import { DROPLET } from "./nodes";
-import { Plan } from "./tf-json";
+import { Plan } from "../helpers/tf-json";
 
 /** The resource dependency graph Terraform would build from a synthesized stack. */
 export interface DependencyGraph {

@@ -1,5 +1,5 @@
 import { labelOf } from "./references";
-import { Plan, blocks, num, resourcesOfType, strings, text } from "./tf-json";
+import { Plan, blocks, num, resourcesOfType, strings, text } from "../helpers/tf-json";
 
 /** One forwarding rule, `protocol port` on each side. */
 export interface ForwardingRule {

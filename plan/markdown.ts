@@ -1,5 +1,6 @@
 import { CostEstimate, PriceTable, estimateCost } from "./cost";
-import { PlanDiff, ResourceChange } from "./diff";
+import { ResourceChange } from "./change";
+import { PlanDiff } from "./diff";
 import { FirewallReport, firewallReport } from "./firewall";
 import { deployFacts } from "./graph";
 import { HealthCheck, LoadBalancerInfo, describeLoadBalancers, failoverBudget } from "./load-balancer";
@@ -9,7 +10,7 @@ import type { ReviewedPlan } from "./synth";
 import { renderDiagram } from "./mermaid";
 import { VolumeInfo, describeVolumes } from "./volumes";
 import type { RollEstimate } from "./roll-estimate";
-import { Plan } from "./tf-json";
+import { Plan } from "../helpers/tf-json";
 
 /** Marker on every inbound opening reachable from the whole internet. */
 export const WORLD_OPEN_MARKER = "🌍 **open to the world**";

@@ -1,10 +1,11 @@
-import type { PlanDiff, ResourceChange } from "./diff";
+import type { ResourceChange } from "./change";
+import type { PlanDiff } from "./diff";
 import { firewallReport } from "./firewall";
 import { describeLoadBalancers, tagLabel } from "./load-balancer";
 import { DROPLET, describeNodes } from "./nodes";
 import { labelOf } from "./references";
 import { describeVolumes } from "./volumes";
-import { Plan, resourcesOfType, strings, text } from "./tf-json";
+import { Plan, resourcesOfType, strings, text } from "../helpers/tf-json";
 
 /** How a droplet of a `--diff` review changes, each with its colour in the diagram. */
 const CHANGE_STYLES = {

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { addressesOf, referencesIn } from "./references";
-import { Plan, Resource, resourcesOfType, strings, text } from "./tf-json";
+import { Plan, Resource, resourcesOfType, strings, text } from "../helpers/tf-json";
 
 /** The Terraform type of a NATS node. */
 export const DROPLET = "digitalocean_droplet";

@@ -1,4 +1,4 @@
-import { Json, Plan, Resource, isObject } from "./tf-json";
+import { Json, Plan, Resource, isObject } from "../helpers/tf-json";
 
 /** A reference from one resource to an attribute of another, e.g. `digitalocean_droplet.a.ipv4_address_private`. */
 export interface Reference {

@@ -1,12 +1,12 @@
-import { DROPLET_ARGUMENTS, ProviderBehaviour } from "../constructs/droplet-arguments";
-import { Json } from "./tf-json";
+import { DROPLET_ARGUMENTS, ProviderBehaviour } from "../facts/droplet-arguments";
+import { Json } from "../helpers/tf-json";
 
 /** Decides whether a change of one attribute forces Terraform to replace the resource. */
 export type ForcesReplacement = (before: Json | undefined, after: Json | undefined) => boolean;
 
 const always: ForcesReplacement = () => true;
 
-/** The droplet's rules, from the table in constructs/droplet-arguments.ts. */
+/** The droplet's rules, from the table in facts/droplet-arguments.ts. */
 const DROPLET_RULES: Readonly<Record<string, ForcesReplacement>> = Object.fromEntries(
   Object.entries(DROPLET_ARGUMENTS).flatMap(([name, argument]): [string, ForcesReplacement][] => {
     if (argument.provider === "replaces") return [[name, always]];

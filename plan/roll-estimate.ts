@@ -1,4 +1,4 @@
-import { Plan, blocks, num, resourcesOfType, text } from "./tf-json";
+import { Plan, blocks, num, resourcesOfType, text } from "../helpers/tf-json";
 
 /**
  * Seconds from `terraform apply -replace` creating a droplet until nats-server runs on it:

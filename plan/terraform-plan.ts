@@ -1,11 +1,12 @@
 import { readTextBounded } from "../helpers/bounded-read";
 import { CostEstimate, PriceTable, estimateCost } from "./cost";
-import { Action, PlanDiff, ResourceChange, canonical, short } from "./diff";
+import { Action, ResourceChange } from "./change";
+import { PlanDiff, canonical, short } from "./diff";
 import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
 import { labelOf } from "./references";
 import { dropletVerdict } from "./replacement";
-import { Json, JsonObject, Plan, Resource, isObject } from "./tf-json";
+import { Json, JsonObject, Plan, Resource, isObject } from "../helpers/tf-json";
 import { volumeWarnings } from "./volumes";
 
 /**

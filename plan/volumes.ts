@@ -1,7 +1,7 @@
-import type { ResourceChange } from "./diff";
+import type { ResourceChange } from "./change";
 import { DROPLET } from "./nodes";
 import { referencesIn, addressesOf } from "./references";
-import { Plan, isObject, num, resourcesOfType, text } from "./tf-json";
+import { Plan, isObject, num, resourcesOfType, text } from "../helpers/tf-json";
 
 /** The Terraform type of a block-storage volume. */
 export const VOLUME = "digitalocean_volume";

@@ -1,6 +1,6 @@
 import { Annotations, IAspect, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { ValidationErrors } from "../constructs/validation";
+import { ValidationErrors } from "../facts/validation";
 import { stackResources } from "./resources";
 import { Finding, PolicyRule } from "./rule";
 import { NATS_RULES } from "./rules";

@@ -5,7 +5,7 @@ import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
 import { listenerTls } from "../plan/nodes";
-import { resolveTagName } from "../plan/tf-json";
+import { resolveTagName } from "../helpers/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
 const NATS_DEFAULT_CLIENT_PORT = 4222;

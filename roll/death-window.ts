@@ -1,6 +1,6 @@
 import type { Twin } from "../twin/twin";
 import { connectNats } from "../twin/probe";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 
 /** How a dead node looked to new clients of the load balancer. */
 export interface DeathWindow {

@@ -1,4 +1,4 @@
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 
 /** One node of the stack, as the roll sees it. */
 export interface RollNode {

@@ -1,5 +1,5 @@
-import { Json, Resource, isObject, loadPlan, resourcesOfType, strings, text } from "../plan/tf-json";
-import { DROPLET_ARGUMENTS } from "../constructs/droplet-arguments";
+import { Json, Resource, isObject, loadPlan, resourcesOfType, strings, text } from "../helpers/tf-json";
+import { DROPLET_ARGUMENTS } from "../facts/droplet-arguments";
 import { RollNode, RollRefused } from "./driver";
 
 const DROPLET = "digitalocean_droplet";
@@ -55,7 +55,7 @@ export function rolledAttributes(droplet: Resource): string[] {
 /**
  * The rolled attributes whose values differ between a running droplet and the desired one. An
  * argument the desired droplet leaves unset and the provider computes (region, vpc_uuid) keeps
- * the running value. Refuses a difference no roll can apply (constructs/droplet-arguments.ts).
+ * the running value. Refuses a difference no roll can apply (facts/droplet-arguments.ts).
  */
 export function rolledDifferences(running: Readonly<Record<string, Json | undefined>>, desired: Resource): string[] {
   const differing = rolledAttributes(desired).filter(

@@ -4,7 +4,7 @@ import { References, substituteReferences } from "../twin/cloud-config";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { dependenciesOf } from "../plan/references";
-import { Json, Plan, Resource, isObject, loadPlan, resourcesOfType, text } from "../plan/tf-json";
+import { Json, Plan, Resource, isObject, loadPlan, resourcesOfType, text } from "../helpers/tf-json";
 import { cdktfEnv } from "../plan/synth";
 import { printable } from "../helpers/terminal";
 import { PendingNode, RollNode, RollRefused, RollTarget } from "./driver";

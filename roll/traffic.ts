@@ -1,8 +1,8 @@
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { RIDE_THROUGH_OPTIONS, closeAll, credentialOptions, reconnectOnLameDuck } from "../verify/connection";
-import { errorMessage } from "../verify/errors";
-import { sleep } from "../verify/retry";
+import { errorMessage } from "../helpers/errors";
+import { sleep } from "../helpers/retry";
 import { percentile } from "../verify/stats";
 import type { Credentials } from "../verify/types";
 import { poll } from "../twin/process";

@@ -1,17 +1,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { envPrefix } from "../constructs/stack-config";
+import { envPrefix } from "../facts/env-prefix";
 import { withNatsVersion } from "../plan/nodes";
 import { freshStackFile, stackFile, synthesize } from "../plan/synth";
 import { readPlan } from "../twin/plan";
 import { minorOf } from "../twin/nats-binary";
-import { JetStreamMetaGroupError, Twin, TwinOptions, bootTwin } from "../twin/twin";
+import { JetStreamMetaGroupError } from "../twin/readiness";
+import { Twin, TwinOptions, bootTwin } from "../twin/twin";
 import { RollResult, roll } from "./driver";
 import { readRollPlan } from "./plan";
 import { PUBSUB_LOSS_WINDOW_MS, TrafficWindow, p99, startTraffic } from "./traffic";
 import { TwinTarget } from "./twin-target";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 
 /** Options of {@link rollTwin}. */
 export interface TwinRollOptions {

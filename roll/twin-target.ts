@@ -1,7 +1,7 @@
 import type { Twin } from "../twin/twin";
 import { isHealthy } from "../twin/monitor";
 import { poll } from "../twin/process";
-import { Json, Resource } from "../plan/tf-json";
+import { Json, Resource } from "../helpers/tf-json";
 import { PendingNode, RollNode, RollTarget, RollView } from "./driver";
 import { RollPlan, rolledDifferences } from "./plan";
 

@@ -20,7 +20,7 @@ import { differingVariables } from "../plan/settings-record";
 import { STACKS, planToReview } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
-import { loadPlan, parsePlan, type Plan } from "../plan/tf-json";
+import { loadPlan, parsePlan, type Plan } from "../helpers/tf-json";
 import { HELP_OPTION, UsageError, parseCli, readOptionFile, runCli, usageText } from "../verify/args";
 
 /**

@@ -4,7 +4,7 @@
  * and, with --yes, deletes it: the clean-up for a cluster whose Terraform state is lost. Lists
  * only without --yes.
  */
-import { PATTERNS } from "../constructs/validation";
+import { PATTERNS } from "../facts/validation";
 import { DEFAULT_API_URL, DigitalOceanClient } from "../sweep/digitalocean";
 import { sweep } from "../sweep/sweep";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";

@@ -10,12 +10,13 @@ import { SECRET_ENV_PREFIX } from "../twin/cloud-config";
 import { Varz, fetchJson, peerCount } from "../twin/monitor";
 import { STACKS } from "../plan/synth";
 import { SERVER_ENV, cacheRoot } from "../twin/nats-binary";
-import { DEFAULT_ADDRESS_BASE, Twin, bootTwin } from "../twin/twin";
+import { DEFAULT_ADDRESS_BASE } from "../twin/addresses";
+import { Twin, bootTwin } from "../twin/twin";
 import { NODE_ACTIONS, TwinControl, alignColumns, serveControl } from "../twin/control";
 import { CONTROL_USAGE, controlCommand } from "../twin/control-cli";
 import { HELP_OPTION, UsageError, parseCli, runCli, usageText } from "../verify/args";
 import { formatCheck } from "../verify/cli";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 import { verify } from "../verify/verify";
 import { runVmTwin } from "../vm/cli";
 

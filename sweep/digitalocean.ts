@@ -1,5 +1,5 @@
 import { printable } from "../helpers/terminal";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 
 /** The DigitalOcean API, as the Terraform provider reaches it unless DIGITALOCEAN_API_URL says otherwise. */
 export const DEFAULT_API_URL = "https://api.digitalocean.com";

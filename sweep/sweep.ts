@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { PATTERNS } from "../constructs/validation";
+import { PATTERNS } from "../facts/validation";
 import { printable } from "../helpers/terminal";
-import { errorMessage } from "../verify/errors";
+import { errorMessage } from "../helpers/errors";
 import type { DigitalOceanClient } from "./digitalocean";
 
 /**

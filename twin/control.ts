@@ -5,8 +5,9 @@ import { createInterface } from "node:readline";
 import { peerCount } from "./monitor";
 import { liveTwins } from "./leftovers";
 import { poll } from "./process";
-import type { Twin, TwinNode } from "./twin";
-import { errorMessage } from "../verify/errors";
+import type { TwinNode } from "./node";
+import type { Twin } from "./twin";
+import { errorMessage } from "../helpers/errors";
 
 /** The control socket's name in the twin's working directory. */
 export const CONTROL_SOCKET = "control.sock";

@@ -1,8 +1,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { replicaProblem, whenPlaceable } from "../verify/checks/jetstream";
-import { errorMessage } from "../verify/errors";
-import { sleep } from "../verify/retry";
+import { errorMessage } from "../helpers/errors";
+import { sleep } from "../helpers/retry";
 import { fetchJson, type Jsz } from "./monitor";
 import { poll } from "./process";
 

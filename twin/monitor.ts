@@ -1,6 +1,6 @@
 import { connect as tcpConnect } from "node:net";
 import { remoteIds } from "../verify/checks/mesh";
-import { httpGet } from "../verify/http";
+import { httpGet } from "../helpers/http";
 
 /** GETs `url` and returns its JSON object; fails on a non-2xx status, a non-JSON body or after `timeoutMs`. */
 export async function fetchJson<T = Record<string, unknown>>(url: string, timeoutMs = 2000): Promise<T> {

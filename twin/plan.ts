@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { natsVersionOf } from "../plan/nodes";
-import { resolveTagName } from "../plan/tf-json";
+import { resolveTagName } from "../helpers/tf-json";
 import { PlanTls, readPlanTls } from "./tls";
 
 /** One droplet of the plan, in node order. */

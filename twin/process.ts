@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join, resolve } from "node:path";
-import { sleep } from "../verify/retry";
+import { sleep } from "../helpers/retry";
 
 /** The PATH systemd gives services, followed by the caller's own PATH. */
 export const SERVICE_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", process.env.PATH ?? ""]

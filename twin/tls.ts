@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { ClientTls } from "../verify/types";
 
 /** A tls_private_key of the plan. */
 export interface PlanPrivateKey {
@@ -140,6 +141,19 @@ export async function issueTls(tls: PlanTls, openssl: string, dir: string): Prom
     }),
   );
   return pems;
+}
+
+/**
+ * What clients trust when the plan has a CA: its certificate, also written to `caFile`, and
+ * the server name the plan outputs (`serverName`). Undefined when the plan has no CA.
+ */
+export function clientTls(tls: PlanTls, pems: ReadonlyMap<string, string>, caFile: string, serverName: string | undefined, planFile: string): ClientTls | undefined {
+  const cas = [...tls.selfSigned.keys()];
+  if (cas.length === 0) return undefined;
+  if (cas.length > 1) throw new Error(`${planFile} has ${cas.length} tls_self_signed_cert resources: the twin needs one CA`);
+  const ca = pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string;
+  writeFileSync(caFile, ca);
+  return { ca, serverName };
 }
 
 function curveName(curve: string): string {

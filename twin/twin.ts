@@ -1,18 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { References, assertSecretVariables, clientCredentials, readNodeConfig, secretFor, substituteMountPoints, substituteReferences, validateCloudConfig } from "./cloud-config";
-import { HaproxyCheck, queryServerStates, renderHaproxyConfig, scaledCheck } from "./haproxy";
-import { Jsz, fetchJson, isHealthy, metaLeader, peerCount } from "./monitor";
+import { join } from "node:path";
+import { DEFAULT_ADDRESS_BASE, assignAddresses } from "./addresses";
+import { BalancerRuntime, balancerRuntime, entryPorts, startLoadBalancer } from "./balancer";
+import { References, assertSecretVariables, clientCredentials, secretFor, substituteReferences, validateCloudConfig } from "./cloud-config";
+import { HaproxyCheck, queryServerStates } from "./haproxy";
+import { isHealthy } from "./monitor";
 import { freshStackFile } from "../plan/synth";
-import { plural } from "../verify/stats";
 import type { Credentials } from "../verify/types";
-import { NatsServerBinary, ensureNatsServer, minorOf } from "./nats-binary";
+import { ensureNatsServer, minorOf } from "./nats-binary";
+import { NodeRuntime, TwinNode, materialiseNode } from "./node";
 import { Plan, PlanDroplet, PlanLoadBalancer, readPlan } from "./plan";
+import { BOOT_TIMEOUT_MS, meshWhole, waitForJetStream, waitForMesh } from "./readiness";
 import { clearManifest, RecordedProcess, recordProcess, identify, stopLeftovers, wake, WORK_DIR_PREFIX, writeManifest } from "./leftovers";
-import { issueTls } from "./tls";
-import { privilegedPortProblem } from "./unit-ports";
-import { SERVICE_PATH, assertPortFree, findExecutable, isAlive, pathWith, poll, pollWhileRunning, startProcess, stopProcess } from "./process";
+import { clientTls, issueTls } from "./tls";
+import { assertPortFree, findExecutable, isAlive, pollWhileRunning, startProcess, stopProcess } from "./process";
 
 /** Options of {@link bootTwin}. */
 export interface TwinOptions {
@@ -34,21 +36,6 @@ export interface TwinOptions {
    * @default false - the twin proves the plan only on the version the droplets install
    */
   allowVersionMismatch?: boolean;
-}
-
-/** One running droplet of the twin. */
-export interface TwinNode {
-  /** Droplet name. */
-  name: string;
-  address: string;
-  /** nats-server's PID; undefined while killed. */
-  pid: number | undefined;
-  /** The directories that play the droplet's volumes, by mount point; they survive a restart. */
-  volumes: ReadonlyMap<string, string>;
-  /** The nats-server binary the node runs and the version it reports. */
-  server: NatsServerBinary;
-  clientPort: number;
-  monitorPort?: number;
 }
 
 /** A booted twin: nats-server per droplet plus HAProxy for the load balancer, on loopback. */
@@ -101,40 +88,10 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-/** The CLI's and the library's default address base. */
-export const DEFAULT_ADDRESS_BASE = "127.0.0.10";
-
-const BOOT_TIMEOUT_MS = 20_000;
-
-interface NodeRuntime {
-  readonly node: TwinNode;
-  readonly dir: string;
-  readonly argv: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
-  readonly clusterPort?: number;
-  readonly config?: string;
-  readonly killSignal: NodeJS.Signals;
-  readonly stopTimeoutMs: number;
-}
-
-/** One HAProxy standing in for one load balancer of the plan. */
-interface BalancerRuntime {
-  readonly plan: PlanLoadBalancer;
-  readonly address: string;
-  readonly check: HaproxyCheck;
-  readonly statsSocket: string;
-  pid?: number;
-}
-
 interface Tools {
   readonly haproxy: string;
   readonly cloudInit: string;
   readonly openssl: string;
-}
-
-/** The nodes ran, but their JetStream meta group did not form: no common leader, or a follower never current. */
-export class JetStreamMetaGroupError extends Error {
-  public override readonly name = "JetStreamMetaGroupError";
 }
 
 /**
@@ -169,40 +126,6 @@ function requireTools(): Tools {
     cloudInit: findExecutable("cloud-init", hint("cloud-init", "pipx install cloud-init")),
     openssl: findExecutable("openssl", hint("openssl", "brew install openssl")),
   };
-}
-
-/**
- * Loopback addresses: the load balancer gets `base`, node i (1-based) the last octet + i,
- * internal load balancer j (1-based) the last octet + nodes + j.
- */
-export function assignAddresses(base: string, nodes: number, internal = 0): { lb: string; nodes: string[]; internal: string[] } {
-  const octets = base.split(".").map(Number);
-  const valid = octets.length === 4 && octets.every((octet) => Number.isInteger(octet) && octet >= 0 && octet <= 255) && octets[0] === 127;
-  if (!valid) throw new Error(`address base ${JSON.stringify(base)} is not a loopback IPv4 address: expected 127.x.y.z`);
-  const count = nodes + internal;
-  if (octets[3] + count > 254) {
-    const what = internal > 0 ? `${nodes} nodes and ${internal} internal load balancers` : `${nodes} nodes`;
-    throw new Error(`address base ${base} leaves no room for ${what}: its last octet must be at most ${254 - count}`);
-  }
-  const at = (offset: number): string => [...octets.slice(0, 3), octets[3] + offset].join(".");
-  return { lb: base, nodes: Array.from({ length: nodes }, (_unused, i) => at(i + 1)), internal: Array.from({ length: internal }, (_unused, j) => at(nodes + j + 1)) };
-}
-
-/** The value following `names` in a nats-server command line. */
-function flagValue(words: readonly string[], ...names: string[]): string | undefined {
-  const index = words.findIndex((word) => names.includes(word));
-  return index >= 0 ? words[index + 1] : undefined;
-}
-
-/** The nats-server words of an argv, looking inside `sh -c '<command>'`. */
-function serverWords(argv: readonly string[]): string[] {
-  const shell = /(^|\/)(ba|da)?sh$/.test(argv[0]) && argv[1] === "-c";
-  return shell ? argv[2].split(/\s+/) : [...argv];
-}
-
-function portOf(value: string | undefined): number | undefined {
-  const port = value === undefined ? undefined : /(?:^|:)(\d+)$/.exec(value)?.[1];
-  return port === undefined ? undefined : Number(port);
 }
 
 class LocalTwin implements Twin {
@@ -241,13 +164,7 @@ class LocalTwin implements Twin {
     this.nodeAddresses = addresses.nodes;
     this.workDir = mkdtempSync(join(tmpdir(), WORK_DIR_PREFIX));
     process.on("exit", this.removeFiles);
-    const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => ({
-      plan: lb,
-      address,
-      check: scaledCheck(lb, options.timeScale ?? 1),
-      // Named by the address, not the longer ID: HAProxy refuses a socket path over 97 characters.
-      statsSocket: join(this.workDir, `haproxy-${address}.sock`),
-    });
+    const balancer = (lb: PlanLoadBalancer, address: string): BalancerRuntime => balancerRuntime(lb, address, options.timeScale ?? 1, this.workDir);
     this.balancer = balancer(plan.loadBalancer, addresses.lb);
     this.internalBalancers = plan.internalLoadBalancers.map((lb, j) => balancer(lb, addresses.internal[j]));
     this.healthCheck = this.balancer.check;
@@ -264,7 +181,9 @@ class LocalTwin implements Twin {
     this.log(`plan ${this.plan.file}: ${this.plan.droplets.length} droplets, load balancer ${this.plan.loadBalancer.name}${internal}`);
     this.secrets = new Map(this.plan.passwords.map((id) => [id, secretFor(id, this.options.secrets, process.env, this.plan.passwordAlphabets.get(id))]));
     await this.prepareNodes();
-    this.resolveLoadBalancerPorts();
+    const ports = entryPorts(this.plan.loadBalancer, this.nodes[0]);
+    this.clientPort = ports.client;
+    this.publishedMonitorPort = ports.monitor;
     for (const runtime of this.runtimes) await this.assertNodePortsFree(runtime);
     for (const lb of [this.balancer, ...this.internalBalancers]) {
       for (const rule of lb.plan.forwardingRules) await assertPortFree(lb.address, rule.entryPort, `load balancer ${lb.plan.name}`);
@@ -272,8 +191,8 @@ class LocalTwin implements Twin {
     await this.startNode(0);
     for (const lb of this.internalBalancers) await this.startLoadBalancer(lb, [this.nodes[0]]);
     await Promise.all(this.runtimes.slice(1).map((_runtime, i) => this.startNode(i + 1)));
-    await this.waitForMesh();
-    await this.waitForJetStream();
+    await waitForMesh(this.nodes, this.log);
+    this.jetstream = await waitForJetStream(this.nodes, this.log);
     await this.startLoadBalancer(this.balancer, this.nodes);
     this.log(`twin up in ${Date.now() - started} ms`);
   }
@@ -295,21 +214,13 @@ class LocalTwin implements Twin {
     const failed = prepared.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     const config = this.runtimes[0].config;
+    const caFile = join(this.workDir, "ca.pem");
+    const tls = clientTls(this.plan.tls, pems, caFile, this.plan.tlsServerName, this.plan.file);
+    if (tls !== undefined) this.caFile = caFile;
     this.credentials = {
       ...(config === undefined ? {} : clientCredentials(readFileSync(join(this.runtimes[0].dir, config), "utf8"))),
-      ...this.clientTls(pems),
+      ...(tls === undefined ? {} : { tls }),
     };
-  }
-
-  /** What clients trust when the plan has a CA: its certificate, and the server name the plan outputs. */
-  private clientTls(pems: ReadonlyMap<string, string>): Pick<Credentials, "tls"> {
-    const cas = [...this.plan.tls.selfSigned.keys()];
-    if (cas.length === 0) return {};
-    if (cas.length > 1) throw new Error(`${this.plan.file} has ${cas.length} tls_self_signed_cert resources: the twin needs one CA`);
-    const ca = pems.get(`tls_self_signed_cert.${cas[0]}.cert_pem`) as string;
-    this.caFile = join(this.workDir, "ca.pem");
-    writeFileSync(this.caFile, ca);
-    return { tls: { ca, serverName: this.plan.tlsServerName } };
   }
 
   /** Validates droplet `i`'s cloud-config, writes its files to a fresh directory and finds the nats-server it installs. */
@@ -320,82 +231,7 @@ class LocalTwin implements Twin {
     const server = await ensureNatsServer(droplet.natsVersion, { log: this.log, allowMismatch: this.options.allowVersionMismatch });
     const mismatch = minorOf(server.version) === minorOf(droplet.natsVersion) ? "" : " (mismatch allowed: this twin proves nothing about the droplets' version)";
     this.log(`${droplet.name}: cloud-config valid, address ${this.nodeAddresses[i]}; the plan installs nats-server ${droplet.natsVersion}, running ${server.version} (${server.path})${mismatch}`);
-    return this.materialise(droplet, userData, dir, this.nodeAddresses[i], server);
-  }
-
-  /** Writes the node's working-directory files and derives how to run and reach it. */
-  private materialise(droplet: PlanDroplet, userData: string, dir: string, address: string, server: NatsServerBinary): NodeRuntime {
-    const config = readNodeConfig(userData, droplet.name);
-    const volumes = this.volumeDirectories(droplet, config.mountPoints);
-    for (const file of substituteMountPoints(config.workingFiles, volumes)) {
-      mkdirSync(dirname(join(dir, file.path)), { recursive: true });
-      writeFileSync(join(dir, file.path), file.content, { mode: file.permissions === undefined ? 0o644 : parseInt(file.permissions, 8) });
-    }
-    if (config.environmentFile !== undefined) {
-      writeFileSync(join(dir, config.environmentFile), `PRIVATE_IP=${address}\nPUBLIC_IP=${address}\n`);
-    }
-    const words = serverWords(config.argv);
-    const command = words.find((word) => /(^|\/)nats-server$/.test(word));
-    if (command !== "nats-server") {
-      throw new Error(`the unit of ${droplet.name} runs ${command ?? "no nats-server"}: the twin supplies nats-server through PATH, so the unit must name it without a directory`);
-    }
-    const ports = {
-      client: portOf(flagValue(words, "-p", "--port")) ?? 4222,
-      monitor: portOf(flagValue(words, "-m", "--http_port")),
-      cluster: portOf(flagValue(words, "--cluster", "--cluster_advertise")),
-    };
-    const privileged = privilegedPortProblem(droplet.name, config, ports);
-    if (privileged !== undefined) throw new Error(privileged);
-    return {
-      node: {
-        name: droplet.name,
-        address,
-        pid: undefined,
-        volumes,
-        server,
-        clientPort: ports.client,
-        monitorPort: ports.monitor,
-      },
-      dir,
-      argv: config.argv,
-      env: { PATH: pathWith(dir, "nats-server", server.path), PRIVATE_IP: address, PUBLIC_IP: address },
-      clusterPort: ports.cluster,
-      config: flagValue(words, "-c", "--config"),
-      killSignal: config.killSignal,
-      stopTimeoutMs: config.stopTimeoutSeconds * 1000,
-    };
-  }
-
-  /**
-   * A directory per volume the droplet attaches, for the mount points its unit requires (in
-   * order). It lives outside the node's own directory, keyed by the volume, so it outlives the
-   * node as a DigitalOcean volume outlives its droplet.
-   */
-  private volumeDirectories(droplet: PlanDroplet, mountPoints: readonly string[]): Map<string, string> {
-    if (mountPoints.length !== droplet.volumes.length) {
-      throw new Error(
-        `droplet ${droplet.name} requires ${mountPoints.length} mounts (${mountPoints.join(", ") || "none"}) but attaches ${droplet.volumes.length} volumes: ` +
-          "the unit must require exactly one mount point per volume",
-      );
-    }
-    return new Map(
-      mountPoints.map((mountPoint, i) => {
-        const directory = join(this.workDir, "volumes", droplet.volumes[i]);
-        mkdirSync(directory, { recursive: true, mode: 0o700 });
-        return [mountPoint, directory];
-      }),
-    );
-  }
-
-  private resolveLoadBalancerPorts(): void {
-    const rules = this.plan.loadBalancer.forwardingRules;
-    const first = this.nodes[0];
-    const client = rules.find((rule) => rule.targetPort === first.clientPort);
-    if (client === undefined) {
-      throw new Error(`no forwarding rule of ${this.plan.loadBalancer.name} targets the client port ${first.clientPort}: rules target ${rules.map((rule) => rule.targetPort).join(", ")}`);
-    }
-    this.clientPort = client.entryPort;
-    this.publishedMonitorPort = rules.find((rule) => rule.targetPort === first.monitorPort)?.entryPort;
+    return materialiseNode(this.workDir, droplet, userData, dir, this.nodeAddresses[i], server);
   }
 
   private async assertNodePortsFree(runtime: NodeRuntime): Promise<void> {
@@ -440,11 +276,8 @@ class LocalTwin implements Twin {
     writeManifest(this.workDir, { owner, lbAddress: this.lbAddress, processes: [...this.recorded.values()] });
   }
 
-  public async meshWhole(): Promise<boolean> {
-    const expected = this.nodes.length - 1;
-    const monitored = this.nodes.filter((node) => node.monitorPort !== undefined);
-    const counts = await Promise.all(monitored.map((node) => peerCount(`http://${node.address}:${node.monitorPort}`)));
-    return counts.every((count) => count === expected);
+  public meshWhole(): Promise<boolean> {
+    return meshWhole(this.nodes);
   }
 
   /**
@@ -456,70 +289,10 @@ class LocalTwin implements Twin {
     return path !== undefined && /^\/healthz(\?|$)/.test(path) ? path : "/healthz";
   }
 
-  /** With JetStream on, waits until every node knows the same meta leader and it sees every other node current. */
-  private async waitForJetStream(): Promise<void> {
-    const monitors = this.nodes.filter((node) => node.monitorPort !== undefined).map((node) => `http://${node.address}:${node.monitorPort}`);
-    const first = await Promise.all(monitors.map((url) => fetchJson<Jsz>(`${url}/jsz`)));
-    if (first.every((jsz) => jsz.disabled === true)) return;
-    this.jetstream = true;
-    try {
-      await this.waitForMetaGroup(monitors);
-    } catch (error) {
-      throw new JetStreamMetaGroupError((error as Error).message, { cause: error });
-    }
-  }
-
-  private async waitForMetaGroup(monitors: readonly string[]): Promise<void> {
-    const leader = await poll(
-      async () => {
-        const leaders = await Promise.all(monitors.map(metaLeader));
-        return leaders[0] !== undefined && leaders.every((name) => name === leaders[0]) ? leaders[0] : undefined;
-      },
-      BOOT_TIMEOUT_MS,
-      50,
-      "every node to know the same jetstream meta leader",
-    );
-    // Streams of 3 replicas are placed only on peers the leader sees as current: wait for those too.
-    const leaderNode = this.nodes.find((node) => node.name === leader && node.monitorPort !== undefined);
-    if (leaderNode !== undefined) {
-      const others = this.nodes.length - 1;
-      await poll(
-        async () => {
-          const replicas = (await fetchJson<Jsz>(`http://${leaderNode.address}:${leaderNode.monitorPort}/jsz`)).meta_cluster?.replicas ?? [];
-          return replicas.length === others && replicas.every((replica) => replica.current && replica.offline !== true);
-        },
-        BOOT_TIMEOUT_MS,
-        50,
-        `the jetstream meta leader ${leader} to see ${plural(others, "other node")} current`,
-      );
-    }
-    this.log(`jetstream: meta leader ${leader}`);
-  }
-
-  private async waitForMesh(): Promise<void> {
-    const expected = this.nodes.length - 1;
-    await poll(() => this.meshWhole(), BOOT_TIMEOUT_MS, 50, `every node to report routes to ${plural(expected, "other server")}`);
-    const unmonitored = this.nodes.some((node) => node.monitorPort === undefined);
-    this.log(`mesh complete: every node routes to ${plural(expected, "other server")}${unmonitored ? " (nodes without monitoring not checked)" : ""}`);
-  }
-
-  /** Runs HAProxy for `lb` and waits until it reports every server in `waitFor` that it targets UP. */
-  private async startLoadBalancer(lb: BalancerRuntime, waitFor: readonly TwinNode[]): Promise<void> {
+  /** Runs HAProxy for `lb` in front of the nodes that carry its tag; waits until those of `waitFor` are UP. */
+  private startLoadBalancer(lb: BalancerRuntime, waitFor: readonly TwinNode[]): Promise<void> {
     const servers = this.nodes.filter((_node, i) => this.plan.droplets[i].tags.includes(lb.plan.dropletTag));
-    if (servers.length === 0) throw new Error(`no droplet carries the droplet_tag ${JSON.stringify(lb.plan.dropletTag)} of load balancer ${lb.plan.name}`);
-    const configFile = join(this.workDir, `haproxy-${lb.plan.id}.cfg`);
-    writeFileSync(configFile, renderHaproxyConfig(lb.plan, lb.address, servers, lb.check, lb.statsSocket));
-    const logFile = join(this.workDir, `haproxy-${lb.plan.id}.log`);
-    const haproxy = await startProcess({ command: this.tools.haproxy, args: ["-db", "-f", configFile], cwd: this.workDir, env: { PATH: SERVICE_PATH }, logFile });
-    lb.pid = haproxy.pid;
-    this.recordProcesses();
-    const expected = servers.filter((server) => waitFor.includes(server));
-    const allUp = async (): Promise<boolean> => {
-      const states = await queryServerStates(lb.statsSocket);
-      return expected.every((server) => states[server.name] === "UP");
-    };
-    await pollWhileRunning(haproxy, logFile, allUp, BOOT_TIMEOUT_MS, `haproxy of ${lb.plan.name} to report ${expected.map((server) => server.name).join(", ")} UP`);
-    this.log(`load balancer ${lb.plan.name}: haproxy pid ${haproxy.pid} on ${lb.address}, ${servers.length} servers`);
+    return startLoadBalancer(lb, waitFor, { haproxy: this.tools.haproxy, workDir: this.workDir, servers, started: () => this.recordProcesses(), log: this.log });
   }
 
   public async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {

@@ -1,4 +1,4 @@
-import { FIRST_UNPRIVILEGED_PORT } from "../constructs/validation";
+import { FIRST_UNPRIVILEGED_PORT } from "../facts/validation";
 import type { NodeConfig } from "./cloud-config";
 
 /**

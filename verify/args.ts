@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { readTextBounded } from "../helpers/bounded-read";
 import { printable } from "../helpers/terminal";
-import { describeFailure } from "./errors";
+import { describeFailure } from "./authorization";
 
 /** A bad argument or environment variable: the CLI prints the message and exits 2. */
 export class UsageError extends Error {

@@ -2,7 +2,8 @@
 // re-exports of "@nats-io/nats-core/internal" do not resolve and would type as `any`.
 import type { ConnectionOptions, NatsConnection, TlsOptions } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { errorMessage, isAuthorizationError, lastErrorSuffix } from "./errors";
+import { errorMessage, lastErrorSuffix } from "../helpers/errors";
+import { isAuthorizationError } from "./authorization";
 import { plural } from "./stats";
 import type { ClientTls, Credentials } from "./types";
 

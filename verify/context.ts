@@ -1,4 +1,4 @@
-import type { Deadline } from "./retry";
+import type { Deadline } from "../helpers/retry";
 import type { Credentials } from "./types";
 
 /** Everything one check attempt needs, resolved from the options once. */

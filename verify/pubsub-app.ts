@@ -2,7 +2,7 @@ import { connect } from "@nats-io/transport-node";
 import { printable } from "../helpers/terminal";
 import { DEFAULT_LAME_DUCK_MOVE_MS, RIDE_THROUGH_OPTIONS, credentialOptions, explainTlsFailure, reconnectOnLameDuck, type NatsConnection } from "./connection";
 import { credentialsFromEnv, serverFromEnv, type Env } from "./env";
-import { errorMessage } from "./errors";
+import { errorMessage } from "../helpers/errors";
 import { HELP_OPTION, parseCli, runCli, usageText } from "./args";
 
 /** The subject the tutorial's publisher and subscriber use. */

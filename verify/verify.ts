@@ -4,9 +4,9 @@ import { checkMesh } from "./checks/mesh";
 import { checkPubSub } from "./checks/pubsub";
 import { checkRoundRobin } from "./checks/round-robin";
 import type { CheckContext } from "./context";
-import { describeFailure, isAuthorizationError } from "./errors";
+import { describeFailure, isAuthorizationError } from "./authorization";
 import { withOwnSockets } from "./own-sockets";
-import { Deadline, sleep } from "./retry";
+import { Deadline, sleep } from "../helpers/retry";
 import { plural } from "./stats";
 import type { CheckResult, Verdict, VerifyOptions } from "./types";
 

@@ -1,4 +1,3 @@
-import { VOLUME_MOUNT_POINT } from "../constructs/jetstream";
 import { printable } from "../helpers/terminal";
 import { guestExec } from "./guest-agent";
 
@@ -11,28 +10,35 @@ export interface GuestReport {
   readonly cloudInitProblems: readonly string[];
   /** nats-server.service: ActiveState/SubState, its result and how often systemd restarted it. */
   readonly unit: { readonly state: string; readonly result: string; readonly restarts: number };
+  /** Where the unit wants its volume (RequiresMountsFor in the plan's user_data), if anywhere. */
+  readonly mountPoint?: string;
   /** The volume's mount: `<source> <fstype>` at the mount point, or undefined when not mounted. */
   readonly mount?: string;
   /** `<owner>:<group> <mode> <path>` of every file under /etc/nats (the secrets and the unit's environment). */
   readonly files: readonly string[];
 }
 
-/** The shell script the guest runs for a report: one tagged section per fact, plain text. */
-const REPORT_SCRIPT = [
-  "echo '## cloud-init'; cloud-init status --format json 2>/dev/null",
-  "echo '## unit'; systemctl show nats-server.service -p ActiveState -p SubState -p Result -p NRestarts",
-  `echo '## mount'; findmnt -n -o SOURCE,FSTYPE --mountpoint ${VOLUME_MOUNT_POINT} 2>/dev/null`,
-  "echo '## files'; find /etc/nats -type f -exec stat -c '%U:%G %a %n' {} + 2>/dev/null | sort",
-].join("; ");
-
-/** Reads the report from a running guest. */
-export async function readReport(name: string, agentSocket: string): Promise<GuestReport> {
-  const { stdout } = await guestExec(agentSocket, REPORT_SCRIPT);
-  return parseReport(name, stdout);
+/**
+ * The shell script the guest runs for a report: one tagged section per fact, plain text. The
+ * mount point comes from the plan (a path of the unit's RequiresMountsFor, quoted for the shell).
+ */
+function reportScript(mountPoint: string | undefined): string {
+  return [
+    "echo '## cloud-init'; cloud-init status --format json 2>/dev/null",
+    "echo '## unit'; systemctl show nats-server.service -p ActiveState -p SubState -p Result -p NRestarts",
+    ...(mountPoint === undefined ? [] : [`echo '## mount'; findmnt -n -o SOURCE,FSTYPE --mountpoint '${mountPoint.replace(/'/g, "'\\''")}' 2>/dev/null`]),
+    "echo '## files'; find /etc/nats -type f -exec stat -c '%U:%G %a %n' {} + 2>/dev/null | sort",
+  ].join("; ");
 }
 
-/** Parses REPORT_SCRIPT's output. */
-export function parseReport(name: string, output: string): GuestReport {
+/** Reads the report from a running guest; `mountPoint`: where its unit wants the volume. */
+export async function readReport(name: string, agentSocket: string, mountPoint?: string): Promise<GuestReport> {
+  const { stdout } = await guestExec(agentSocket, reportScript(mountPoint));
+  return parseReport(name, stdout, mountPoint);
+}
+
+/** Parses the report script's output. */
+export function parseReport(name: string, output: string, mountPoint?: string): GuestReport {
   const sections = new Map<string, string>();
   for (const part of output.split(/^## /m).slice(1)) {
     const newline = part.indexOf("\n");
@@ -49,6 +55,7 @@ export function parseReport(name: string, output: string): GuestReport {
   const mount = sections.get("mount");
   return {
     name,
+    mountPoint,
     cloudInit: status.status ?? "unknown",
     // cloud-init lists a warning once per stage that logged it.
     cloudInitProblems: [...new Set([...(status.errors ?? []).map((error) => `error: ${String(error)}`), ...recoverable])],
@@ -64,7 +71,7 @@ export function reportLines(report: GuestReport, healthyAfterMs: number | undefi
   return [
     `${report.name}: cloud-init ${report.cloudInit}${report.cloudInitProblems.length === 0 ? ", no warnings" : ""}; nats-server.service ${report.unit.state} (result ${report.unit.result}, ${report.unit.restarts} restarts); ${healthy}`,
     ...report.cloudInitProblems.map((problem) => `  cloud-init ${problem}`),
-    `  volume: ${report.mount === undefined ? `nothing mounted at ${VOLUME_MOUNT_POINT}` : `${report.mount} at ${VOLUME_MOUNT_POINT}`}`,
+    ...(report.mountPoint === undefined ? [] : [`  volume: ${report.mount === undefined ? `nothing mounted at ${report.mountPoint}` : `${report.mount} at ${report.mountPoint}`}`]),
     ...report.files.map((file) => `  ${file}`),
   ].map((line) => printable(line));
 }

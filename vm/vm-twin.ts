@@ -199,7 +199,8 @@ export class VmTwin {
   /** The guest's report, read now. */
   public async reportOf(node: VmNode): Promise<GuestReport> {
     if (node.vm === undefined) throw new Error(`${node.name} is powered off`);
-    node.report = await readReport(node.name, node.vm.agentSocket);
+    const [mountPoint] = readNodeConfig(this.userData[node.index], node.name).mountPoints;
+    node.report = await readReport(node.name, node.vm.agentSocket, mountPoint);
     return node.report;
   }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VOLUME_MOUNT_POINT } from "../../constructs/jetstream";
+import { VOLUME_MOUNT_POINT } from "../../constructs/node-settings";
 import { stackFile, synthesize } from "../../plan/synth";
 import { readPlan } from "../../twin/plan";
 import { guestExec } from "../../vm/guest-agent";

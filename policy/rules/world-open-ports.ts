@@ -1,4 +1,4 @@
-import { worldOpenSources } from "../../constructs/cidr";
+import { worldOpenSources } from "../../helpers/cidr";
 import { natsNodes, portRangeIncludes, StackResources } from "../resources";
 import { Finding, PolicyRule } from "../rule";
 

@@ -1,5 +1,5 @@
 import type { CheckContext } from "../context";
-import { lastErrorSuffix } from "../errors";
+import { lastErrorSuffix } from "../../helpers/errors";
 import { problemsAt, sampleThroughBalancer } from "../http";
 import { plural } from "../stats";
 import type { Verdict } from "../types";

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { JetStreamApiError, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { openDirect, type NatsConnection } from "../connection";
 import type { CheckContext } from "../context";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../../helpers/errors";
 import { problemsAt } from "../http";
-import { sleep } from "../retry";
+import { sleep } from "../../helpers/retry";
 import { plural } from "../stats";
 import type { Verdict } from "../types";
 

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { closeAll, connectDistinct, describeReach, serverLabel, type NatsConnection } from "../connection";
 import type { CheckContext } from "../context";
-import { describeSample, problemsAt, sampleThroughBalancer, serverIdOf, type HttpAnswer } from "../http";
-import { sleep } from "../retry";
+import type { HttpAnswer } from "../../helpers/http";
+import { describeSample, problemsAt, sampleThroughBalancer, serverIdOf } from "../http";
+import { sleep } from "../../helpers/retry";
 import { plural } from "../stats";
 import type { Verdict } from "../types";
 

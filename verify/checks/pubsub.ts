@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { closeAll, connectDistinct, describeReach, serverLabel, type NatsConnection } from "../connection";
 import type { CheckContext } from "../context";
-import { errorMessage } from "../errors";
-import { sleep, type Deadline } from "../retry";
+import { errorMessage } from "../../helpers/errors";
+import { sleep, type Deadline } from "../../helpers/retry";
 import { formatMs, percentile } from "../stats";
 import type { Verdict } from "../types";
 

@@ -1,5 +1,5 @@
 import { Token, Tokenization } from "cdktf";
-import { parseCidr } from "./cidr";
+import { parseCidr } from "../helpers/cidr";
 import { NATS_RELEASES, natsRelease } from "./nats-releases";
 
 /**
@@ -203,7 +203,7 @@ export function natsVersion(name: string, value: string | undefined): string | u
     return `${name} ${JSON.stringify(value)} is not supported: expected a nats-server release from ${NATS_VERSION_RANGE.text}, one of ${listed}`;
   }
   if (natsRelease(value as string) !== undefined) return undefined;
-  return `${name} ${JSON.stringify(value)} is not a release this project pins the checksums of: expected one of ${listed} (constructs/nats-releases.ts)`;
+  return `${name} ${JSON.stringify(value)} is not a release this project pins the checksums of: expected one of ${listed} (facts/nats-releases.ts)`;
 }
 
 /**
@@ -222,7 +222,7 @@ export function releaseUrl(name: string, value: string | undefined): string | un
 
 /**
  * An IPv4 or IPv6 address, optionally with a prefix length that fits its family, read by
- * parseCidr (constructs/cidr.ts). A block with host bits set is rejected rather than
+ * parseCidr (helpers/cidr.ts). A block with host bits set is rejected rather than
  * silently widened or narrowed: `203.0.113.5/24` may mean the network or the one address.
  */
 export function cidr(name: string, value: string | undefined): string | undefined {
