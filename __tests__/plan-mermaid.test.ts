@@ -76,7 +76,7 @@ test("a --diff review colours the droplets that change: a new version rolled, a 
   const diff = diffPlans(older, base);
   const diagram = block(renderSummary(base, loadPrices(), { diff }));
   expect(parse(diagram)).toEqual({ status: 0, said: "flowchart-v2\n" });
-  expect(diagram).toContain('    n1["nats-1 (seed)<br/>s-1vcpu-1gb · nyc3<br/>nats-server 2.15.1<br/>replaced by npm run roll, one at a time"]');
+  expect(diagram).toContain('    n1["nats-1 (seed)<br/>s-1vcpu-1gb · nyc3<br/>nats-server 2.15.0<br/>replaced by npm run roll, one at a time"]');
   expect(diagram).toContain('    gone1["nats-4<br/>destroyed by cdktf deploy"]');
   expect(diagram).toContain("  class n1,n2,n3,key_rolled rolled\n");
   expect(diagram).toContain("  class gone1,key_destroyed destroyed\n");

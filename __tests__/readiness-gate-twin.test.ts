@@ -94,7 +94,7 @@ describe.each(["nats", "nats-tutorial"])("readiness gate of %s against the twin"
     const { steps } = gate();
     const verifyStep = steps[steps.length - 1];
     // verify runs last (after the credentials are opened and their file deleted, when there are any).
-    expect(verifyStep.command).toMatch(/(?:^|&& )node assets\/[\w-]+\/bundle\/verify\.js --lb [^&;]+$/);
+    expect(verifyStep.command).toMatch(/(?:^|&& \{ )node assets\/[\w-]+\/bundle\/verify\.js --lb [^&;|]+ \|\| \{ status=\$\?; echo '[^']+' >&2; \(exit \$status\); \}(?:; \})?$/);
     // The tutorial stack runs without TLS.
     expect(verifyStep.environment).toEqual(
       stack === "nats" ? { NATS_CA: expect.stringMatching(/^\$\{tls_self_signed_cert\.[\w-]+\.cert_pem\}$/), NATS_TLS_SERVER_NAME: "nats.internal" } : undefined,

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GATE_CREDENTIALS_FILE, GATE_FAILURE_HINT, ReadinessGate } from "../constructs/readiness-gate";
+import { GATE_CREDENTIALS_FILE, GATE_FAILURE_HINT, ReadinessGate, type ReadinessGateProps } from "../constructs/readiness-gate";
 import { freshStackFile } from "../plan/synth";
 import { parseVerifyArgs } from "../verify/cli";
 import { TerraformJson, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
@@ -56,13 +56,17 @@ describe("ReadinessGate", () => {
   test.each([
     ["without credentials", {}],
     ["with credentials", { credentials: { NATS_TOKEN: "${random_password.t.result}" } }],
-  ])("%s, a failed verify prints where to look on the droplets and keeps verify's exit status", (_name, extra) => {
+  ] as [string, Partial<ReadinessGateProps>][])("%s, a failed verify prints where to look on the droplets and keeps verify's exit status", (_name, extra) => {
     const stack = new TerraformStack(Testing.app(), "s");
     const gate = new ReadinessGate(stack, "gate", { ...gateProps, ...extra });
     const step = stepsOf(stack).at(-1)!["local-exec"].command;
     const dir = mkdtempSync(join(tmpdir(), "gate-failure-"));
     try {
-      const run = (verify: string) => spawnSync("/bin/sh", ["-c", step.replace(gate.command, verify)], { cwd: dir, env: { PATH: process.env.PATH }, encoding: "utf8" });
+      // With credentials, the step first opens the file the step before it wrote.
+      const run = (verify: string) => {
+        if (extra.credentials !== undefined) writeFileSync(join(dir, GATE_CREDENTIALS_FILE), "NATS_TOKEN=t\n", { mode: 0o600 });
+        return spawnSync("/bin/sh", ["-c", step.replace(gate.command, verify)], { cwd: dir, env: { PATH: process.env.PATH }, encoding: "utf8" });
+      };
       const failed = run("(exit 3)");
       expect([failed.status, failed.stderr]).toEqual([3, `${GATE_FAILURE_HINT}\n`]);
       expect(failed.stderr).toMatch(/systemctl status nats-server .*journalctl -u nats-server/);
@@ -195,7 +199,7 @@ describe("the credentials file on every exit path: the nats stack's gate, as syn
 
   test("the plan's steps: the first writes the file, the second deletes it before verify starts", () => {
     expect(steps).toHaveLength(2);
-    expect(steps[1].command).toMatch(/^trap 'rm -f \.readiness-gate-credentials' EXIT; .*exec 3< \.readiness-gate-credentials && rm -f \.readiness-gate-credentials && node assets\/\S+\/verify\.js .* --credentials-file \/dev\/fd\/3 /);
+    expect(steps[1].command).toMatch(/^trap 'rm -f \.readiness-gate-credentials' EXIT; .*exec 3< \.readiness-gate-credentials && rm -f \.readiness-gate-credentials && \{ node assets\/\S+\/verify\.js .* --credentials-file \/dev\/fd\/3 /);
   });
 
   test.each(["/bin/sh", "bash"])("%s: verify runs on the credentials with the file already gone; a SIGKILL of the step leaves nothing", async (shell) => {

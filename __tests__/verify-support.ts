@@ -27,7 +27,7 @@ export function runScript(name: string, args: readonly string[] = [], env: Recor
   const command = [...launcher, process.execPath, "--import", "tsx", join("scripts", `${name}.ts`), ...args];
   return track(spawn(command[0], command.slice(1), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { ...passedOn(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   }));
 }
@@ -36,10 +36,19 @@ export function runScript(name: string, args: readonly string[] = [], env: Recor
 export function runNpmScript(script: string, args: readonly string[]): Started {
   return track(spawn("npm", ["run", "--silent", script, "--", ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    env: { ...passedOn(), HOME: process.env.HOME ?? "" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   }));
+}
+
+/**
+ * The environment every script gets: PATH, and the test run's own temporary directory
+ * (__tests__/run-tmpdir.ts), so what a script leaves there is the run's to remove and a twin it
+ * starts is found where the test looks for it.
+ */
+function passedOn(): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }) };
 }
 
 /** Keeps `child` among the processes {@link stopAllStarted} stops, and collects its output. */
