@@ -41,8 +41,8 @@ describe("switching between HCL and JSON synthesis", () => {
     synthInto(outdir, true);
     const hcl = readFileSync(join(outdir, "stacks", "nats", "cdk.tf"), "utf8");
     expect(hcl).not.toMatch(/working_dir/);
-    // verify starts the command, or follows the opening of its credentials (`... && node assets/...`).
-    const script = /command\s*=\s*"(?:[^"\n]* && )?node (assets\/[\w-]+\/bundle\/verify\.js) --lb /.exec(hcl)?.[1];
+    // verify starts the command, or follows the opening of its credentials (`... && { node assets/...`).
+    const script = /command\s*=\s*"(?:[^"\n]* && \{ )?node (assets\/[\w-]+\/bundle\/verify\.js) --lb /.exec(hcl)?.[1];
     expect(script).toBeDefined();
     expect(existsSync(join(outdir, "stacks", "nats", script!))).toBe(true);
   });
