@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readTextBounded } from "./bounded-read";
 
 /** A Terraform JSON value as cdktf writes it. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -44,15 +44,26 @@ export const META_ARGUMENTS: ReadonlySet<string> = new Set([
   "connection",
 ]);
 
-/** Reads and parses a synthesized stack file. */
-export function loadPlan(file: string): Plan {
-  let raw: unknown;
+/**
+ * The largest synthesized stack read: one is 47 KB with 3 nodes and grows by about 10 KB per node
+ * (its user_data), so this is far above any the stacks make while /dev/zero, or a wrong file, is
+ * refused before it exhausts memory.
+ */
+export const MAX_STACK_BYTES = 16 * 1024 * 1024;
+
+/** Parses JSON read from a file; `source` (e.g. `--diff old.json`) and `expected` name it in the error. */
+export function parseJsonText(text: string, source: string, expected: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(text);
   } catch (error) {
-    throw new Error(`cannot read synthesized stack ${file}: ${(error as Error).message}`);
+    throw new Error(`${source} is not JSON (${(error as Error).message}): expected ${expected}`);
   }
-  return parsePlan(raw, file);
+}
+
+/** Reads (up to {@link MAX_STACK_BYTES}) and parses a synthesized stack file. */
+export function loadPlan(file: string): Plan {
+  const text = readTextBounded(file, MAX_STACK_BYTES, "synthesized stack");
+  return parsePlan(parseJsonText(text, `synthesized stack ${file}`, "a cdk.tf.json"), file);
 }
 
 /** Builds a {@link Plan} from a parsed `cdk.tf.json` document; `source` names it in errors. */

@@ -6,7 +6,7 @@ import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
 import { labelOf } from "./references";
 import { dropletVerdict } from "./replacement";
-import { Json, JsonObject, Plan, Resource, isObject } from "../helpers/tf-json";
+import { Json, JsonObject, Plan, Resource, isObject, parseJsonText } from "../helpers/tf-json";
 import { volumeWarnings } from "./volumes";
 
 /**
@@ -44,19 +44,13 @@ export interface PlannedChange {
   readonly configured: ReadonlySet<string>;
 }
 
-/** The largest plan file read: a plan of this project is well under 1 MB. */
+/** The largest plan file read: a plan of this project is well under 1 MB (with its prior state, larger than a stack). */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
 /** Reads `terraform show -json`'s output from a file. */
 export function loadTerraformPlan(file: string): TerraformPlan {
   const text = readTextBounded(file, MAX_PLAN_BYTES, "--terraform-plan");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`--terraform-plan ${file} is not JSON (${(error as Error).message}): expected the output of terraform show -json PLANFILE`);
-  }
-  return parseTerraformPlan(raw, file);
+  return parseTerraformPlan(parseJsonText(text, `--terraform-plan ${file}`, "the output of terraform show -json PLANFILE"), file);
 }
 
 /** Builds a {@link TerraformPlan} from parsed JSON; `source` names it in errors. */

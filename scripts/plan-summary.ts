@@ -20,15 +20,8 @@ import { differingVariables } from "../plan/settings-record";
 import { STACKS, planToReview } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
-import { loadPlan, parsePlan, type Plan } from "../helpers/tf-json";
+import { MAX_STACK_BYTES, loadPlan, parseJsonText, parsePlan, type Plan } from "../helpers/tf-json";
 import { HELP_OPTION, UsageError, parseCli, readOptionFile, runCli, usageText } from "../verify/args";
-
-/**
- * Largest --diff read: a synthesized stack is 47 KB with 3 nodes and grows by about 10 KB per
- * node (its user_data), so 16 MiB is far above any plan the stacks make while /dev/zero, or a
- * wrong file, is refused before it exhausts memory.
- */
-const MAX_PLAN_BYTES = 16 * 1024 * 1024;
 
 const USAGE = usageText("npm run plan:summary -- [--stack NAME] [--diff OLD_CDK_TF_JSON | --terraform-plan PLAN_JSON] [--out FILE]", [
   ["--stack", `stack to review: ${STACKS.join(" or ")} (default nats)`],
@@ -83,14 +76,14 @@ function review(stack: string, diffAgainst: string | undefined): string {
   return `${renderDiff(diff, diffAgainst, { stack, estimate: rollEstimate(plan) })}\n${renderSummary(plan, loadPrices(), { provenance, diff })}`;
 }
 
-/** The plan of --diff, read up to {@link MAX_PLAN_BYTES}. */
+/** The plan of --diff, read up to {@link MAX_STACK_BYTES}: a file that is too large or not JSON is a usage error. */
 function olderPlan(file: string): Plan {
-  const text = readOptionFile("--diff", file, MAX_PLAN_BYTES);
+  const text = readOptionFile("--diff", file, MAX_STACK_BYTES);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text, `--diff ${file}`, "an older cdk.tf.json of the stack");
   } catch (error) {
-    throw new UsageError(`--diff ${file} is not JSON (${(error as Error).message}): expected an older cdk.tf.json of the stack`);
+    throw new UsageError((error as Error).message);
   }
   return parsePlan(raw, file);
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { readTextBounded } from "../helpers/bounded-read";
 import { natsVersionOf } from "../plan/nodes";
-import { resolveTagName } from "../helpers/tf-json";
+import { MAX_STACK_BYTES, parseJsonText, resolveTagName } from "../helpers/tf-json";
 import { PlanTls, readPlanTls } from "./tls";
 
 /** One droplet of the plan, in node order. */
@@ -69,7 +69,8 @@ type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** Reads the droplets, the load balancers and the passwords of a synthesized stack. */
 export function readPlan(file: string): Plan {
-  const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Resources; output?: Record<string, { value?: unknown }> };
+  const text = readTextBounded(file, MAX_STACK_BYTES, "synthesized stack");
+  const json = parseJsonText(text, `synthesized stack ${file}`, "a cdk.tf.json") as { resource?: Resources; output?: Record<string, { value?: unknown }> };
   const resources = json.resource ?? {};
   const tags = tagNames(resources);
   const droplets = Object.entries(resources.digitalocean_droplet ?? {}).map(([id, body]) => toDroplet(id, body, tags));
