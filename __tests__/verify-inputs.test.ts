@@ -124,8 +124,16 @@ describe("parseCli", () => {
     [["--name"], '--name needs a value (write --name=<value> for one that starts with "-")'],
     [["--name", "-x"], '--name needs a value (write --name=<value> for one that starts with "-")'],
     [["--on=yes"], "--on is a switch and takes no value: write --on alone"],
+    // parseArgs keeps the last of a repeated option: every CLI refuses the repeat instead.
+    [["--name", "a", "--name", "b"], '--name is given 2 times ("a", "b"): give it once'],
+    [["--name=a", "--on", "--name=a"], '--name is given 2 times ("a", "a"): give it once'],
+    [["--on", "--on"], "--on is given 2 times: give it once"],
   ])("refuses %j", (argv, message) => {
     expect(thrown(() => parseCli(argv, OPTIONS))).toEqual(["UsageError", message]);
+  });
+
+  test("an option declared multiple may repeat", () => {
+    expect(parseCli(["--name", "a", "--name", "b"], { name: { type: "string", multiple: true } })).toEqual({ name: ["a", "b"] });
   });
 
   test("any other failure: its message in lowercase (a thrown non-Error too)", () => {

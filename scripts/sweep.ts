@@ -40,14 +40,6 @@ function apiUrl(env: Env): string {
   return raw;
 }
 
-/** The one value of an option given at most once (parsed with `multiple: true` to see repeats). */
-function single(name: string, values: readonly string[] | undefined): string | undefined {
-  if (values !== undefined && values.length > 1) {
-    throw new UsageError(`--${name} is given ${values.length} times (${values.map((value) => JSON.stringify(value)).join(", ")}): give it once`);
-  }
-  return values?.[0];
-}
-
 function token(env: Env): string {
   const value = env.DIGITALOCEAN_TOKEN;
   if (!value) throw new UsageError("DIGITALOCEAN_TOKEN is not set: export a DigitalOcean personal access token");
@@ -57,8 +49,8 @@ function token(env: Env): string {
 
 void runCli("sweep", USAGE, async () => {
   const values = parseCli(process.argv.slice(2), {
-    tag: { type: "string", multiple: true },
-    region: { type: "string", multiple: true },
+    tag: { type: "string" },
+    region: { type: "string" },
     yes: { type: "boolean", default: false },
     ...HELP_OPTION,
   });
@@ -66,8 +58,7 @@ void runCli("sweep", USAGE, async () => {
     console.log(USAGE);
     return 0;
   }
-  const tag = single("tag", values.tag);
-  const region = single("region", values.region);
+  const { tag, region } = values;
   if (tag === undefined) throw new UsageError("--tag is required: the tag of the stack's droplets");
   if (!PATTERNS.tag.pattern.test(tag)) throw new UsageError(`--tag ${JSON.stringify(tag)} is not a tag: expected ${PATTERNS.tag.allowed}`);
   if (region !== undefined && !PATTERNS.region.pattern.test(region)) {

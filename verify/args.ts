@@ -59,10 +59,30 @@ export function usageText(synopsis: string, options: ReadonlyArray<readonly [str
  * {@link UsageError} whose message names the bad argument and the allowed options.
  */
 export function parseCli<T extends Options>(argv: readonly string[], options: T): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  let parsed: ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false; tokens: true }>>;
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
   } catch (error) {
     throw new UsageError(explainParseError(error, Object.keys(options)));
+  }
+  refuseRepeats(parsed.tokens, options);
+  return parsed.values;
+}
+
+/**
+ * An option not declared `multiple` that is given more than once is refused: parseArgs would
+ * keep the last value silently (a second `--tag` would win).
+ */
+function refuseRepeats(tokens: readonly { kind: string; name?: string; value?: string }[], options: Options): void {
+  const given = new Map<string, (string | undefined)[]>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined || options[token.name]?.multiple === true) continue;
+    given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
+  }
+  for (const [name, values] of given) {
+    if (values.length < 2) continue;
+    const shown = values.every((value) => value === undefined) ? "" : ` (${values.map((value) => JSON.stringify(value ?? "")).join(", ")})`;
+    throw new UsageError(`--${name} is given ${values.length} times${shown}: give it once`);
   }
 }
 
