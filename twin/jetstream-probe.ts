@@ -95,9 +95,11 @@ export async function untilReplicasCurrent(jsm: JetStreamManager, stream: string
 
 /** Every payload of `stream`, read in order by an ordered consumer. */
 export async function readAll(js: JetStreamClient, stream: string, expected: number, timeoutMs: number): Promise<string[]> {
-  const consumer = await js.consumers.get(stream);
-  const payloads: string[] = [];
   const deadline = Date.now() + timeoutMs;
+  // Creating the consumer is a request to the stream's leader: just after a leader was killed it
+  // can time out while the replicas elect another, so it is asked again until the deadline.
+  const consumer = await poll(() => js.consumers.get(stream), timeoutMs, 250, `an ordered consumer of stream ${stream}`);
+  const payloads: string[] = [];
   while (payloads.length < expected && Date.now() < deadline) {
     const batch = await consumer.fetch({ max_messages: Math.min(1000, expected - payloads.length), expires: 2000 });
     for await (const message of batch) payloads.push(message.string());
