@@ -69,6 +69,14 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Four files at a time. jest's default is one worker fewer than the CPUs, a single worker on this
+  // 2-core machine, and the integration files spend most of their time waiting on timers (health
+  // checks, lame duck, reconnects) rather than computing: run one after another they took 603 s
+  // while using under a quarter of the 2 CPUs. Each file has a loopback block of its own, so files
+  // running side by side never share an address. bench/RESULTS.md has the measurements.
+  maxWorkers: 4,
+  // Integration files first on a run without recorded durations (a fresh clone): __tests__/sequencer.cjs.
+  testSequencer: "<rootDir>/__tests__/sequencer.cjs",
   // A unit test gets seconds; an integration file raises this with jest.setTimeout (jest 29 reads
   // testTimeout only here, not per project).
   testTimeout: 10_000,

@@ -3,8 +3,12 @@ import type { TwinNode } from "./node";
 import { poll } from "./process";
 import { plural } from "../verify/stats";
 
-/** How long a boot step (a node healthy, the mesh, the meta group, HAProxy's servers UP) may take. */
-export const BOOT_TIMEOUT_MS = 20_000;
+/**
+ * How long a boot step (a node healthy, the mesh, the meta group, HAProxy's servers UP) may take.
+ * A step takes 1 to 3 s on an idle machine; a 2.10 meta group once took over 20 s with the suite's
+ * files running side by side on 2 CPUs (load 14). Only a boot that is failing waits this long.
+ */
+export const BOOT_TIMEOUT_MS = 60_000;
 
 /** The nodes ran, but their JetStream meta group did not form: no common leader, or a follower never current. */
 export class JetStreamMetaGroupError extends Error {
