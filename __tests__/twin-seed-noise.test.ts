@@ -2,7 +2,10 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
 import { TwinControl } from "../twin/control";
+import { readPlan } from "../twin/plan";
 import { bootTwin } from "../twin/twin";
+import { unitOf } from "./helpers";
+import { DROPLET_MAX_AVAILABLE_BYTES, journalRateLimitOf, keptPerMinute, modulatedBurst } from "./journald";
 import { useTwin } from "./twin-support";
 
 // Integration test: boots a twin of the default stack (nats-server and HAProxy processes).
@@ -25,6 +28,10 @@ const ROUTE_CLOSED = "Router connection closed: TLS Handshake Failure";
 // system account's). A DigitalOcean load balancer with no healthy droplet is modelled by HAProxy
 // doing the same (accept, then close); DigitalOcean documents no refusal that would make the dial
 // fail instead, which is where a real one could differ.
+// What reaches a droplet's journal: the unit bounds it with LogRateLimitIntervalSec= and
+// LogRateLimitBurst=. The twin's nodes log to files, so journald is modelled here (journald.ts,
+// its rule read from systemd's source) with the values the plan's unit carries; the VM test
+// (vm/droplet.test.ts) runs the same unit under the real journald.
 const under = useTwin(() => bootTwin({ planFile: freshStackFile("nats"), addressBase: BASE, timeScale: TIME_SCALE, log: (line) => process.env.TWIN_LOG && console.log(line) }));
 
 /** The nats-server log of node `name` (the twin keeps one per node in its working directory). */
@@ -56,9 +63,19 @@ test("while the seed is down, each other node logs the failed route handshake ab
   const closed = down.map((lines) => lines.filter((line) => line.includes(ROUTE_CLOSED)));
   const rest = down.map((lines) => lines.filter((line) => !line.includes(HANDSHAKE_ERROR) && !line.includes(ROUTE_CLOSED)));
   const bytes = down.map((lines) => lines.reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`), 0));
+  // journald scales the burst by the journal's free room: ×1 when it is full, at most ×3.75 on a droplet.
+  const limit = journalRateLimitOf(unitOf(readPlan(freshStackFile("nats")).droplets[1].userData));
+  const bursts = [limit.burst, modulatedBurst(limit.burst, DROPLET_MAX_AVAILABLE_BYTES)];
+  const journal = (i: number): string => {
+    const [least, most] = bursts.map((burst) => keptPerMinute(down[i].length / seconds, limit, burst));
+    const bytesPerLine = bytes[i] / down[i].length;
+    return `${least.toFixed(0)} to ${most.toFixed(0)} lines a minute, ${((least * bytesPerLine * 1440) / 1e6).toFixed(1)} to ${((most * bytesPerLine * 1440) / 1e6).toFixed(1)} MB a day`;
+  };
   console.log(
     `seed down for ${seconds} s: ${nodes.map((node, i) => `${node.name} ${(attempts[i].length / seconds).toFixed(1)} failed handshakes/s, ${(down[i].length / seconds).toFixed(1)} lines/s, ` +
-      `${(bytes[i] / seconds).toFixed(0)} bytes/s (${((bytes[i] / seconds) * 86_400 / 1e6).toFixed(0)} MB a day)`).join("; ")}`,
+      `${(bytes[i] / seconds).toFixed(0)} bytes/s (${((bytes[i] / seconds) * 86_400 / 1e6).toFixed(0)} MB a day)`).join("; ")}\n` +
+      `journal with LogRateLimitIntervalSec=${limit.intervalSeconds}s and LogRateLimitBurst=${limit.burst} (×1 to ×${bursts[1] / bursts[0]}: ${bursts.join(" to ")} lines a window): ` +
+      `${nodes.map((node, i) => `${node.name} ${journal(i)}`).join("; ")}`,
   );
   for (const i of nodes.keys()) {
     // 4 route connections, one attempt each per 1 to 1.1 s plus the handshake: at most 4 a second, at least 3.3.
@@ -67,6 +84,8 @@ test("while the seed is down, each other node logs the failed route handshake ab
     expect(Math.abs(closed[i].length - attempts[i].length)).toBeLessThanOrEqual(4);
     // Nothing else fills the log meanwhile (JetStream may elect a new meta leader).
     expect(rest[i].length).toBeLessThan(5);
+    // The limit bites: within one window the noise outruns even the largest burst a droplet's journal applies.
+    expect((down[i].length / seconds) * limit.intervalSeconds).toBeGreaterThan(bursts[1]);
   }
 
   await control.run({ command: "start", node: seed.name }, () => undefined);

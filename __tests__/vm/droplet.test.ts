@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { VOLUME_MOUNT_POINT } from "../../constructs/node-settings";
 import { stackFile, synthesize } from "../../plan/synth";
 import { readPlan } from "../../twin/plan";
 import { guestExec } from "../../vm/guest-agent";
 import { unitOf } from "../helpers";
+import { journalRateLimitOf, modulatedBurst, timeSpanSeconds } from "../journald";
 import { VmNode, VmTwin } from "../../vm/vm-twin";
 
 // VM test (npm run test:vm, not part of npm test): one droplet of the `nats` stack (JetStream on
@@ -93,4 +94,65 @@ test("a replaced droplet (new root disk, same volume) finds its data: no mkfs, t
   expect(await inGuest(`cat ${VOLUME_MOUNT_POINT}/marker; ${CREATED}; stat -c '%U:%G' ${VOLUME_MOUNT_POINT}/jetstream`)).toBe(`kept\n${created}nats:nats\n`);
   // A new instance: cloud-init ran the per-instance modules again (the mount script found the filesystem).
   expect(await inGuest("cloud-init query instance-id")).toBe("nats-1-3\n");
+});
+
+// journald's "journal usage" message: it carries AVAILABLE=, the free room journald scales the burst by.
+const JOURNAL_USAGE = "MESSAGE_ID=ec387f577b844b8fa948f33cad9a75e6";
+// The test's interval: the unit's 15 min would keep the window open for the rest of the run.
+const SHORT_INTERVAL_SECONDS = 20;
+const DROP_IN = "/run/systemd/system/nats-server.service.d/zz-vm-test-log-interval.conf";
+
+test("journald keeps at most the unit's burst of nats-server's lines per interval, scaled by the journal's free room, and logs how many it suppressed", async () => {
+  const unit = unitOf(twin.plan.droplets[0].userData);
+  const limit = journalRateLimitOf(unit);
+  const port = Number(/--cluster_advertise \$PRIVATE_IP:(\d+)/.exec(unit)![1]);
+  // systemd in the guest applies the plan's values.
+  const [interval, burst] = (await inGuest("systemctl show -p LogRateLimitIntervalUSec -p LogRateLimitBurst --value nats-server")).trim().split("\n");
+  expect({ intervalSeconds: timeSpanSeconds(interval), burst: Number(burst) }).toEqual(limit);
+  const available = Number(await inGuest(`journalctl -b -o verbose ${JOURNAL_USAGE} | sed -n 's/^ *AVAILABLE=//p' | tail -1`));
+  expect(available).toBeGreaterThan(0);
+  // journald re-reads its free room every 30 s; the journal may have grown below a power of two since it last reported it.
+  const allowed = [modulatedBurst(limit.burst, available), modulatedBurst(limit.burst, available / 2)];
+  // Connections to the cluster port closed before the TLS handshake: each logs the noise's two
+  // lines ("TLS route handshake error: EOF", then "Router connection closed"), twice the burst in all.
+  const connections = allowed[0];
+  // The same unit with only the interval shortened (a runtime drop-in, removed below), restarted
+  // so that journald reads it; the restarted server's first line opens the window.
+  const script = [
+    ". /etc/nats/node.env",
+    `mkdir -p ${dirname(DROP_IN)} && printf '[Service]\\nLogRateLimitIntervalSec=${SHORT_INTERVAL_SECONDS}s\\n' > ${DROP_IN}`,
+    "systemctl daemon-reload && systemctl restart nats-server",
+    "pid=$(systemctl show -p MainPID --value nats-server)",
+    `until (exec 3<>/dev/tcp/$PRIVATE_IP/${port}) 2>/dev/null; do sleep 0.2; done`,
+    "start=$(date +%s%N)",
+    `for i in $(seq ${connections}); do exec 3<>/dev/tcp/$PRIVATE_IP/${port}; exec 3<&-; done`,
+    "echo ms=$(( ($(date +%s%N) - start) / 1000000 ))",
+    // Counted once journald has stored all it will of them (the count stops growing).
+    "kept=0; previous=-1",
+    "while [ $kept -ne $previous ]; do previous=$kept; sleep 1; kept=$(journalctl -b _PID=$pid -o cat | wc -l); done",
+    "echo kept=$kept",
+    "cursor=$(journalctl -n 1 --show-cursor | sed -n 's/^-- cursor: //p')",
+    // Once the window has ended, one more connection: journald first reports what it dropped.
+    "opened=$(journalctl -b _PID=$pid -o short-unix | head -1 | cut -d' ' -f1 | cut -d. -f1)",
+    `wait=$(( opened + ${SHORT_INTERVAL_SECONDS} + 1 - $(date +%s) )); [ $wait -gt 0 ] && sleep $wait`,
+    `(exec 3<>/dev/tcp/$PRIVATE_IP/${port})`,
+    "sleep 1",
+    `journalctl -u nats-server --after-cursor="$cursor" -o cat | grep '^Suppressed' || true`,
+  ].join("\n");
+  const started = Date.now();
+  const out = await inGuest(`bash -s <<'EOF'\n${script}\nEOF`);
+  const ms = Number(/^ms=(\d+)$/m.exec(out)![1]);
+  const kept = Number(/^kept=(\d+)$/m.exec(out)![1]);
+  const suppressed = /^Suppressed (\d+) messages from nats-server\.service$/m.exec(out);
+  console.log(
+    `${connections} connections in ${ms} ms: journald kept ${kept} of nats-server's lines in a ${SHORT_INTERVAL_SECONDS} s window ` +
+      `(LogRateLimitBurst=${limit.burst} × ${kept / limit.burst} for ${(available / 2 ** 20).toFixed(0)} MiB of free room) and reported ${suppressed?.[0]}; test ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  expect(allowed).toContain(kept);
+  expect(suppressed).not.toBeNull();
+  // Every line the connections logged was either kept or counted as suppressed (the restart's own lines come on top).
+  expect(kept + Number(suppressed![1])).toBeGreaterThanOrEqual(2 * connections);
+
+  await inGuest(`rm ${DROP_IN} && systemctl daemon-reload && systemctl restart nats-server && systemctl is-active nats-server`);
+  expect(timeSpanSeconds((await inGuest("systemctl show -p LogRateLimitIntervalUSec --value nats-server")).trim())).toBe(limit.intervalSeconds);
 });
