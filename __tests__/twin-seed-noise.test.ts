@@ -78,9 +78,11 @@ test("while the seed is down, each other node logs the failed route handshake ab
       `${nodes.map((node, i) => `${node.name} ${journal(i)}`).join("; ")}`,
   );
   for (const i of nodes.keys()) {
-    // 4 route connections, one attempt each per 1 to 1.1 s plus the handshake: at most 4 a second, at least 3.3.
-    expect(attempts[i].length / seconds).toBeGreaterThanOrEqual(3.3);
-    expect(attempts[i].length / seconds).toBeLessThanOrEqual(4.1);
+    // 4 route connections, one attempt each per 1 to 1.1 s plus the dial and the handshake: about 3.7
+    // a second, at most 4 × 11 in a 10 s window. At least 2.5: a busy machine (npm test runs four files
+    // at once) slows each dial and handshake.
+    expect(attempts[i].length / seconds).toBeGreaterThanOrEqual(2.5);
+    expect(attempts[i].length / seconds).toBeLessThanOrEqual(4.4);
     expect(Math.abs(closed[i].length - attempts[i].length)).toBeLessThanOrEqual(4);
     // Nothing else fills the log meanwhile (JetStream may elect a new meta leader).
     expect(rest[i].length).toBeLessThan(5);
