@@ -191,7 +191,8 @@ export class VmTwin {
     const vm = node.vm;
     if (vm === undefined) return;
     await guestExec(vm.agentSocket, "systemctl poweroff --no-block", 30_000).catch(() => undefined);
-    await Promise.race([vm.process.exited, new Promise((resolve) => setTimeout(resolve, 180_000))]);
+    // unref: the 3-minute limit must not keep the process alive once the VM has exited.
+    await Promise.race([vm.process.exited, new Promise((resolve) => setTimeout(resolve, 180_000).unref())]);
     await stopVm(vm);
     node.vm = undefined;
   }
