@@ -280,7 +280,8 @@ describe("verify with nothing listening", () => {
     expect(result.checks.map((c) => [c.name, c.ok])).toEqual([["round robin", false], ["mesh", false], ["pub/sub", false], ["health", true], ["jetstream", true]]);
     // Not an "ok" beside three failures: nothing was checked.
     expect(result.checks[3].skipped).toBe(true);
-    expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\) \(still failing after \d+ attempts\)$/);
+    // Attempts are counted only when there was more than one: on a busy machine the first can take the 2 s.
+    expect(result.checks[0].detail).toMatch(/^0\/2 servers in 12 connections \(last error: .+\)( \(still failing after \d+ attempts\))?$/);
     expect(result.checks[3].detail).toBe("no node monitor is reachable from here (--nodes or --monitor-port reach one): the load balancer's own health check covers it");
   });
 });
