@@ -7,8 +7,10 @@ class StopAtFirstFailure extends TestEnvironment {
   async handleTestEvent(event) {
     if (!run.mutant) return;
     if (event.name === "test_fn_failure" || event.name === "hook_failure") run.failed = true;
-    // jest-circus dispatches test_start before it decides whether to skip the test.
-    else if (event.name === "test_start" && run.failed) event.test.mode = "skip";
+    // jest-circus dispatches test_start before it decides whether to skip the test. A test that
+    // already has an error (a failed beforeAll gives one to every test under it) is not skipped:
+    // jest reports it failed, which kills the mutant; skipped, it would pass as pending.
+    else if (event.name === "test_start" && run.failed && event.test.errors.length === 0) event.test.mode = "skip";
   }
 }
 
