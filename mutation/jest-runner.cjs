@@ -38,8 +38,19 @@ function readTestsByFile(rootDir) {
   return testsByFile;
 }
 
+/**
+ * Each test file once. Stryker adds the mutated files' directories to jest's roots, which already
+ * hold them (stryker.config.mjs), and jest then lists every related test file twice: a surviving
+ * mutant ran each of its files twice, and the dry run every file (1614 tests for 807).
+ */
+function oncePerFile(tests) {
+  const seen = new Set();
+  return tests.filter((test) => !seen.has(test.path) && seen.add(test.path));
+}
+
 class MutantTestRunner extends TestRunner {
-  async runTests(tests, watcher, options) {
+  async runTests(listed, watcher, options) {
+    const tests = oncePerFile(listed);
     run.mutant = process.env[ACTIVE_MUTANT] !== undefined;
     run.failed = false;
     const rootDir = this._globalConfig.rootDir;
