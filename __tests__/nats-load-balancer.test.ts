@@ -1,6 +1,7 @@
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing, TerraformStack } from "cdktf";
 import { NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
+import { ValidationError } from "../facts/validation";
 import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, synthJson, testStack } from "./helpers";
 
 const PROPS: NatsLoadBalancerProps = {
@@ -12,6 +13,17 @@ const PROPS: NatsLoadBalancerProps = {
 
 function lb(props: Partial<NatsLoadBalancerProps>): NatsLoadBalancer {
   return new NatsLoadBalancer(new TerraformStack(Testing.app(), "s"), "lb", { ...PROPS, ...props });
+}
+
+/** The validation problems of a load balancer built with `props`, none when it is built. */
+function problemsOf(props: Partial<NatsLoadBalancerProps>): readonly string[] {
+  try {
+    lb(props);
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems;
+    throw error;
+  }
+  return [];
 }
 
 describe("NatsLoadBalancer", () => {
@@ -31,6 +43,7 @@ describe("NatsLoadBalancer", () => {
         size_unit: 1,
         forwarding_rule: [{ entry_protocol: "tcp", entry_port: 4222, target_protocol: "tcp", target_port: 4222, tls_passthrough: false }],
         healthcheck: DEFAULT_HEALTH_CHECK_JSON,
+        sticky_sessions: { type: "none" },
       },
     );
   });
@@ -62,5 +75,41 @@ describe("NatsLoadBalancer", () => {
     [{ sizeUnit: 0 }, /sizeUnit must be an integer from 1 to 100, got 0/],
   ] as [Partial<NatsLoadBalancerProps>, RegExp][])("rejects %j", (props, message) => {
     expect(() => lb(props)).toThrow(message);
+  });
+
+  // Each message whole: the setting's name (with the rule's index) and every allowed value.
+  test.each([
+    [{ network: "PUBLIC" }, 'network "PUBLIC" is not allowed: expected one of EXTERNAL, INTERNAL'],
+    [{ forwardingRules: [{ entryProtocol: "ftp", entryPort: 4222 }] }, 'forwardingRules[0].entryProtocol "ftp" is not allowed: expected one of http, https, http2, http3, tcp, udp'],
+    [
+      { forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222 }, { entryProtocol: "tcp", entryPort: 4223, targetProtocol: "ftp" }] },
+      'forwardingRules[1].targetProtocol "ftp" is not allowed: expected one of http, https, http2, http3, tcp, udp',
+    ],
+    [{ forwardingRules: [{ entryProtocol: "tcp", entryPort: 0 }] }, "forwardingRules[0].entryPort must be an integer from 1 to 65535, got 0"],
+    [{ forwardingRules: [{ entryProtocol: "tcp", entryPort: 4222, targetPort: 65536 }] }, "forwardingRules[0].targetPort must be an integer from 1 to 65535, got 65536"],
+    [{ healthCheck: { port: 8222, protocol: "udp" } }, 'healthCheck.protocol "udp" is not allowed: expected one of http, https, tcp'],
+  ])("rejects %j with the whole message", (props, message) => {
+    expect(problemsOf(props as Partial<NatsLoadBalancerProps>)).toEqual([message]);
+  });
+
+  test.each([
+    [{ network: "EXTERNAL" }, { network: "EXTERNAL" }],
+    [{ network: "INTERNAL" }, { network: "INTERNAL" }],
+    [{ healthCheck: { port: 8222, protocol: "https" } }, { healthcheck: { ...DEFAULT_HEALTH_CHECK_JSON, protocol: "https" } }],
+    [
+      { forwardingRules: ["http", "https", "http2", "http3", "tcp", "udp"].map((entryProtocol, i) => ({ entryProtocol, entryPort: 4000 + i })) },
+      {
+        forwarding_rule: ["http", "https", "http2", "http3", "tcp", "udp"].map((protocol, i) => ({
+          entry_protocol: protocol,
+          entry_port: 4000 + i,
+          target_protocol: protocol,
+          target_port: 4000 + i,
+          tls_passthrough: false,
+        })),
+      },
+    ],
+  ])("accepts %j", (props, expected) => {
+    const synthesized = Testing.synthScope((scope) => new NatsLoadBalancer(scope, "lb", { ...PROPS, ...(props as Partial<NatsLoadBalancerProps>) }));
+    expect(synthesized).toHaveResourceWithProperties(Loadbalancer, expected);
   });
 });

@@ -124,6 +124,24 @@ describe("diffPlans: the reason of a changed attribute", () => {
     });
   });
 
+  // Each argument by name, not read from facts/droplet-arguments.ts: a wrong entry there must fail here.
+  test.each<[string, Json, Json]>([
+    ["ssh_keys", ["12345"], ["67890"]],
+    ["image", "ubuntu-24-04-x64", "debian-12-x64"],
+    ["region", "nyc3", "fra1"],
+    ["user_data", "#cloud-config\n", "#cloud-config\nruncmd: []\n"],
+    ["monitoring", false, true],
+    ["droplet_agent", false, true],
+    ["vpc_uuid", "c1a5e5d0-1b2c-4d3e-8f90-123456789abc", "d2b6f6e1-2c3d-4e5f-9a01-23456789abcd"],
+  ])("a droplet whose %s changes, without ignore_changes, is replaced", (argument, before, after) => {
+    const diff = diffPlans(
+      planOf({ digitalocean_droplet: { a: droplet({ [argument]: before }) } }),
+      planOf({ digitalocean_droplet: { a: droplet({ [argument]: after }) } }),
+    );
+    expect(changeOf(diff, "digitalocean_droplet.a")).toEqual({ action: "replace", reasons: [expect.stringMatching(new RegExp(`^${argument}: .*\\(forces replacement\\)$`))] });
+    expect(diff.replacedDroplets).toEqual(["n-1"]);
+  });
+
   test("ignore_changes leaves a forcing change to npm run roll", () => {
     const lifecycle = { ignore_changes: ["user_data"] };
     const diff = diffPlans(

@@ -162,6 +162,18 @@ describe("firewall", () => {
     expect(renderSummary(plan, prices)).toContain(`| fw | 22 | tcp | ::/0 | ${WORLD_OPEN_MARKER} |`);
   });
 
+  test("a tcp rule without a port range opens every port: shown as all, and marked when open to the world; icmp has no port", () => {
+    const plan = planOf({
+      digitalocean_firewall: {
+        f: { name: "fw", inbound_rule: [{ protocol: "tcp", source_addresses: ["0.0.0.0/0"] }, { protocol: "icmp", source_addresses: ["10.0.0.0/8"] }] },
+      },
+    });
+    expect(firewallReport(plan).inbound.map((opening) => [opening.port, opening.protocol, opening.worldOpen])).toEqual([["all", "tcp", true], ["-", "icmp", false]]);
+    const summary = renderSummary(plan, prices);
+    expect(summary).toContain(`| fw | all | tcp | 0.0.0.0/0 | ${WORLD_OPEN_MARKER} |`);
+    expect(summary).toContain("1 inbound rule(s) open to the world.");
+  });
+
   test.each(["::0/0", "0:0::/0", "1.2.3.4/0", "::ffff:0.0.0.0/96", "0.0.0.0/1, 128.0.0.0/1", "anyone", "2000::/3", "0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/3", "0.0.0.0"])(
     "%s is open to the world too, and the summary does not say nothing is",
     (sources) => {

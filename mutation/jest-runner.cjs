@@ -12,6 +12,23 @@
 // - stops at the first failing test (with jest-environment.cjs, which skips the rest of a file).
 // None of this changes a verdict: a mutant is killed when one covering test fails, and a file
 // without a covering test runs no test. The dry run (no active mutant) runs every file, as jest does.
+//
+// Which tests cover a mutant comes from the dry run, where jest-environment.cjs adds to Stryker's
+// per-test coverage what each test file reaches outside its tests (while the file loads: imports,
+// `describe` bodies; and in beforeAll/afterAll hooks): every test of that file that ran covers it.
+// This models jest itself: each test file gets a fresh module registry, so in a mutant's run the
+// file's imports, describe bodies and hooks run again with the mutant active, and every test of the
+// file sees their result. Stryker alone counted that coverage as `static` only, and with
+// ignoreStatic ran just the tests that reached the mutant inside a test (a mutant in a stack that a
+// file synthesized in its describe body "survived" though the file's assertions fail on it), or
+// none (ignored). No verdict can change for the worse: each mutant's covering tests are a superset
+// of Stryker's, and a mutant is killed when one of them fails, so a mutant killed before is killed
+// still; a mutant formerly ignored or surviving is now run against more tests (a formerly ignored
+// one now counts in the score, killed or not: a score can fall by what it had hidden). The cost is time: a
+// survivor runs every test of those files, and a module-level constant (reached at import, by every
+// file importing the module) runs every file that imports it. Its time limit stays as Stryker
+// computes it: the dry run's overhead, which already includes every file's load, is added to each
+// mutant's limit.
 const fs = require("node:fs");
 const path = require("node:path");
 const TestRunner = require("jest-runner").default;
@@ -38,8 +55,19 @@ function readTestsByFile(rootDir) {
   return testsByFile;
 }
 
+/**
+ * Each test file once. Stryker adds the mutated files' directories to jest's roots, which already
+ * hold them (stryker.config.mjs), and jest then lists every related test file twice: a surviving
+ * mutant ran each of its files twice, and the dry run every file (1614 tests for 807).
+ */
+function oncePerFile(tests) {
+  const seen = new Set();
+  return tests.filter((test) => !seen.has(test.path) && seen.add(test.path));
+}
+
 class MutantTestRunner extends TestRunner {
-  async runTests(tests, watcher, options) {
+  async runTests(listed, watcher, options) {
+    const tests = oncePerFile(listed);
     run.mutant = process.env[ACTIVE_MUTANT] !== undefined;
     run.failed = false;
     const rootDir = this._globalConfig.rootDir;

@@ -61,6 +61,16 @@ describe("NATS-001 world-open ports", () => {
     ]);
   });
 
+  test("non-compliant: a tcp rule without a port range (every port) from 0.0.0.0/0 opens ssh, the monitor and the cluster port", () => {
+    const stack = natsStack();
+    new Firewall(stack, "extra", { name: "extra", tags: ["nats-cluster"], inboundRule: [{ protocol: "tcp", sourceAddresses: ["0.0.0.0/0"] }] });
+    expect(ruleAnnotations(stack, "NATS-001").map((a) => a.message)).toEqual([
+      worldOpen("digitalocean_firewall.extra", "0.0.0.0/0", 22, "ssh"),
+      worldOpen("digitalocean_firewall.extra", "0.0.0.0/0", 8222, "monitor"),
+      worldOpen("digitalocean_firewall.extra", "0.0.0.0/0", 6222, "cluster"),
+    ]);
+  });
+
   test("non-compliant: an escape-hatch override is seen (the policy reads the synthesized json)", () => {
     const stack = natsStack();
     stack.cluster.firewall?.firewall.addOverride("inbound_rule", [{ protocol: "tcp", port_range: "all", source_addresses: ["0.0.0.0/0"] }]);
