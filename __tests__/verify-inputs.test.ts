@@ -481,11 +481,21 @@ describe("verify: results, retries and log lines (checks mocked, time faked)", (
   });
 
   test("a retry of a check cut by the deadline names the attempt before", async () => {
-    jest.useRealTimers();
-    let calls = 0;
-    mocks["round robin"].mockImplementation(() => (++calls === 1 ? Promise.resolve({ ok: false, detail: "1/3 servers" }) : new Promise<Verdict>(() => undefined)));
-    const result = await verify({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 2 });
-    expect(result.checks[0]).toEqual({ name: "round robin", ok: false, detail: "no verdict: the --timeout of 2 s ended during attempt 2 (attempt 1: 1/3 servers)" });
+    // The deadline's AbortSignal.timeout runs on a real timer, which fake time does not move: here it
+    // is a signal aborted by a faked setTimeout. The test above runs the real one, in real time.
+    const timeout = jest.spyOn(AbortSignal, "timeout").mockImplementation((ms) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+      return controller.signal;
+    });
+    try {
+      let calls = 0;
+      mocks["round robin"].mockImplementation(() => (++calls === 1 ? Promise.resolve({ ok: false, detail: "1/3 servers" }) : new Promise<Verdict>(() => undefined)));
+      const { result } = await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 2 });
+      expect(result.checks[0]).toEqual({ name: "round robin", ok: false, detail: "no verdict: the --timeout of 2 s ended during attempt 2 (attempt 1: 1/3 servers)" });
+    } finally {
+      timeout.mockRestore();
+    }
   });
 
   test("a check that passes on its second attempt is not retried again", async () => {
