@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { freshStackFile } from "../plan/synth";
 import { childPids } from "../twin/probe";
-import { isAlive } from "../twin/process";
 import { readPlan } from "../twin/plan";
 import { sleep } from "../helpers/retry";
 import { runScript, stopAllStarted, waitForOutput, type Started } from "./verify-support";
@@ -28,14 +27,15 @@ const plan = readPlan(freshStackFile("nats"));
 const CLUSTER_PORT = plan.internalLoadBalancers[0].forwardingRules[0].targetPort;
 
 let twin: Started | undefined;
-/** PIDs in the namespace: the twin and its children (nats-server, HAProxy). */
-const namespacePids = new Set<number>();
 let namespaceInode: string | undefined;
 
 afterAll(async () => {
   await stopAllStarted();
-  // Still running only when the twin was killed before its own stop ran: ours to end, by PID.
-  const left = await settled(() => [...namespacePids].filter(isAlive));
+  // Still running only when the twin was killed before its own stop ran: ours to end, by PID, while
+  // the PID is still in the twin's namespace. A PID that has ended may already be another file's
+  // process (files run side by side, and PIDs wrap at 32768): this once killed a twin-leftovers node.
+  const ours = (): number[] => (namespaceInode === undefined ? [] : processesIn(namespaceInode));
+  const left = await settled(ours);
   left.forEach((pid) => process.kill(pid, "SIGKILL"));
   expect(left).toEqual([]);
   // No process holds the namespace any more: the kernel has deleted it.
@@ -114,9 +114,9 @@ test("verify fails the mesh within its timeout while node 1's route listener is 
   await waitForOutput(twin, /^Ctrl-C stops the twin\.$/m, 120_000);
   namespaceInode = readlinkSync(`/proc/${twin.pid}/ns/net`);
   expect(namespaceInode).not.toBe(readlinkSync("/proc/self/ns/net"));
-  namespacePids.add(twin.pid);
-  childPids(twin.pid).forEach((pid) => namespacePids.add(pid));
-  expect(namespacePids.size).toBeGreaterThan(NODES.length);
+  // The twin and its children (nats-server, HAProxy) in the namespace.
+  expect(processesIn(namespaceInode)).toEqual(expect.arrayContaining([twin.pid, ...childPids(twin.pid)]));
+  expect(childPids(twin.pid).length).toBeGreaterThanOrEqual(NODES.length);
   const hint = /NATS_TOKEN=(\S+) NATS_CA=(\S+) NATS_TLS_SERVER_NAME=(\S+) NATS_SERVER=/.exec(twin.output());
   if (hint === null) throw new Error(`the twin printed no client settings:\n${twin.output()}`);
   const credentials = { NATS_TOKEN: hint[1], NATS_CA: hint[2], NATS_TLS_SERVER_NAME: hint[3] };

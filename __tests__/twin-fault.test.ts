@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { freshStackFile } from "../plan/synth";
 import { peerCount } from "../twin/monitor";
 import { Inbox, awaitInterest, collect, connectNats } from "../twin/probe";
-import { isAlive, poll } from "../twin/process";
+import { poll } from "../twin/process";
 import type { TwinNode } from "../twin/node";
 import { bootTwin } from "../twin/twin";
 import { useTwin } from "./twin-support";
@@ -133,7 +133,7 @@ describe("stop", () => {
     // Every node, HAProxy for the load balancer and for the seed load balancer, and the two nodes restarted above.
     expect(under.startedPids.size).toBe(under.twin.nodes.length + 2 + 2);
     await under.twin.stop();
-    expect([...under.startedPids].filter(isAlive)).toEqual([]);
+    expect(under.stillRunning()).toEqual([]);
     expect(under.twin.nodes.map((node) => node.pid)).toEqual(under.twin.nodes.map(() => undefined));
   });
 });

@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { childPids } from "../twin/probe";
-import { isAlive } from "../twin/process";
+import { identify } from "../twin/leftovers";
 import type { Twin } from "../twin/twin";
 import type { CheckResult } from "../verify/types";
 import { verify } from "../verify/verify";
@@ -8,7 +8,8 @@ import { verify } from "../verify/verify";
 /** A test file's twin, the processes it started and the NATS connections the tests opened. */
 export class TwinUnderTest {
   private booted: Twin | undefined;
-  private readonly started = new Set<number>();
+  /** PID → its start time: a PID that has ended may be reused by another file's process (files run side by side). */
+  private readonly started = new Map<number, number | undefined>();
   private readonly connections: NatsConnection[] = [];
 
   /** The twin, once `beforeAll` has booted it. */
@@ -19,7 +20,12 @@ export class TwinUnderTest {
 
   /** Every PID {@link remember} has noted. */
   get startedPids(): ReadonlySet<number> {
-    return this.started;
+    return new Set(this.started.keys());
+  }
+
+  /** The remembered processes still running: the same PID with the same start time. */
+  stillRunning(): number[] {
+    return [...this.started].filter(([pid, startTime]) => startTime !== undefined && identify(pid)?.startTime === startTime).map(([pid]) => pid);
   }
 
   /** Boots the twin and remembers its processes. */
@@ -30,8 +36,12 @@ export class TwinUnderTest {
 
   /** Notes the PIDs of the nodes and of every child process; call again after a node restarts. */
   remember(): void {
-    this.booted?.nodes.forEach((node) => node.pid !== undefined && this.started.add(node.pid));
-    childPids().forEach((pid) => this.started.add(pid));
+    const note = (pid: number): void => {
+      const startTime = identify(pid)?.startTime;
+      if (startTime !== undefined || !this.started.has(pid)) this.started.set(pid, startTime);
+    };
+    this.booted?.nodes.forEach((node) => node.pid !== undefined && note(node.pid));
+    childPids().forEach(note);
   }
 
   /** Closes `nc` when the test (or, with `keepConnections`, the file) ends. */
@@ -49,7 +59,7 @@ export class TwinUnderTest {
     await this.closeConnections();
     this.remember();
     await this.booted?.stop();
-    expect([...this.started].filter(isAlive)).toEqual([]);
+    expect(this.stillRunning()).toEqual([]);
     expect(childPids()).toEqual([]);
   }
 }
