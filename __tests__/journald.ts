@@ -8,6 +8,7 @@
  * every line to stdout at the unit's default priority (info), so all of its lines share one.
  * twin-seed-noise.test.ts models the rule with the plan's values.
  */
+import { unitSections } from "../twin/cloud-config";
 
 /** The unit's LogRateLimitIntervalSec= in seconds and LogRateLimitBurst=, from its text. */
 export interface JournalRateLimit {
@@ -15,12 +16,13 @@ export interface JournalRateLimit {
   readonly burst: number;
 }
 
-/** Reads LogRateLimitIntervalSec= and LogRateLimitBurst= from a unit's text; fails when either is missing. */
+/** Reads LogRateLimitIntervalSec= and LogRateLimitBurst= from a unit's [Service] section; fails when either is missing. */
 export function journalRateLimitOf(unit: string): JournalRateLimit {
+  const service = unitSections(unit, "the unit").get("Service");
   const value = (key: string): string => {
-    const match = new RegExp(`^${key}=(.+)$`, "m").exec(unit);
-    if (match === null) throw new Error(`the unit has no ${key}=`);
-    return match[1].trim();
+    const found = service?.get(key);
+    if (found === undefined || found === "") throw new Error(`the unit has no ${key}= in [Service]`);
+    return found;
   };
   const burst = Number(value("LogRateLimitBurst"));
   if (!Number.isInteger(burst) || burst < 0) throw new Error(`LogRateLimitBurst=${value("LogRateLimitBurst")} is not a whole number`);

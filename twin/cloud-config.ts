@@ -220,7 +220,7 @@ function writeFiles(config: unknown, droplet: string): CloudFile[] {
 }
 
 /** A unit file's sections by name, each key's last assignment winning. */
-function unitSections(unit: string, droplet: string): Map<string, Map<string, string>> {
+export function unitSections(unit: string, droplet: string): Map<string, Map<string, string>> {
   const sections = new Map<string, Map<string, string>>();
   let values = new Map<string, string>();
   for (const raw of unit.replace(/\\\n/g, " ").split("\n")) {
