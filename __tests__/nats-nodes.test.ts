@@ -1,4 +1,5 @@
 import { NATS_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../facts/nats-releases";
+import { Testing } from "cdktf";
 import { synthJson, testStack } from "./helpers";
 
 /** Every `${type.name.` reference in a resource body. */
@@ -51,6 +52,28 @@ describe("NatsNodes", () => {
       expect(d.lifecycle).toMatchObject({ ignore_changes: ["image", "region", "size", "ipv6", "ssh_keys", "user_data", "monitoring", "droplet_agent", "vpc_uuid"] });
       expect(d.graceful_shutdown).toBe(true);
     }
+  });
+
+  test("cdktf synth --hcl writes each droplet's lifecycle as blocks, the ignored arguments a list and the postcondition a block (cdktf 0.21 writes an attribute list Terraform rejects)", () => {
+    // roll-terraform-real.test.ts has Terraform read this output; here, its exact text.
+    const hcl = String(Testing.synthHcl(testStack({ nodeCount: 2 }), false));
+    const lifecycles = [...hcl.matchAll(/^lifecycle \{\n[\s\S]*?\n\}\n\}$/gm)].map((match) => match[0]);
+    expect(lifecycles).toHaveLength(2);
+    lifecycles.forEach((lifecycle, index) =>
+      expect(lifecycle).toBe(
+        [
+          "lifecycle {",
+          "ignore_changes = [",
+          ['"image"', '"region"', '"size"', '"ipv6"', '"ssh_keys"', '"user_data"', '"monitoring"', '"droplet_agent"', '"vpc_uuid"'].join(",\n"),
+          "]",
+          "postcondition {",
+          'condition = "${self.region == "nyc3"}"',
+          `error_message = "nats-${index + 1} has region \${self.region}, the configuration says nyc3: a region move needs a second cluster, not a roll: the volumes (and their JetStream data) and the load balancers cannot follow one droplet at a time, and nodes in two regions share no private network; deploy a second stack in the new region, move the clients, then destroy this one; or set region back to \${self.region}"`,
+          "}",
+          "}",
+        ].join("\n"),
+      ),
+    );
   });
 
   test("passes region, size, image, ssh keys, vpc and the metrics agent through", () => {
