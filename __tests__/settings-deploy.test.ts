@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
 import { buildStacks, contextJsonProblem, problemReport, unknownStackContexts, warningReport } from "../constructs/nats-app";
+import { printable } from "../helpers/terminal";
 import { clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
 // Settings that synthesized but could not deploy, or that weakened the stack (issue 21, items
@@ -212,6 +213,27 @@ describe("CDKTF_CONTEXT_JSON (smaller ones)", () => {
     expect(contextJsonProblem({})).toBeUndefined();
     expect(contextJsonProblem({ CDKTF_CONTEXT_JSON: "" })).toBeUndefined();
     expect(contextJsonProblem({ CDKTF_CONTEXT_JSON: '{"nats":{"nodeCount":5}}' })).toBeUndefined();
+  });
+
+  /** What JSON.parse of this Node.js says about `text`, as the report prints it. */
+  function parserMessage(text: string): string {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      return printable((error as Error).message);
+    }
+    throw new Error(`${text} is valid JSON`);
+  }
+
+  test.each([
+    // Each U+2028 is printed as 6 characters, each U+0001 as 4: V8 quotes the first 10 characters of a longer text.
+    ["a short message, whole", "{not json", undefined, (message: string) => message],
+    ["80 characters, whole", `x${"\u2028".repeat(5)}yyyy${"z".repeat(40)}`, 80, (message: string) => message],
+    ["81 characters, cut to 79 and an ellipsis", `x${"\u2028".repeat(4)}\u0001\u0001yyy${"z".repeat(40)}`, 81, (message: string) => `${message.slice(0, 79)}…`],
+  ])("the parser's message in the problem: %s", (_case, text, length, shown) => {
+    const message = parserMessage(text);
+    if (length !== undefined) expect(message).toHaveLength(length);
+    expect(contextJsonProblem({ CDKTF_CONTEXT_JSON: text })).toBe(`CDKTF_CONTEXT_JSON is not valid JSON (${shown(message)}): fix the context in cdktf.json or the variable`);
   });
 
   test("the parser's message is escaped and cut", () => {
