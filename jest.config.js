@@ -12,7 +12,7 @@ const INTEGRATION = [
   "plan-graph-synth",
   "plan-summary",
   "pubsub",
-  "readiness-gate",
+  "readiness-gate-shell",
   "readiness-gate-twin",
   "roll-jetstream",
   "roll-terraform",
