@@ -132,4 +132,51 @@ describe("NatsTls", () => {
     expect(build({ domain: "" })).toThrow(/tls\.domain "" is not valid: expected a lowercase DNS name/);
     expect(build({ domain: "Nats Example" })).toThrow(/tls\.domain "Nats Example" is not valid/);
   });
+
+  const build = (props: Record<string, unknown>) => () => new NatsTls(new TerraformStack(Testing.app(), "s"), "tls", { serverNames: ["nats-1"], caName: "ca", ...props });
+  const label = (length: number): string => `a${"b".repeat(length - 2)}c`;
+
+  test("a node certificate may live as long as its CA, not a day longer; the defaults fit", () => {
+    expect(build({ caValidityDays: 100, certificateValidityDays: 100 })).not.toThrow();
+    expect(build({ caValidityDays: 100, certificateValidityDays: 101 })).toThrow("s/tls: tls.certificateValidityDays 101 exceeds tls.caValidityDays 100: a node certificate must not outlive its CA");
+    expect(build({ certificateValidityDays: 3650 })).not.toThrow();
+    expect(build({ caValidityDays: 3650 })).not.toThrow();
+    expect(build({ caValidityDays: 1, certificateValidityDays: 1 })).not.toThrow();
+  });
+
+  test.each([
+    "a",
+    "nats.example.com",
+    "nats-1.internal",
+    "0.example",
+    label(63),
+    `${label(63)}.${label(63)}`,
+    // 253 characters: 3 labels of 63 and one of 61.
+    [label(63), label(63), label(63), label(61)].join("."),
+  ])("tls.domain and tls.serverName %s: a lowercase DNS name", (name) => {
+    expect(build({ domain: name, serverName: name })).not.toThrow();
+  });
+
+  test.each([
+    "-nats",
+    "nats-",
+    "Nats",
+    "nats..example",
+    ".nats",
+    "nats.",
+    "nats_1",
+    "nats example",
+    "nats.-a",
+    "nats.a-",
+    "x.nats!",
+    "!nats",
+    label(64),
+    `${label(64)}.example`,
+    `example.${label(64)}`,
+    // 254 characters.
+    [label(63), label(63), label(63), label(62)].join("."),
+  ])("tls.domain and tls.serverName %s: refused, whole", (name) => {
+    const message = (prop: string) => `tls.${prop} ${JSON.stringify(name)} is not valid: expected a lowercase DNS name such as nats.example.com`;
+    expect(build({ domain: name, serverName: name })).toThrow(["s/tls: 2 problems:", `- ${message("serverName")}`, `- ${message("domain")}`].join("\n"));
+  });
 });
