@@ -5,7 +5,8 @@ import { App, Testing } from "cdktf";
 import { APP_STACKS, buildStacks } from "../constructs/nats-app";
 import { NatsStack, NatsStackProps } from "../constructs/nats-stack";
 import { NatsStateBucketStack } from "../constructs/state-bucket-stack";
-import { createStateDirectories, defaultSchema } from "../constructs/state-backend";
+import { createStateDirectories, defaultSchema, validateStateBackendProps, type StateBackendProps } from "../constructs/state-backend";
+import { ValidationErrors } from "../facts/validation";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 
 /** The parsed Terraform JSON of a stack of `app`. */
@@ -126,6 +127,88 @@ describe("state backend settings", () => {
       'NATS_STATE_BACKEND "etcd" is not allowed: expected one of local, spaces, pg',
       expect.stringMatching(/^NATS_NODE_COUNT must be an integer from 1 to 25/),
     ]);
+  });
+});
+
+describe("each setting's rule, on its edges", () => {
+  /** The problems of `props` for a stack whose state is nowhere yet. */
+  function problems(props: StateBackendProps): string[] {
+    const errors = new ValidationErrors();
+    validateStateBackendProps("nats", { stateDirectory: join(dir, "state"), ...props }, errors);
+    try {
+      errors.throwIfAny("s");
+      return [];
+    } catch (error) {
+      return [...(error as { problems: readonly string[] }).problems];
+    }
+  }
+  const spaces = { stateBackend: "spaces", stateBucket: "acme-state", stateRegion: "fra1" } as const;
+  const invalid = (setting: string, value: string, expected: string) => [`${setting} ${JSON.stringify(value)} is not valid: expected ${expected}`];
+  const BUCKET = "a Spaces bucket name: 3 to 63 lowercase letters, digits and dashes, starting and ending with a letter or digit";
+  const REGION = "a Spaces region slug such as fra1 or nyc3";
+  const PREFIX = "folders of letters, digits, dots, dashes and underscores separated by single slashes, such as team/nats";
+  const SCHEMA = "a PostgreSQL schema name: up to 63 lowercase letters, digits and underscores, not starting with a digit";
+
+  test.each(["abc", "a-b", "0ab", "ab9", `a${"b".repeat(61)}c`])("stateBucket %s: valid", (stateBucket) => {
+    expect(problems({ ...spaces, stateBucket })).toEqual([]);
+  });
+
+  test.each(["ab", `a${"b".repeat(62)}c`, "-abc", "abc-", "Abc", "abC", "a_bc", "a.bc", "xabc!", "!abcx", "ab c"])("stateBucket %s: refused", (stateBucket) => {
+    expect(problems({ ...spaces, stateBucket })).toEqual(invalid("stateBucket", stateBucket, BUCKET));
+  });
+
+  test.each(["fra1", "nyc3", "sgp1"])("stateRegion %s: valid", (stateRegion) => {
+    expect(problems({ ...spaces, stateRegion })).toEqual([]);
+  });
+
+  test.each(["fra", "fra12", "xfra1", "fr1", "FRA1", "fra-1", "1fra", "fraa"])("stateRegion %s: refused", (stateRegion) => {
+    expect(problems({ ...spaces, stateRegion })).toEqual(invalid("stateRegion", stateRegion, REGION));
+  });
+
+  test.each(["t", "team/nats", "Team_1/nats.v2/a-b", "a/b/c/d"])("stateKeyPrefix %s: valid", (stateKeyPrefix) => {
+    expect(problems({ ...spaces, stateKeyPrefix })).toEqual([]);
+  });
+
+  test.each(["", "/team", "team/", "team//nats", "team nats", "team/nats!", "!team", "team\\nats", "t\nx"])("stateKeyPrefix %j: refused", (stateKeyPrefix) => {
+    expect(problems({ ...spaces, stateKeyPrefix })).toEqual(invalid("stateKeyPrefix", stateKeyPrefix, PREFIX));
+  });
+
+  test.each([".", "..", "team/.", "../team", "a/../b"])("stateKeyPrefix %s: a folder cannot be . or ..", (stateKeyPrefix) => {
+    expect(problems({ ...spaces, stateKeyPrefix })).toEqual([`stateKeyPrefix ${JSON.stringify(stateKeyPrefix)} is not valid: a folder cannot be . or ..`]);
+  });
+
+  test.each(["team/.hidden", "a..b/c", "v1.2"])("stateKeyPrefix %s: dots inside a folder's name are fine", (stateKeyPrefix) => {
+    expect(problems({ ...spaces, stateKeyPrefix })).toEqual([]);
+  });
+
+  test.each(["s", "_s", "terraform_nats", "a1_2", `a${"b".repeat(62)}`])("stateSchema %s: valid", (stateSchema) => {
+    expect(problems({ stateBackend: "pg", stateSchema })).toEqual([]);
+  });
+
+  test.each(["", "1st", "Nats", "nats-1", `a${"b".repeat(63)}`, "nats!", "!nats", "na ts"])("stateSchema %j: refused", (stateSchema) => {
+    expect(problems({ stateBackend: "pg", stateSchema })).toEqual(invalid("stateSchema", stateSchema, SCHEMA));
+  });
+
+  test("spaces needs its bucket and region, and nothing else; the other backends need neither", () => {
+    expect(problems({ stateBackend: "spaces" })).toEqual([
+      "stateBucket is required with stateBackend spaces: the Spaces bucket that holds the state (the nats-state stack creates it)",
+      "stateRegion is required with stateBackend spaces: the region of the bucket, such as fra1",
+    ]);
+    expect(problems({ stateBackend: "pg" })).toEqual([]);
+    expect(problems({ stateBackend: "local" })).toEqual([]);
+    expect(problems({})).toEqual([]);
+  });
+
+  test("a key prefix with pg, a schema with spaces or local: each names the backend in use", () => {
+    expect(problems({ stateBackend: "pg", stateKeyPrefix: "team" })).toEqual(["stateKeyPrefix is set but stateBackend is pg: it is only used with spaces"]);
+    expect(problems({ ...spaces, stateSchema: "s" })).toEqual(["stateSchema is set but stateBackend is spaces: it is only used with pg"]);
+    expect(problems({ stateSchema: "s" })).toEqual(["stateSchema is set but stateBackend is local: it is only used with pg"]);
+  });
+
+  test("the default schema: runs of other characters become one underscore, none at either end, 63 characters at most", () => {
+    expect(defaultSchema("--a..b__c--")).toBe("terraform_a_b_c");
+    expect(defaultSchema("x".repeat(80))).toBe(`terraform_${"x".repeat(53)}`);
+    expect(defaultSchema("x".repeat(80))).toHaveLength(63);
   });
 });
 
