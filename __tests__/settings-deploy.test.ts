@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
-import { buildStacks, contextJsonProblem, problemReport, unknownStackContexts, warningReport } from "../constructs/nats-app";
+import { buildStacks, contextJsonProblem, problemReport, settingsUsed, unknownStackContexts, warningReport } from "../constructs/nats-app";
+import { SETTINGS } from "../constructs/stack-config";
 import { printable } from "../helpers/terminal";
 import { clientLoadBalancer, onlyResource, resourcesOf, synthJson, testStack } from "./helpers";
 
@@ -197,6 +198,26 @@ describe("context keys of stacks that do not exist (smaller ones)", () => {
     };
     expect(unknownStackContexts(context, ["nats", "nats-tutorial"])).toEqual([]);
     expect(report({}, context)).toBe("");
+  });
+});
+
+describe("settingsUsed: the record of what each stack is built with", () => {
+  test("every setting made by context or the environment, named as the user set it, and every variable of the stack with its value or null", () => {
+    const app = Testing.app({ context: { nats: { region: "fra1" } } });
+    const used = settingsUsed(app, { NATS_NODE_COUNT: "5", NATS_TUTORIAL_SIZE: "s-1vcpu-2gb", OTHER: "x" });
+    expect(Object.keys(used)).toEqual(["nats", "nats-tutorial"]);
+    expect(used.nats.settings).toEqual([
+      { setting: "nodeCount", source: "NATS_NODE_COUNT", value: 5 },
+      { setting: "region", source: "context nats.region", value: "fra1" },
+    ]);
+    expect(used["nats-tutorial"].settings).toEqual([{ setting: "size", source: "NATS_TUTORIAL_SIZE", value: "s-1vcpu-2gb" }]);
+    expect(used.nats.variables).toEqual(Object.fromEntries(Object.values(SETTINGS).map(({ env }) => [`NATS_${env}`, env === "NODE_COUNT" ? "5" : null])));
+    expect(used["nats-tutorial"].variables).toEqual(Object.fromEntries(Object.values(SETTINGS).map(({ env }) => [`NATS_TUTORIAL_${env}`, env === "SIZE" ? "s-1vcpu-2gb" : null])));
+  });
+
+  test("only the stacks asked about", () => {
+    expect(Object.keys(settingsUsed(Testing.app(), {}, { edge: {} }))).toEqual(["edge"]);
+    expect(settingsUsed(Testing.app(), {}, { edge: {} }).edge.settings).toEqual([]);
   });
 });
 
