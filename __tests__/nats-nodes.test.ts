@@ -1,6 +1,7 @@
 import { NATS_RELEASES, RELEASE_ARCHITECTURES, natsRelease } from "../facts/nats-releases";
-import { Testing } from "cdktf";
-import { synthJson, testStack } from "./helpers";
+import { Testing, TerraformStack } from "cdktf";
+import { NatsNodes, nodeNames } from "../constructs/nats-nodes";
+import { TerraformJson, resourcesOf, synthJson, testStack } from "./helpers";
 
 /** Every `${type.name.` reference in a resource body. */
 function references(body: unknown): string[] {
@@ -134,5 +135,54 @@ describe("NatsNodes", () => {
     "mirror.example.com/nats",
   ])("refuses natsReleaseUrl %j", (natsReleaseUrl) => {
     expect(() => testStack({ natsReleaseUrl })).toThrow(`natsReleaseUrl ${JSON.stringify(natsReleaseUrl)} is not valid: expected an https url without credentials, query or trailing slash`);
+  });
+});
+
+describe("NatsNodes' checks, on their edges", () => {
+  const refused = (props: Parameters<typeof testStack>[0], message: string) => expect(() => testStack(props)).toThrow(`nats/cluster: ${message}`);
+
+  test.each(["ubuntu-24-04-x64", "debian-12-x64", "12345"])("image %s: one the install script handles", (image) => {
+    expect(() => testStack({ image })).not.toThrow();
+  });
+
+  test.each(["fedora-40-x64", "xubuntu-24-04-x64", "x12345"])("image %s: not an ubuntu or debian image", (image) => {
+    refused({ image }, `image ${JSON.stringify(image)} is not an ubuntu or debian image: the install script uses apt and dpkg; expected e.g. ubuntu-24-04-x64 or debian-12-x64, or the numeric id of a debian-based snapshot`);
+  });
+
+  test.each(["12345x", "Bad Image!"])("image %s: malformed, reported once", (image) => {
+    refused({ image }, `image ${JSON.stringify(image)} is not valid: expected an image slug such as ubuntu-24-04-x64 or a numeric image id`);
+  });
+
+  test.each([
+    ["SHA256:abc", 'sshKeys[0] "SHA256:abc" is a SHA256 fingerprint, but DigitalOcean wants the MD5 fingerprint or the key id: print it with `ssh-keygen -E md5 -lf key.pub` (without the MD5: prefix)'],
+    ["md5:3b:16", 'sshKeys[0] "md5:3b:16" starts with MD5: as ssh-keygen prints it: remove the prefix'],
+    ["xSHA256:abc", 'sshKeys[0] "xSHA256:abc" is not valid: expected a numeric key id or an md5 fingerprint such as 3b:16:...:8f'],
+    ["xMD5:3b", 'sshKeys[0] "xMD5:3b" is not valid: expected a numeric key id or an md5 fingerprint such as 3b:16:...:8f'],
+  ])("ssh key %s", (key, message) => {
+    refused({ sshKeys: [key] }, message);
+  });
+
+  test.each(["xc1a5e5d0-1b2c-4d3e-8f90-123456789abc", "c1a5e5d0-1b2c-4d3e-8f90-123456789abcx"])("vpcUuid %s: not a VPC uuid", (vpcUuid) => {
+    refused({ vpcUuid }, `vpcUuid ${JSON.stringify(vpcUuid)} is not valid: expected a VPC uuid`);
+  });
+
+  test("names: <prefix>-<n>, nats and 3 nodes by default", () => {
+    expect(nodeNames({})).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(nodeNames({ namePrefix: "edge", nodeCount: 2 })).toEqual(["edge-1", "edge-2"]);
+  });
+
+  test("a droplet without a VPC has the region postcondition only; the cluster port is 6222 by default", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const nodes = new NatsNodes(stack, "nodes", { nodeCount: 1, natsVersion: "2.15.0" });
+    expect(nodes.clusterPort).toBe(6222);
+    const [droplet] = resourcesOf(JSON.parse(Testing.synth(stack)) as TerraformJson, "digitalocean_droplet") as { lifecycle: { postcondition: unknown[] } }[];
+    expect(droplet.lifecycle.postcondition).toEqual([expect.objectContaining({ condition: '${self.region == "nyc3"}' })]);
+  });
+
+  test("NatsNodes checks its own props, and refuses certificates for another number of nodes", () => {
+    expect(() => new NatsNodes(new TerraformStack(Testing.app(), "s"), "nodes", { nodeCount: 0 })).toThrow(/^s\/nodes: nodeCount must be an integer from 1 to/);
+    const certificates = { caCertPem: "ca", routeName: "localhost", nodes: [{ certPem: "c", privateKeyPem: "k" }] };
+    expect(() => new NatsNodes(new TerraformStack(Testing.app(), "s"), "nodes", { nodeCount: 2, certificates } as never)).toThrow("s/nodes: certificates has 1 node certificates for 2 nodes");
+    expect(() => new NatsNodes(new TerraformStack(Testing.app(), "s"), "nodes", { certificates } as never)).toThrow("s/nodes: certificates has 1 node certificates for 3 nodes");
   });
 });
