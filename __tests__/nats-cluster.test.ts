@@ -1,6 +1,6 @@
-import { TerraformVariable } from "cdktf";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
-import { clientLoadBalancer, resourcesOf, synthJson, testStack } from "./helpers";
+import { TerraformJson, clientLoadBalancer, resourcesOf, synthJson, testStack } from "./helpers";
 
 describe("NatsCluster", () => {
   test("exposes droplets, load balancer, firewall, outputs and the gate", () => {
@@ -79,5 +79,64 @@ describe("NatsCluster", () => {
     expect(internal({ seedLoadBalancer: false, jetstream: false })).toEqual([]);
     expect(internal({ seedLoadBalancer: false })).toEqual([]);
     expect(internal({ monitoring: false })[0].healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });
+  });
+});
+
+describe("NatsCluster's names and derived-name checks", () => {
+  const cluster = (props: ConstructorParameters<typeof NatsCluster>[2] = {}) => new NatsCluster(new TerraformStack(Testing.app(), "s"), "cluster", props);
+  const problemsOf = (props: ConstructorParameters<typeof NatsCluster>[2]): string[] => {
+    try {
+      cluster(props);
+      return [];
+    } catch (error) {
+      return [...(error as { problems: readonly string[] }).problems];
+    }
+  };
+
+  test("without a tag or name prefix every name derives from nats: tags, load balancers, firewall, volumes, the CA", () => {
+    const made = cluster();
+    expect(made.names).toEqual({
+      tags: ["nats", "nats-seed"],
+      droplets: ["nats-1", "nats-2", "nats-3"],
+      loadBalancers: ["nats-lb", "nats-seed"],
+      firewall: "nats-fw",
+      volumes: ["nats-1-data", "nats-2-data", "nats-3-data"],
+    });
+    const json = JSON.parse(Testing.synth(TerraformStack.of(made))) as TerraformJson;
+    expect(resourcesOf(json, "tls_self_signed_cert").map((ca) => (ca.subject as { common_name: string }[])[0].common_name)).toEqual(["nats NATS CA"]);
+  });
+
+  test("the name prefix names droplets, volumes and the CA; the cluster name the CA first; no volumes without jetstream", () => {
+    expect(cluster({ namePrefix: "edge", nodeCount: 2 }).names).toMatchObject({ tags: ["edge", "edge-seed"], droplets: ["edge-1", "edge-2"], volumes: ["edge-1-data", "edge-2-data"] });
+    expect(cluster({ namePrefix: "edge", jetstream: false }).names.volumes).toEqual([]);
+    const ca = (props: ConstructorParameters<typeof NatsCluster>[2]) =>
+      (resourcesOf(JSON.parse(Testing.synth(TerraformStack.of(cluster(props)))) as TerraformJson, "tls_self_signed_cert")[0].subject as { common_name: string }[])[0].common_name;
+    expect(ca({ namePrefix: "edge" })).toBe("edge NATS CA");
+    expect(ca({ namePrefix: "edge", clusterName: "east" })).toBe("east NATS CA");
+  });
+
+  test("a malformed tag is reported once, not again for each name made from it", () => {
+    expect(problemsOf({ tag: "bad tag!" })).toEqual(['tag "bad tag!" is not valid: expected 1 to 255 letters, digits, colons, dashes or underscores']);
+  });
+
+  test("without a firewall its name is not checked", () => {
+    expect(problemsOf({ tag: "My_Tag", firewall: false }).map((problem) => /makes the (.+?) "/.exec(problem)?.[1])).toEqual(["load balancer name", "seed load balancer name"]);
+  });
+
+  test("a tag too long for the seed tag says to choose a shorter one", () => {
+    expect(problemsOf({ tag: "t".repeat(255) })).toContainEqual(
+      `tag "${"t".repeat(255)}" makes the seed tag "${"t".repeat(255)}-seed", which digitalocean refuses (expected 1 to 255 letters, digits, colons, dashes or underscores): choose a shorter tag`,
+    );
+  });
+
+  test("a health check without a protocol is http, which needs monitoring", () => {
+    expect(problemsOf({ monitoring: false, healthCheck: { protocol: undefined, path: "/x" } })).toEqual([
+      'healthCheck.protocol "http" needs the monitor port, but monitoring is false: use a tcp health check',
+    ]);
+  });
+
+  test("volume props with jetstream off: remove it, or them", () => {
+    expect(problemsOf({ jetstream: false, volumeSizeGib: 20 })).toEqual(["volumeSizeGib has no effect with jetstream off: no volumes are created; remove it"]);
+    expect(problemsOf({ jetstream: false, volumeSizeGib: 20, protectVolumes: true })).toEqual(["volumeSizeGib, protectVolumes have no effect with jetstream off: no volumes are created; remove them"]);
   });
 });
