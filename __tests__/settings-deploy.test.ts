@@ -1,4 +1,4 @@
-import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { Annotations, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
 import { buildStacks, contextJsonProblem, problemReport, settingsUsed, unknownStackContexts, warningReport } from "../constructs/nats-app";
 import { SETTINGS } from "../constructs/stack-config";
@@ -280,5 +280,27 @@ describe("warnings (smaller ones)", () => {
     const app = Testing.app();
     expect(buildStacks(app, {})).toEqual([]);
     expect(warningReport(app)).toBe("");
+  });
+
+  test("one warning is counted as one; a warning on the app itself is the app's", () => {
+    const app = Testing.app();
+    Annotations.of(app).addWarning("a warning about the app");
+    expect(warningReport(app)).toBe("synthesized with 1 warning:\n- app: a warning about the app\n");
+  });
+});
+
+describe("the app's other checks (smaller ones)", () => {
+  test("a context key that only contains cdktf's prefixes, or holds a plain value far from every stack name, is read like any other", () => {
+    expect(unknownStackContexts({ "my-cdktfVersion": { x: 1 }, "x@cdktf/flag": { y: 1 }, farAway: "text", other: 5 }, ["nats", "nats-tutorial"]).map((problem) => problem.message)).toEqual([
+      "context my-cdktfVersion is not a stack, so its settings would be ignored: expected one of nats, nats-tutorial",
+      "context x@cdktf/flag is not a stack, so its settings would be ignored: expected one of nats, nats-tutorial",
+    ]);
+  });
+
+  test("the state bucket stack takes the bucket of the first stack that names one", () => {
+    const app = Testing.app();
+    expect(buildStacks(app, { NATS_TUTORIAL_STATE_BACKEND: "spaces", NATS_TUTORIAL_STATE_BUCKET: "tutorial-state", NATS_TUTORIAL_STATE_REGION: "fra1" })).toEqual([]);
+    const bucket = resourcesOf(JSON.parse(Testing.synth(app.node.findChild("nats-state") as TerraformStack)), "digitalocean_spaces_bucket");
+    expect(bucket.map((resource) => resource.name)).toEqual(["tutorial-state"]);
   });
 });
