@@ -11,7 +11,7 @@ Testing.setupJest();
 /** Terraform JSON of one synthesized stack. */
 export interface TerraformJson {
   resource: Record<string, Record<string, Record<string, unknown>>>;
-  output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  output?: Record<string, { value: unknown; sensitive?: boolean; description?: string }>;
   provider?: Record<string, unknown[]>;
 }
 

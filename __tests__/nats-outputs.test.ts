@@ -7,6 +7,7 @@ describe("NatsOutputs", () => {
     expect(Object.keys(out).sort()).toEqual(["load_balancer_ip", "monitoring_url", "nats_url", "nodes"]);
     expect(out.nats_url.value).toMatch(/^nats:\/\/\$\{digitalocean_loadbalancer\.[\w-]+\.ip\}:4222$/);
     expect(out.monitoring_url.value).toMatch(/^http:\/\/\$\{digitalocean_loadbalancer\.[\w-]+\.ip\}:8222$/);
+    expect(out.monitoring_url.description).toBe("NATS monitoring (/varz, /routez, /connz) through the load balancer");
     expect(Object.keys(out.nodes.value as object)).toEqual(["nats-droplet-1", "nats-droplet-2"]);
     expect((out.nodes.value as Record<string, object>)["nats-droplet-2"]).toEqual({
       public_ipv4: expect.stringMatching(/\.ipv4_address\}$/),

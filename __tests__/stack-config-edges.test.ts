@@ -49,6 +49,14 @@ describe("readStackSettings: unknown variables", () => {
     ]);
   });
 
+  test("every variable NATS clients, the nats CLI and this project's clients read is left alone", () => {
+    const clients = [
+      "NATS_URL", "NATS_SERVER", "NATS_CONTEXT", "NATS_CREDS", "NATS_NKEY", "NATS_JWT", "NATS_SEED", "NATS_TOKEN",
+      "NATS_USER", "NATS_PASSWORD", "NATS_CERT", "NATS_KEY", "NATS_CA", "NATS_TLS_SERVER_NAME", "NATS_TIMEOUT", "NATS_SOCKS_PROXY",
+    ];
+    expect(envProblems(Object.fromEntries(clients.map((name) => [name, "x"])))).toEqual([]);
+  });
+
   test("without other stacks, every variable with the stack's prefix belongs to the stack", () => {
     expect(readStackSettings("stryker", undefined, { STRYKER_WAS_HERE_X: "1" }).problems).toEqual([
       `STRYKER_WAS_HERE_X is not a setting: ${expectedOneOf("STRYKER_")}`,

@@ -60,6 +60,8 @@ describe("nats-tutorial stack", () => {
         size: "s-1vcpu-1gb",
         image: "ubuntu-24-04-x64",
         ipv6: true,
+        // The tutorial's droplets run no metrics agent.
+        monitoring: false,
         tags: [TAG_REF],
       });
     }

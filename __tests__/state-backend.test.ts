@@ -280,11 +280,13 @@ describe("the nats-state stack", () => {
       { name: "acme-nats-state-deploy", grant: [{ bucket: "${digitalocean_spaces_bucket.bucket.name}", permission: "readwrite" }] },
       { name: "acme-nats-state-plan", grant: [{ bucket: "${digitalocean_spaces_bucket.bucket.name}", permission: "read" }] },
     ]);
-    expect(Object.entries(json.output ?? {}).map(([name, output]) => [name, output.sensitive === true])).toEqual([
-      ["deploy_access_key_id", false],
-      ["deploy_secret_access_key", true],
-      ["plan_access_key_id", false],
-      ["plan_secret_access_key", true],
+    const deploy = "for terraform apply: reads and writes the state and its lock file";
+    const plan = "for the pull-request plan (terraform plan -lock=false): reads the state only";
+    expect(Object.entries(json.output ?? {}).map(([name, output]) => [name, output.sensitive === true, output.description])).toEqual([
+      ["deploy_access_key_id", false, `AWS_ACCESS_KEY_ID ${deploy}`],
+      ["deploy_secret_access_key", true, `AWS_SECRET_ACCESS_KEY ${deploy}`],
+      ["plan_access_key_id", false, `AWS_ACCESS_KEY_ID ${plan}`],
+      ["plan_secret_access_key", true, `AWS_SECRET_ACCESS_KEY ${plan}`],
     ]);
   });
 });
