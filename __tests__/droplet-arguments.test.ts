@@ -53,3 +53,24 @@ describe("the table of droplet arguments", () => {
     expect(DROPLET_ARGUMENTS_SOURCE).toMatch(/v2\.71\.0 .*resource_droplet\.go.*read on \d{4}-\d{2}-\d{2}$/);
   });
 });
+
+describe("each row of the table says where in the provider its behaviour comes from, and why the stack decides as it does", () => {
+  /** What the provider's code path must name for each behaviour. */
+  const DETAIL: Record<string, RegExp> = {
+    replaces: /^ForceNew\b/,
+    "replaces when turned off": /^CustomizeDiff ForceNewIfChange \(true → false\); false → true: Update /,
+    "powers off": /^Update: PowerOff, /,
+    "in place": /^(?:Update: |state only\b)/,
+  };
+
+  test.each(Object.entries(DROPLET_ARGUMENTS))("%s", (_name, argument) => {
+    expect(argument.providerDetail).toMatch(DETAIL[argument.provider]);
+    // Optional and computed in the provider's schema exactly when the table says computed.
+    expect(argument.providerDetail.includes("Computed")).toBe(argument.computed === true);
+    expect(argument.why).toMatch(/^[a-z(].{10,}[^.]$/);
+  });
+
+  test("the table names its source, a provider version and the file read", () => {
+    expect(DROPLET_ARGUMENTS_SOURCE).toMatch(/^terraform-provider-digitalocean v2\.71\.0 \(tag commit [0-9a-f]{7}\), digitalocean\/droplet\/resource_droplet\.go: /);
+  });
+});
