@@ -34,6 +34,31 @@ describe("parseCidr", () => {
     expect(parseCidr("127.1/8")?.unusualSpelling).toBe(true);
     expect(parseCidr("127.0.0.1/8")?.unusualSpelling).toBe(false);
     expect(parseCidr("10.0.0.0/08")?.unusualSpelling).toBe(true);
+    // A prefix with a zero inside is spelled the usual way.
+    expect(parseCidr("2001:db8::/100")?.unusualSpelling).toBe(false);
+  });
+
+  test("surrounding blanks are ignored", () => {
+    expect(parseCidr(" 10.0.0.0/8 ")?.network).toBe("10.0.0.0/8");
+  });
+
+  test.each([
+    ["::10.20.30.40/128", "::a14:1e28/128"],
+    ["::1.22.3.4/128", "::116:304/128"],
+    ["::1.2.3.44/128", "::102:32c/128"],
+  ])("the IPv4-compatible %s is IPv6, with the IPv4 address in its last 32 bits (RFC 4291), not IPv4-mapped", (text, network) => {
+    expect(parseCidr(text)).toMatchObject({ family: 6, network });
+  });
+
+  test("an IPv4-compatible address keeps its zone; an embedded IPv4 address after other groups is read as written", () => {
+    expect(parseCidr("::1.2.3.4%eth0")).toMatchObject({ family: 6, zoneId: "eth0", network: "::102:304/128" });
+    expect(parseCidr("a::1.2.3.4")).toMatchObject({ family: 6, network: "a::102:304/128" });
+  });
+
+  test("only an IPv4-mapped address becomes IPv4; other IPv6 blocks of /96 or longer stay IPv6", () => {
+    expect(parseCidr("::ffff:10.0.0.0/104")).toMatchObject({ family: 4, network: "10.0.0.0/8" });
+    expect(parseCidr("2001:db8::1/128")).toMatchObject({ family: 6, network: "2001:db8::1/128" });
+    expect(parseCidr("2001:db8::/96")).toMatchObject({ family: 6, network: "2001:db8::/96" });
   });
 });
 
@@ -85,4 +110,10 @@ describe("worldOpenSources", () => {
       expect(worldOpenSources(sources)).toEqual([]);
     },
   );
+});
+
+test("blocks given in any order are merged before they are compared with the internet", () => {
+  const halves = ["192.0.0.0/2", "128.0.0.0/2", "0.0.0.0/1"];
+  expect(worldOpenSources(halves)).toEqual(halves);
+  expect(worldOpenSources(["192.0.0.0/2", "0.0.0.0/1"])).toEqual([]);
 });
