@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTextBounded } from "../helpers/bounded-read";
@@ -20,5 +20,16 @@ describe("readTextBounded", () => {
 
   test("refuses an endless file without reading it all", () => {
     expect(() => readTextBounded("/dev/zero", 1024, "the plan")).toThrow(/the plan \/dev\/zero is larger than 1024 bytes/);
+  });
+
+  test("closes the file it opened, read whole or refused", () => {
+    const open = (): number => readdirSync("/proc/self/fd").length;
+    writeFileSync(join(dir, "f"), "x".repeat(65));
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      readTextBounded(join(dir, "f"), 100, "the file");
+      expect(() => readTextBounded(join(dir, "f"), 64, "the file")).toThrow();
+    }
+    expect(open()).toBe(before);
   });
 });

@@ -9,6 +9,10 @@ describe("printable", () => {
     expect(printable("a\x9bb\x7fc\nd\u202ee\u2028")).toBe("a\\x9bb\\x7fc\\x0ad\\u202ee\\u2028");
   });
 
+  test("a format character above U+00FF is written with four hex digits", () => {
+    expect(printable("a\u061cb\ufeff")).toBe("a\\u061cb\\ufeff");
+  });
+
   test("leaves printable text, spaces and non-ASCII letters alone", () => {
     expect(printable("nats-1 ok: 3 routes, état 100 %")).toBe("nats-1 ok: 3 routes, état 100 %");
   });
