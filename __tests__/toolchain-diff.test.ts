@@ -57,6 +57,17 @@ describe("toolchainDiff", () => {
     expect(diff.versions).toEqual([undefined, "0.24.0"]);
     expect(diff.differences[0]).toBe(`line 4: "stackName": "nats" → "stackName": "nats",`);
     expect(toolchainDiff(CDKTF, unstamped(CDKTN)).versions).toEqual(["0.21.0", undefined]);
+    // Without the second stamp the first is not restamped: its version line is a difference as it stands.
+    expect(toolchainDiff(CDKTF, unstamped(CDKTN)).differences.slice(0, 2)).toEqual([`line 4: "stackName": "nats", → "stackName": "nats"`, 'line 5: "version": "0.21.0" → }']);
+  });
+
+  test("an empty array over two lines, however indented, is counted like an empty object", () => {
+    const withArray = (empty: string): string => CDKTF.replace(`"input": "a",`, `"input": ${empty},`);
+    expect(toolchainDiff(withArray("[\n          ]"), CDKTN.replace(`"input": "a",`, `"input": [],`))).toEqual({ versions: ["0.21.0", "0.24.0"], emptyOnTwoLines: 2, differences: [] });
+  });
+
+  test("a line of blanks is shown as an empty line", () => {
+    expect(toolchainDiff(CDKTF, CDKTN.replace(`"provider": {`, `"provider": {\n   `)).differences[0]).toBe(`line 9: "digitalocean": [ → (empty line)`);
   });
 
   test("shows the first ten lines that differ", () => {
