@@ -2,6 +2,7 @@ import "cdktf/lib/testing/adapters/jest";
 import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { NatsClusterProps } from "../constructs/nats-cluster";
+import { ValidationError } from "../facts/validation";
 import { NatsStack } from "../constructs/nats-stack";
 
 // cdktf's matchers (toHaveResourceWithProperties, ...) for the files that synthesize; a test file
@@ -23,6 +24,17 @@ export function testStack(props: NatsClusterProps = {}, id = "nats"): NatsStack 
 /** Synthesizes `stack` (running validations) and parses the JSON. */
 export function synthJson(stack: NatsStack): TerraformJson {
   return JSON.parse(Testing.synth(stack, true)) as TerraformJson;
+}
+
+/** The problems of the ValidationError `build` throws, none when it returns; any other error is thrown on. */
+export function validationProblems(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems;
+    throw error;
+  }
+  return [];
 }
 
 /** The resources of one type, in logical-ID order. */

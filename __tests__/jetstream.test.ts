@@ -1,17 +1,13 @@
 import { Fn, Token } from "cdktf";
 import { JETSTREAM_HEALTH_PATH, dropletMemoryMib, jetStreamSettings, unusedVolumePropsWarning, validateJetStreamProps, type JetStreamProps } from "../constructs/jetstream";
 import { ValidationErrors } from "../facts/validation";
+import { validationProblems } from "./helpers";
 
 /** Every problem validateJetStreamProps finds in `props`. */
 function problems(props: JetStreamProps): readonly string[] {
   const errors = new ValidationErrors();
   validateJetStreamProps(props, errors);
-  try {
-    errors.throwIfAny("s");
-    return [];
-  } catch (error) {
-    return (error as { problems: readonly string[] }).problems;
-  }
+  return validationProblems(() => errors.throwIfAny("s"));
 }
 
 test("the health path asks only whether this server has JetStream enabled", () => {

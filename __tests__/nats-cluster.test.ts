@@ -1,6 +1,6 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NatsCluster } from "../constructs/nats-cluster";
-import { TerraformJson, clientLoadBalancer, resourcesOf, synthJson, testStack } from "./helpers";
+import { TerraformJson, clientLoadBalancer, resourcesOf, synthJson, testStack, validationProblems } from "./helpers";
 
 describe("NatsCluster", () => {
   test("exposes droplets, load balancer, firewall, outputs and the gate", () => {
@@ -84,14 +84,7 @@ describe("NatsCluster", () => {
 
 describe("NatsCluster's names and derived-name checks", () => {
   const cluster = (props: ConstructorParameters<typeof NatsCluster>[2] = {}) => new NatsCluster(new TerraformStack(Testing.app(), "s"), "cluster", props);
-  const problemsOf = (props: ConstructorParameters<typeof NatsCluster>[2]): string[] => {
-    try {
-      cluster(props);
-      return [];
-    } catch (error) {
-      return [...(error as { problems: readonly string[] }).problems];
-    }
-  };
+  const problemsOf = (props: ConstructorParameters<typeof NatsCluster>[2]) => validationProblems(() => cluster(props));
 
   test("without a tag or name prefix every name derives from nats: tags, load balancers, firewall, volumes, the CA", () => {
     const made = cluster();

@@ -1,8 +1,7 @@
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Testing, TerraformStack } from "cdktf";
 import { NatsLoadBalancer, NatsLoadBalancerProps } from "../constructs/nats-load-balancer";
-import { ValidationError } from "../facts/validation";
-import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, synthJson, testStack } from "./helpers";
+import { DEFAULT_HEALTH_CHECK_JSON, clientLoadBalancer, synthJson, testStack, validationProblems } from "./helpers";
 
 const PROPS: NatsLoadBalancerProps = {
   region: "fra1",
@@ -17,13 +16,7 @@ function lb(props: Partial<NatsLoadBalancerProps>): NatsLoadBalancer {
 
 /** The validation problems of a load balancer built with `props`, none when it is built. */
 function problemsOf(props: Partial<NatsLoadBalancerProps>): readonly string[] {
-  try {
-    lb(props);
-  } catch (error) {
-    if (error instanceof ValidationError) return error.problems;
-    throw error;
-  }
-  return [];
+  return validationProblems(() => lb(props));
 }
 
 describe("NatsLoadBalancer", () => {

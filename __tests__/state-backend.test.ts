@@ -8,6 +8,7 @@ import { NatsStateBucketStack } from "../constructs/state-bucket-stack";
 import { createStateDirectories, defaultSchema, validateStateBackendProps, type StateBackendProps } from "../constructs/state-backend";
 import { ValidationErrors } from "../facts/validation";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
+import { validationProblems } from "./helpers";
 
 /** The parsed Terraform JSON of a stack of `app`. */
 function stackJson(app: App, id: string): { terraform: { backend: Record<string, Record<string, unknown>> }; resource?: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, Record<string, unknown>> } {
@@ -132,15 +133,10 @@ describe("state backend settings", () => {
 
 describe("each setting's rule, on its edges", () => {
   /** The problems of `props` for a stack whose state is nowhere yet. */
-  function problems(props: StateBackendProps): string[] {
+  function problems(props: StateBackendProps): readonly string[] {
     const errors = new ValidationErrors();
     validateStateBackendProps("nats", { stateDirectory: join(dir, "state"), ...props }, errors);
-    try {
-      errors.throwIfAny("s");
-      return [];
-    } catch (error) {
-      return [...(error as { problems: readonly string[] }).problems];
-    }
+    return validationProblems(() => errors.throwIfAny("s"));
   }
   const spaces = { stateBackend: "spaces", stateBucket: "acme-state", stateRegion: "fra1" } as const;
   const invalid = (setting: string, value: string, expected: string) => [`${setting} ${JSON.stringify(value)} is not valid: expected ${expected}`];
