@@ -1,4 +1,6 @@
+import type { ResourceChange } from "../plan/change";
 import type { PriceTable } from "../plan/cost";
+import { DROPLET } from "../plan/nodes";
 import { Json, Plan, parsePlan } from "../helpers/tf-json";
 
 /** Prices chosen for the plan tests, not the shipped table: every amount they expect follows from them. */
@@ -15,3 +17,14 @@ export const TEST_PRICES: PriceTable = {
 export function planOf(resource: Readonly<Record<string, Record<string, Json>>>, output?: Record<string, Json>): Plan {
   return parsePlan({ "//": { metadata: { stackName: "t" } }, resource, ...(output === undefined ? {} : { output }) }, "test");
 }
+
+/** A droplet's change in a plan diff, by its label, with the verdict the review gives it when there is one. */
+export const dropletChange = (label: string, action: ResourceChange["action"], verdict?: ResourceChange["verdict"]): ResourceChange => ({
+  address: `${DROPLET}.${label}`,
+  type: DROPLET,
+  label,
+  action,
+  reasons: [],
+  arguments: [],
+  ...(verdict === undefined ? {} : { verdict }),
+});

@@ -3,15 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPrices } from "../plan/cost";
-import { ResourceChange } from "../plan/change";
 import { PlanDiff, diffPlans } from "../plan/diff";
 import { renderSummary } from "../plan/markdown";
 import { renderDiagram } from "../plan/mermaid";
-import { DROPLET } from "../plan/nodes";
 import { PROJECT_ROOT, stackFile, synthesize } from "../plan/synth";
 import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { Plan, loadPlan, parsePlan } from "../helpers/tf-json";
+import { dropletChange } from "./plan-fixtures";
 
 // Integration test: synthesizes the app, and parses each diagram with the real mermaid library in a
 // child process (mermaid is ESM only; __tests__/mermaid-parse.mjs gives it jsdom's DOM). Parsing is
@@ -43,15 +42,6 @@ function block(markdown: string): string {
   if (found === null) throw new Error("the review has no mermaid block");
   return found[0];
 }
-
-const change = (label: string, action: ResourceChange["action"]): ResourceChange => ({
-  address: `${DROPLET}.${label}`,
-  type: DROPLET,
-  label,
-  action,
-  reasons: [],
-  arguments: [],
-});
 
 test("the default stack's diagram: clients → load balancer → droplets with their volumes, the seed load balancer, the firewall's openings; mermaid parses it", () => {
   const diagram = block(renderSummary(base, loadPrices()));
@@ -85,7 +75,7 @@ test("a --diff review colours the droplets that change: a new version rolled, a 
 test("every kind of change has its colour and legend entry, and mermaid parses them all", () => {
   const diff: PlanDiff = {
     ...diffPlans(base, base),
-    changes: [change("nats-1", "replace"), change("nats-2", "update"), change("nats-3", "refuse"), change("nats-9", "add"), change("nats-4", "remove")],
+    changes: [dropletChange("nats-1", "replace"), dropletChange("nats-2", "update"), dropletChange("nats-3", "refuse"), dropletChange("nats-9", "add"), dropletChange("nats-4", "remove")],
   };
   const diagram = renderDiagram(base, diff);
   expect(parse(diagram).status).toBe(0);
