@@ -188,4 +188,8 @@ describe("the diagram of a --terraform-plan review", () => {
     expect(text).toContain('  subgraph legend["legend"]\n    key_in_place["in place"]\n  end\n');
     expect(text).toContain("  class n1,n2,n3,key_in_place in_place\n");
   });
+
+  test("the firewall's openings read as in a synthesized plan: the state's IDs named as their load balancers, a tag's name as a tag", () => {
+    expect(text).toContain(`    fw["inbound:<br/>${FIREWALL_OPENINGS}"]\n`);
+  });
 });

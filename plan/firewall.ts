@@ -1,6 +1,6 @@
 import { worldOpenSources } from "../helpers/cidr";
 import { labelOf } from "./references";
-import { Plan, blocks, resourcesOfType, strings, text } from "../helpers/tf-json";
+import { Plan, Resource, blocks, resourcesOfType, strings, text } from "../helpers/tf-json";
 
 /** The attributes of an inbound rule that name its sources. */
 const SOURCE_KEYS = [
@@ -34,9 +34,11 @@ export interface FirewallReport {
 /** Lists every inbound rule of every firewall, marking those open to the world. */
 export function firewallReport(plan: Plan): FirewallReport {
   const firewalls = resourcesOfType(plan, "digitalocean_firewall");
+  // A state (Terraform's plan) holds the IDs and names the references resolved to.
+  const byId = new Map(plan.resources.filter((r) => r.type.startsWith("digitalocean_") && typeof r.body.id === "string").map((r) => [r.body.id as string, r]));
   const inbound = firewalls.flatMap((firewall) =>
     blocks(firewall.body, "inbound_rule").map((rule) => {
-      const sources = SOURCE_KEYS.flatMap((key) => strings(rule, key).map((source) => labelOf(source, plan)));
+      const sources = SOURCE_KEYS.flatMap((key) => strings(rule, key).map((source) => sourceLabel(key, source, plan, byId)));
       return {
         firewall: text(firewall.body, "name") ?? firewall.name,
         port: text(rule, "port_range") ?? (text(rule, "protocol") === "icmp" ? "-" : "all"),
@@ -47,4 +49,15 @@ export function firewallReport(plan: Plan): FirewallReport {
     }),
   );
   return { firewalls: firewalls.length, inbound };
+}
+
+/**
+ * A source as the review names it: a reference or a resource ID of the plan as its resource
+ * (`load balancer nats-cluster-lb`), a tag written as a name as `tag nats-cluster`, an address as written.
+ */
+function sourceLabel(key: (typeof SOURCE_KEYS)[number], source: string, plan: Plan, byId: ReadonlyMap<string, Resource>): string {
+  const resource = byId.get(source);
+  if (resource !== undefined) return labelOf(`\${${resource.address}.id}`, plan);
+  const label = labelOf(source, plan);
+  return key === "source_tags" && label === source ? `tag ${source}` : label;
 }

@@ -4,7 +4,6 @@ import { Action, ResourceChange } from "./change";
 import { PlanDiff, canonical, short } from "./diff";
 import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
-import { labelOf } from "./references";
 import { dropletVerdict } from "./replacement";
 import { Json, JsonObject, Plan, Resource, isObject, parseJsonText } from "../helpers/tf-json";
 import { volumeWarnings } from "./volumes";
@@ -182,15 +181,6 @@ export interface TerraformPlanReview {
   readonly costAfter: CostEstimate;
 }
 
-/** A state's firewall openings, sources that are IDs of its resources named like references are (`load balancer nats-cluster-lb`). */
-function openingsOf(state: Plan): FirewallReport {
-  const names = new Map(
-    state.resources.filter((r) => r.type.startsWith("digitalocean_") && typeof r.body.id === "string").map((r) => [r.body.id as string, labelOf(`\${${r.address}.id}`, state)]),
-  );
-  const report = firewallReport(state);
-  return { ...report, inbound: report.inbound.map((opening) => ({ ...opening, sources: opening.sources.map((source) => names.get(source) ?? source) })) };
-}
-
 function openingChanges(before: FirewallReport, after: FirewallReport): TerraformPlanReview["openings"] {
   const key = (opening: InboundOpening): string => JSON.stringify([opening.firewall, opening.protocol, opening.port, [...opening.sources].sort()]);
   const [old, next] = [new Set(before.inbound.map(key)), new Set(after.inbound.map(key))];
@@ -225,7 +215,7 @@ export function reviewTerraformPlan(plan: TerraformPlan, prices: PriceTable): Te
       volumeWarnings: volumeWarnings(changes, plan.before, plan.after),
     },
     poweredOff,
-    openings: openingChanges(openingsOf(plan.before), openingsOf(plan.after)),
+    openings: openingChanges(firewallReport(plan.before), firewallReport(plan.after)),
     costBefore: estimateCost(plan.before, prices),
     costAfter: estimateCost(plan.after, prices),
   };
