@@ -153,6 +153,28 @@ describe("diffPlans: the reason of a changed attribute", () => {
     expect(diff.replacedDroplets).toEqual([]);
   });
 
+  test("a forcing change that ignore_changes leaves on another resource than a droplet is not a replacement either", () => {
+    const lifecycle = { ignore_changes: ["region"] };
+    expect(reasonsOf("digitalocean_volume", { name: "v-1", region: "nyc3", lifecycle }, { name: "v-1", region: "sfo3", lifecycle })).toEqual({
+      action: "roll",
+      reasons: ['region: "nyc3" → "sfo3" (forces replacement: left to npm run roll)'],
+    });
+  });
+
+  test("a droplet renamed is changed in place: deploy stops no droplet", () => {
+    const diff = diffPlans(planOf({ digitalocean_droplet: { a: droplet() } }), planOf({ digitalocean_droplet: { a: droplet({ name: "n-9" }) } }));
+    expect(changeOf(diff, "digitalocean_droplet.a")).toEqual({ action: "update", reasons: ['name: "n-1" → "n-9" (updatable in place)'] });
+    expect(diff.stoppedByDeploy).toEqual([]);
+  });
+
+  test("an added and a removed resource carry no reasons and no changed arguments", () => {
+    const diff = diffPlans(planOf({ digitalocean_tag: { old: { name: "old-tag" } } }), planOf({ digitalocean_tag: { extra: { name: "extra" } } }));
+    expect(diff.changes).toEqual([
+      { address: "digitalocean_tag.old", type: "digitalocean_tag", label: "old-tag", action: "remove", reasons: [], arguments: [] },
+      { address: "digitalocean_tag.extra", type: "digitalocean_tag", label: "extra", action: "add", reasons: [], arguments: [] },
+    ]);
+  });
+
   test("turning ipv6 off from unset, or unsetting it when off, is an update", () => {
     const { ipv6: _ipv6, ...withoutIpv6 } = droplet();
     expect(reasonsOf("digitalocean_droplet", droplet({ ipv6: false }), withoutIpv6)).toEqual({
@@ -242,6 +264,47 @@ describe("diffPlans: replacements induced by references", () => {
     });
   });
 
+  test("a load balancer in a replaced VPC is replaced with it, or left to the roll when it ignores vpc_uuid", () => {
+    const plan = (region: string): Plan =>
+      planOf({
+        digitalocean_vpc: { net: { name: "net", region, ip_range: "10.10.0.0/16" } },
+        digitalocean_loadbalancer: {
+          lb: { name: "lb", region: "nyc3", vpc_uuid: "${digitalocean_vpc.net.id}" },
+          kept: { name: "kept", region: "nyc3", vpc_uuid: "${digitalocean_vpc.net.id}", lifecycle: { ignore_changes: ["vpc_uuid"] } },
+        },
+      });
+    const diff = diffPlans(plan("nyc3"), plan("sfo3"));
+    const reason = "vpc_uuid: uses digitalocean_vpc.net.id of replaced net, known after apply (forces replacement)";
+    expect(summary(diff)).toEqual([
+      ["replace", "digitalocean_loadbalancer.lb"],
+      ["replace", "digitalocean_vpc.net"],
+      ["roll", "digitalocean_loadbalancer.kept"],
+    ]);
+    expect(changeOf(diff, "digitalocean_loadbalancer.lb")?.reasons).toEqual([reason]);
+    expect(changeOf(diff, "digitalocean_loadbalancer.kept")?.reasons).toEqual([reason]);
+  });
+
+  test("a load balancer replaced for its region stays replaced when it also targets a replaced droplet", () => {
+    const plan = (region: string, image: string): Plan =>
+      planOf({ digitalocean_droplet: { a: droplet({ image }) }, digitalocean_loadbalancer: { lb: { name: "lb", region, droplet_ids: ["${digitalocean_droplet.a.id}"] } } });
+    const diff = diffPlans(plan("nyc3", "ubuntu-24-04-x64"), plan("sfo3", "debian-12-x64"));
+    expect(summary(diff)).toEqual([
+      ["replace", "digitalocean_droplet.a"],
+      ["replace", "digitalocean_loadbalancer.lb"],
+    ]);
+    expect(changeOf(diff, "digitalocean_loadbalancer.lb")?.reasons).toEqual(['region: "nyc3" → "sfo3" (forces replacement)']);
+  });
+
+  test("a droplet changed only through an in-place argument that uses a replaced droplet's id is changed in place, naming that argument", () => {
+    const plan = (image: string): Plan => planOf({ digitalocean_droplet: { a: droplet({ image }), b: droplet({ name: "n-2", tags: ["${digitalocean_droplet.a.id}"] }) } });
+    const diff = diffPlans(plan("ubuntu-24-04-x64"), plan("debian-12-x64"));
+    const b = diff.changes.find((change) => change.address === "digitalocean_droplet.b");
+    expect(b?.action).toBe("update");
+    expect(b?.arguments).toEqual(["tags"]);
+    expect(b?.verdict).toEqual({ verdict: "deploy", effect: "in place", text: "changed by `cdktf deploy`: in place (tags)" });
+    expect(diff.stoppedByDeploy).toEqual(["n-1"]);
+  });
+
   test("an added droplet stays added, a replaced one keeps its own reasons", () => {
     const before = planOf({
       digitalocean_droplet: { a: droplet(), b: droplet({ name: "n-2", tags: ["${digitalocean_droplet.a.id}"] }) },
@@ -299,9 +362,12 @@ describe("diffPlans: the seed", () => {
       planOf({ digitalocean_droplet: { a: droplet({ image, tags: ["seed"] }), ...others }, ...balancer });
     const both = diffPlans(plan("ubuntu-24-04-x64", { b: followers.b, c: viaBalancer }), plan("debian-12-x64", { b: followers.b, c: viaBalancer }));
     expect(both.seedReplaced).toEqual({ name: "n-1", followers: ["n-2"] });
+    // Only n-2 routes to another node's own address: the roll refuses the stack for it, not for n-3.
+    expect(both.directRoutes).toEqual(["n-2"]);
     const onlyBalanced = diffPlans(plan("ubuntu-24-04-x64", { c: viaBalancer }), plan("debian-12-x64", { c: viaBalancer }));
     expect(onlyBalanced.replacedDroplets).toEqual(["n-1"]);
     expect(onlyBalanced.seedReplaced).toBeUndefined();
+    expect(onlyBalanced.directRoutes).toEqual([]);
   });
 });
 
@@ -378,8 +444,23 @@ describe("replacement rules", () => {
     ["digitalocean_droplet", "image", true],
     ["digitalocean_droplet", "size", false],
     ["digitalocean_firewall", "droplet_ids", false],
+    // Only the random provider's types: random_ begins the name.
+    ["null_random_like", "input", false],
   ])("isForceNew(%s, %s) is %p", (type, attribute, expected) => {
     expect(isForceNew(type, attribute)).toBe(expected);
+  });
+
+  // Each attribute by name, as the pinned providers' schemas mark it ForceNew: a wrong entry in REPLACEMENT_RULES must fail here.
+  test.each([
+    ["digitalocean_loadbalancer", ["region", "vpc_uuid", "type", "network"], ["name", "size_unit", "droplet_ids", "droplet_tag", "forwarding_rule", "healthcheck"]],
+    ["digitalocean_tag", ["name"], []],
+    ["digitalocean_volume", ["region", "name", "description", "snapshot_id", "initial_filesystem_type", "initial_filesystem_label"], ["size", "tags"]],
+    ["digitalocean_vpc", ["region", "ip_range"], ["name", "description"]],
+    ["null_resource", ["triggers"], []],
+    ["digitalocean_firewall", [], ["name", "droplet_ids", "tags", "inbound_rule", "outbound_rule"]],
+  ])("a %s is replaced by a change of %j, updated in place by one of %j", (type, forcing, inPlace) => {
+    for (const attribute of forcing) expect([attribute, forcesReplacement(type, attribute, "a", "b")]).toEqual([attribute, true]);
+    for (const attribute of inPlace) expect([attribute, forcesReplacement(type, attribute, "a", "b")]).toEqual([attribute, false]);
   });
 });
 
@@ -397,6 +478,9 @@ describe("dropletVerdict: what Terraform does to one droplet, from the names of 
     [["tags", "size"], ALL_IGNORED, "roll", "in place", "changed by `cdktf deploy`: in place (tags); left to `npm run roll` (size): deploy keeps the running droplet"],
     [["size", "user_data"], ["user_data"], "deploy", "powers off", "changed by `cdktf deploy`: powers off (size); left to `npm run roll` (user_data): deploy keeps the running droplet"],
     [["region"], [], "deploy", "replaces", "changed by `cdktf deploy`: replaces (region)"],
+    [["image", "user_data"], ["user_data"], "deploy", "replaces", "changed by `cdktf deploy`: replaces (image); left to `npm run roll` (user_data): deploy keeps the running droplet"],
+    // backups is not in the table: ignored, it is left to the roll like any other argument, not refused.
+    [["backups", "user_data"], ["backups", "user_data"], "roll", "nothing", "left to `npm run roll` (backups, user_data): deploy keeps the running droplet"],
   ] as const)("%j changed, %j ignored: %s, %s", (changed, ignored, verdict, effect, text) => {
     expect(dropletVerdict(changed, ignored)).toEqual({ verdict, effect, text });
   });

@@ -1,6 +1,7 @@
 import { PlanDiff, diffPlans } from "../plan/diff";
-import { NO_FIREWALL, WORLD_OPEN_MARKER, renderDiff, renderSummary } from "../plan/markdown";
+import { NO_FIREWALL, WORLD_OPEN_MARKER, provenanceSection, renderDiff, renderSummary } from "../plan/markdown";
 import { DROPLET_BOOT_SECONDS, RollEstimate, rollEstimate } from "../plan/roll-estimate";
+import type { SettingsRecord } from "../plan/settings-record";
 import { Json, Plan, parsePlan } from "../helpers/tf-json";
 import { synthJson, testStack } from "./helpers";
 import { TEST_PRICES as PRICES, planOf } from "./plan-fixtures";
@@ -601,6 +602,145 @@ describe("renderDiff", () => {
         `Left to \`npm run roll -- --stack nats\`, one droplet at a time, without an outage (\`cdktf deploy\` stops none of them): ${names}. ${time}`,
       );
     });
+  });
+  test("of droplets every plan refuses beside one left to the roll: the refusals first, and no claim of an outage-free roll", () => {
+    const lifecycle = { ignore_changes: ["user_data", "region"] };
+    const plan = (region: string, userData: string): Plan =>
+      planOf({
+        digitalocean_droplet: {
+          a: droplet({ name: "n-1", region, lifecycle }),
+          b: droplet({ name: "n-2", region, lifecycle }),
+          c: droplet({ name: "n-3", user_data: userData, lifecycle }),
+        },
+      });
+    const markdown = renderDiff(diffPlans(plan("nyc3", "x"), plan("sfo3", "y")), "old");
+    expect(markdown.split("\n\n").slice(0, 5)).toEqual([
+      "## Changes against `old`",
+      "**0 to add, 0 to change in place, 0 to replace, 1 to roll, 2 refused, 0 to destroy.**",
+      "> ⛔ **Refused: every plan fails** (`cdktf deploy` and `npm run roll` alike) for `n-1`, `n-2`; see the table below.",
+      "Left to `npm run roll`, one droplet at a time: `n-3`.",
+      "No droplet is replaced.",
+    ]);
+    expect(markdown).toContain("| refuse | `digitalocean_droplet.a` | n-1 | region: \"nyc3\" → \"sfo3\" (forces replacement: refused, every plan fails) |");
+  });
+
+  test("of droplets left to the roll where nodes route to another's own address: the roll refuses the stack, and the way out is named", () => {
+    const lifecycle = { ignore_changes: ["user_data"] };
+    const routes = (version: string): string => `routes \${digitalocean_droplet.a.ipv4_address_private}\n# ${version}\n`;
+    const plan = (version: string): Plan =>
+      planOf({
+        digitalocean_droplet: {
+          a: droplet({ name: "n-1", user_data: `#cloud-config\n# ${version}\n`, lifecycle }),
+          b: droplet({ name: "n-2", user_data: routes(version), lifecycle }),
+          c: droplet({ name: "n-3", user_data: routes(version), lifecycle }),
+        },
+      });
+    const markdown = renderDiff(diffPlans(plan("1"), plan("2")), "old", { stack: "nats", estimate });
+    expect(markdown.split("\n\n").slice(1, 4)).toEqual([
+      "**0 to add, 0 to change in place, 0 to replace, 3 to roll, 0 refused, 0 to destroy.**",
+      "> ⚠️ Left to `npm run roll -- --stack nats`, **which refuses this stack**: `n-2`, `n-3` route to another node's own address, so no change reaches one node at a time: `n-1`, `n-2`, `n-3`. " +
+        "Deploy with the seed load balancer first, or replace them all at once with `terraform apply -replace=…`, **an outage**.",
+      "No droplet is replaced.",
+    ]);
+    expect(markdown).not.toContain("one droplet at a time:");
+  });
+
+  test("of a droplet added and one removed: deploy creates the one and shuts the other down before destroying it", () => {
+    const before = planOf({ digitalocean_droplet: { a: droplet({ name: "n-1" }), d: droplet({ name: "n-4" }) } });
+    const after = planOf({ digitalocean_droplet: { a: droplet({ name: "n-1" }), c: droplet({ name: "n-3" }) } });
+    expect(renderDiff(diffPlans(before, after), "old")).toBe(
+      lines(
+        "## Changes against `old`",
+        "",
+        "**1 to add, 0 to change in place, 0 to replace, 0 to roll, 0 refused, 1 to destroy.**",
+        "",
+        "No droplet is replaced.",
+        "",
+        "| droplet | what Terraform does |",
+        "| --- | --- |",
+        "| n-4 | destroyed by `cdktf deploy` (shut down first) |",
+        "| n-3 | created by `cdktf deploy` |",
+        "",
+        "| action | resource | name | why |",
+        "| --- | --- | --- | --- |",
+        "| remove | `digitalocean_droplet.d` | n-4 | - |",
+        "| add | `digitalocean_droplet.c` | n-3 | - |",
+      ),
+    );
+  });
+});
+
+describe("provenanceSection: what the plan was made with, and why the review synthesized it again", () => {
+  const at = new Date("2024-05-01T12:34:56.789Z");
+  const defaults: SettingsRecord = { settings: [], variables: { NATS_NODE_COUNT: null } };
+  const fiveInFra1: SettingsRecord = {
+    settings: [
+      { setting: "nodeCount", source: "NATS_NODE_COUNT", value: 5 },
+      { setting: "region", source: "context nats.region", value: "fra1" },
+    ],
+    variables: { NATS_NODE_COUNT: "5" },
+  };
+  const MADE_WITH_FIVE = "Made with these settings (others at the stack's defaults): `NATS_NODE_COUNT` = `5`, `context nats.region` = `\"fra1\"`.";
+
+  test("a plan of the stack's defaults, reviewed as it was made", () => {
+    expect(provenanceSection({ plan: { record: defaults }, at })).toBe("Made with the stack's defaults (no setting was set).");
+    expect(provenanceSection({ plan: { record: defaults }, at, differs: [] })).toBe("Made with the stack's defaults (no setting was set).");
+  });
+
+  test("a plan of some settings names each by where it came from, with its value as JSON", () => {
+    expect(provenanceSection({ plan: { record: fiveInFra1 }, at })).toBe(MADE_WITH_FIVE);
+  });
+
+  test("settings of this environment that differ from the plan's are a warning, naming each", () => {
+    const differs = ['NATS_NODE_COUNT is "7" here, "5" in the plan', 'NATS_REGION is "ams3" here, unset in the plan'];
+    expect(provenanceSection({ plan: { record: fiveInFra1 }, at, differs })).toBe(
+      [
+        MADE_WITH_FIVE,
+        "> ⚠️ **Not made with this environment's settings**: `NATS_NODE_COUNT is \"7\" here, \"5\" in the plan`, `NATS_REGION is \"ams3\" here, unset in the plan`. `npx cdktf synth` makes the plan they describe.",
+      ].join("\n\n"),
+    );
+  });
+
+  test("a plan synthesized again says when and why, and what the plan it replaced was made with", () => {
+    const synthesized = { reason: "main.ts changed since the plan was made", before: defaults };
+    expect(provenanceSection({ plan: { record: fiveInFra1, synthesized }, at, differs: ['NATS_REGION is "ams3" here, unset in the plan'] })).toBe(
+      [
+        MADE_WITH_FIVE,
+        "> ⚠️ **Not made with this environment's settings**: `NATS_REGION is \"ams3\" here, unset in the plan`. `npx cdktf synth` makes the plan they describe.",
+        "> 🔄 **Synthesized again** by plan:summary at 2024-05-01T12:34:56.789Z, with this environment's settings: main.ts changed since the plan was made. The plan it replaced was made with the stack's defaults (no setting was set).",
+      ].join("\n\n"),
+    );
+  });
+
+  test("a plan synthesized where there was none has no earlier settings to name", () => {
+    const synthesized = { reason: "cdktf.out had no plan of stack nats" };
+    expect(provenanceSection({ plan: { record: defaults, synthesized }, at })).toBe(
+      [
+        "Made with the stack's defaults (no setting was set).",
+        "> 🔄 **Synthesized again** by plan:summary at 2024-05-01T12:34:56.789Z, with this environment's settings: cdktf.out had no plan of stack nats.",
+      ].join("\n\n"),
+    );
+  });
+
+  test("renderSummary puts it between the heading and the diagram", () => {
+    const summary = renderSummary(planOf({}), PRICES, { provenance: { plan: { record: fiveInFra1 }, at } });
+    expect(summary.startsWith(`## Plan: \`t\`\n\n${MADE_WITH_FIVE}\n\n### Diagram\n\n`)).toBe(true);
+  });
+});
+
+describe("rendered lists of two", () => {
+  test("a load balancer's droplets and a volume's droplets are joined with commas", () => {
+    const volume = "${digitalocean_volume.v.id}";
+    const summary = renderSummary(
+      planOf({
+        digitalocean_volume: { v: { name: "shared", size: 10, region: "nyc3", initial_filesystem_type: "ext4" } },
+        digitalocean_droplet: { a: { name: "n-1", volume_ids: [volume] }, b: { name: "n-2", volume_ids: [volume] } },
+        digitalocean_loadbalancer: { lb: { name: "lb", region: "nyc3", droplet_ids: ["${digitalocean_droplet.a.id}", "${digitalocean_droplet.b.id}"] } },
+      }),
+      PRICES,
+    ).split("\n");
+    expect(summary).toContain("Targets: droplet n-1, droplet n-2. Sticky sessions: provider default.");
+    expect(summary).toContain("| shared | 10 GiB | ext4 | nyc3 | n-1, n-2 | no |");
   });
 });
 

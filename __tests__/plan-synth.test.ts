@@ -1,11 +1,17 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 
 // Unit test: no process is started. spawnSync is replaced, so even a mutant that synthesizes
 // where it should not calls this stub instead of the cdktf app.
 jest.mock("node:child_process", () => ({ spawnSync: jest.fn() }));
+// existsSync and statSync go to the real ones unless a test stands in for the clock of the
+// project's files or for another caller holding the synthesis lock.
+jest.mock("node:fs", () => {
+  const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+  return { ...fs, existsSync: jest.fn(fs.existsSync), statSync: jest.fn(fs.statSync) };
+});
 
 import { spawnSync } from "node:child_process";
 import {
@@ -20,6 +26,7 @@ import {
   freshStackFile,
   inputsStamp,
   isStackStale,
+  planToReview,
   runApp,
   stackFile,
   synthModules,
@@ -27,6 +34,9 @@ import {
 } from "../plan/synth";
 
 const spawn = spawnSync as unknown as jest.Mock;
+const actualFs = jest.requireActual<typeof import("node:fs")>("node:fs");
+const exists = existsSync as unknown as jest.Mock;
+const stat = statSync as unknown as jest.Mock;
 
 /** Refuses every process: what `spawnSync` does unless a test says otherwise. */
 const noProcess = (): never => {
@@ -36,6 +46,8 @@ const noProcess = (): never => {
 beforeEach(() => {
   spawn.mockReset();
   spawn.mockImplementation(noProcess);
+  exists.mockImplementation(actualFs.existsSync);
+  stat.mockImplementation(actualFs.statSync);
 });
 
 /** Sets (or, with undefined, removes) process.env variables for the duration of `body`. */
@@ -62,6 +74,16 @@ function writeTree(root: string, files: Readonly<Record<string, string>>): void 
     writeFileSync(join(root, path), content);
   }
 }
+
+/** A stand-in for the app (spawnSync's place): writes `files` (path relative to CDKTF_OUTDIR → content) and exits 0. */
+const appWriting =
+  (files: Readonly<Record<string, string>>) =>
+  (_command: string, _args: readonly string[], options: { env: NodeJS.ProcessEnv }): object => {
+    writeTree(options.env.CDKTF_OUTDIR as string, files);
+    return { status: 0, stderr: "" };
+  };
+/** Both stacks main.ts writes, empty. */
+const BOTH_STACKS: Readonly<Record<string, string>> = { "stacks/nats/cdk.tf.json": "{}\n", "stacks/nats-tutorial/cdk.tf.json": "{}\n" };
 
 const sha256 = (content: string): string => createHash("sha256").update(content).digest("hex");
 
@@ -387,12 +409,8 @@ describe("synthesis, with spawnSync stubbed (no process starts)", () => {
   const written: Readonly<Record<string, string>> = { nats: '{"synthesized":"nats"}\n', "nats-tutorial": '{"synthesized":"tutorial"}\n' };
   let outdir: string;
 
-  /** A stand-in for the app: writes both stacks into CDKTF_OUTDIR and exits 0. */
-  const fakeApp = (_command: string, _args: readonly string[], options: { env: NodeJS.ProcessEnv }): object => {
-    const dir = options.env.CDKTF_OUTDIR as string;
-    for (const [stack, content] of Object.entries(written)) writeTree(dir, { [`stacks/${stack}/cdk.tf.json`]: content });
-    return { status: 0, stderr: "" };
-  };
+  /** A stand-in for the app: writes both stacks. */
+  const fakeApp = appWriting(Object.fromEntries(Object.entries(written).map(([stack, content]) => [`stacks/${stack}/cdk.tf.json`, content])));
 
   beforeEach(() => {
     outdir = mkdtempSync(join(tmpdir(), "plan-synth-run-"));
@@ -488,5 +506,228 @@ describe("synthesis, with spawnSync stubbed (no process starts)", () => {
     expect(Object.keys(result).sort()).toEqual(["ms", "outdir"]);
     spawn.mockReturnValueOnce({ status: null, stderr: "", error: new Error("spawnSync /bin/app ENOENT") });
     expect(() => synthesize({ outdir, command: ["/bin/app", "-x"] })).toThrow(new Error("synthesis with /bin/app -x failed (exit null): spawnSync /bin/app ENOENT"));
+  });
+});
+
+describe("planToReview: the plan as it is, or synthesized again saying why", () => {
+  const madeBefore = { settings: [], variables: { NATS_NODE_COUNT: null } };
+  const madeNow = { settings: [{ setting: "nodeCount", source: "NATS_NODE_COUNT", value: 5 }], variables: { NATS_NODE_COUNT: "5" } };
+  /** The plan's time: seconds since the epoch, as utimes takes it, and in milliseconds as statSync reports it. */
+  const PLAN_SECONDS = 2_000;
+  const PLAN_MS = PLAN_SECONDS * 1000;
+  let outdir: string;
+
+  /** A stand-in for the app: writes both stacks and their settings records. */
+  const recordingApp = appWriting(
+    Object.fromEntries(["nats", "nats-tutorial"].flatMap((stack) => [[`stacks/${stack}/cdk.tf.json`, `{"synthesized":"${stack}"}\n`], [`stacks/${stack}/nats-settings.json`, JSON.stringify(madeNow)]])),
+  );
+
+  /** A plan of stack nats made at PLAN_SECONDS, with a settings record unless `record` is false. */
+  const oldPlan = (record = true): string => {
+    const file = stackFile(outdir, "nats");
+    writeTree(outdir, { "stacks/nats/cdk.tf.json": '{"old":true}\n', ...(record ? { "stacks/nats/nats-settings.json": JSON.stringify(madeBefore) } : {}) });
+    utimesSync(file, PLAN_SECONDS, PLAN_SECONDS);
+    return file;
+  };
+
+  /**
+   * Makes statSync report, for the project's own files (path relative to the project root),
+   * the time `mtimeMs` gives: a stand-in for files edited before or after the plan was made.
+   */
+  const sourcesChangedAt = (mtimeMs: (file: string) => number): void => {
+    stat.mockImplementation((path: string, ...rest: unknown[]) => {
+      const stats = (actualFs.statSync as (...args: unknown[]) => { mtimeMs: number })(path, ...rest);
+      const file = relative(PROJECT_ROOT, path);
+      if (!file.startsWith("..") && !isAbsolute(file)) stats.mtimeMs = mtimeMs(file);
+      return stats;
+    });
+  };
+  /** Every file of the project older than the plan, except `newer`, changed after it. */
+  const changedAfterThePlan = (...newer: readonly string[]): void => sourcesChangedAt((file) => (newer.includes(file) ? PLAN_MS + 1 : PLAN_MS - 1_000));
+
+  beforeEach(() => {
+    outdir = mkdtempSync(join(tmpdir(), "plan-synth-review-"));
+    spawn.mockImplementation(recordingApp);
+  });
+  afterEach(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test("a missing plan is synthesized, and the review says the output directory had none", () => {
+    expect(planToReview("nats", outdir)).toEqual({
+      file: stackFile(outdir, "nats"),
+      record: madeNow,
+      synthesized: { reason: `${outdir} had no plan of stack nats`, before: undefined },
+    });
+    expect(spawn).toHaveBeenCalledTimes(1);
+  });
+
+  test("a plan without a settings record is synthesized again, saying records are written since they were added", () => {
+    const file = oldPlan(false);
+    expect(planToReview("nats", outdir)).toEqual({
+      file,
+      record: madeNow,
+      synthesized: { reason: "the plan had no record of its settings (nats-settings.json, written by every synthesis since it was added)", before: undefined },
+    });
+    expect(readFileSync(file, "utf8")).toBe('{"synthesized":"nats"}\n');
+  });
+
+  test("a plan newer than every file the app reads is reviewed as it is, whatever settings made it", () => {
+    const file = oldPlan();
+    changedAfterThePlan();
+    const reviewed = planToReview("nats", outdir);
+    expect(reviewed).toEqual({ file, record: madeBefore });
+    expect("synthesized" in reviewed).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe('{"old":true}\n');
+    expect(spawn).not.toHaveBeenCalled();
+  });
+
+  test("a file changed at the very time of the plan is not newer than it", () => {
+    const file = oldPlan();
+    sourcesChangedAt((path) => (path === "main.ts" ? PLAN_MS : PLAN_MS - 1_000));
+    expect(planToReview("nats", outdir)).toEqual({ file, record: madeBefore });
+    expect(spawn).not.toHaveBeenCalled();
+  });
+
+  test("a plan older than one file the app reads is synthesized again, naming the file and what the plan was made with", () => {
+    const file = oldPlan();
+    changedAfterThePlan("package-lock.json");
+    expect(planToReview("nats", outdir)).toEqual({
+      file,
+      record: madeNow,
+      synthesized: { reason: "package-lock.json changed since the plan was made", before: madeBefore },
+    });
+    expect(spawn).toHaveBeenCalledTimes(1);
+  });
+
+  test("three newer files are all named, in the order modules, templates, cdktf.json", () => {
+    oldPlan();
+    changedAfterThePlan("cdktf.json", "templates/nats-server.conf", "main.ts");
+    expect(planToReview("nats", outdir).synthesized?.reason).toBe("main.ts, templates/nats-server.conf, cdktf.json changed since the plan was made");
+  });
+
+  test("more than three newer files: the first three are named and the others counted", () => {
+    oldPlan();
+    changedAfterThePlan("package-lock.json", "cdktf.json", "templates/nats-server.conf", "scripts/verify.ts", "main.ts");
+    expect(planToReview("nats", outdir).synthesized?.reason).toBe("main.ts, scripts/verify.ts, templates/nats-server.conf and 2 more changed since the plan was made");
+  });
+
+  test("a stack the synthesis does not write is an error naming its file, the record beside it and the stacks main.ts writes", () => {
+    const file = stackFile(outdir, "nats-prod");
+    expect(() => planToReview("nats-prod", outdir)).toThrow(
+      new Error(`stack "nats-prod" was not synthesized: expected ${file} and nats-settings.json beside it; main.ts writes nats, nats-tutorial`),
+    );
+  });
+
+  test("a synthesis that writes the plan without its settings record is an error too", () => {
+    spawn.mockImplementation(appWriting(BOTH_STACKS));
+    expect(() => planToReview("nats", outdir)).toThrow(/^stack "nats" was not synthesized: expected .*cdk\.tf\.json and nats-settings\.json beside it/);
+  });
+});
+
+describe("the synthesis lock, alone or held by another caller (no process starts)", () => {
+  const written: Readonly<Record<string, string>> = { nats: '{"by":"the other caller"}\n', "nats-tutorial": '{"by":"the other caller","stack":"tutorial"}\n' };
+  let outdir: string;
+  let lock: string;
+
+  /** What the other caller leaves when its synthesis ends: both stacks, the stamp of these inputs, and no lock. */
+  const otherCallerFinishes = (): void => {
+    for (const [stack, content] of Object.entries(written)) writeTree(outdir, { [`stacks/${stack}/cdk.tf.json`]: content });
+    const outputs = { nats: sha256(written.nats), "nats-tutorial": sha256(written["nats-tutorial"]) };
+    writeFileSync(join(outdir, ".nats-synth-stamp.json"), JSON.stringify({ inputs: inputsStamp(), outputs }));
+    unlinkSync(lock);
+  };
+
+  /** Runs `onCheck(n)` on the n-th time the code under test looks whether the lock is still there; fails after ten looks. */
+  const onLockCheck = (onCheck: (n: number) => void): void => {
+    let checks = 0;
+    exists.mockImplementation((path: string) => {
+      if (path === lock) {
+        if (++checks > 10) throw new Error(`still looking at the lock after ${checks - 1} looks`);
+        onCheck(checks);
+      }
+      return actualFs.existsSync(path);
+    });
+  };
+
+  beforeEach(() => {
+    outdir = mkdtempSync(join(tmpdir(), "plan-synth-lock-"));
+    lock = join(outdir, ".synth.lock");
+    writeFileSync(lock, "");
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test("a caller finding the lock taken sleeps until it is released, then hands out the other caller's synthesis", () => {
+    onLockCheck((n) => {
+      if (n === 3) otherCallerFinishes();
+    });
+    const started = Date.now();
+    expect(freshStackFile("nats", outdir)).toBe(stackFile(outdir, "nats"));
+    const waited = Date.now() - started;
+    // Two sleeps of 50 ms before the third look finds the lock gone, and no more.
+    expect(waited).toBeGreaterThanOrEqual(100);
+    expect(waited).toBeLessThan(5_000);
+    expect(spawn).not.toHaveBeenCalled();
+    expect(readFileSync(stackFile(outdir, "nats"), "utf8")).toBe(written.nats);
+  });
+
+  test("when the other caller's synthesis failed, the waiting caller synthesizes itself", () => {
+    onLockCheck((n) => {
+      // It failed: no stamp, and its lock is released.
+      if (n === 1) unlinkSync(lock);
+    });
+    spawn.mockImplementation(appWriting(BOTH_STACKS));
+    expect(freshStackFile("nats", outdir)).toBe(stackFile(outdir, "nats"));
+    expect(spawn).toHaveBeenCalledTimes(1);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  test("a lock exactly a minute old is still the other caller's: it is waited for, not taken", () => {
+    const lockSeconds = 1_700_000_000;
+    utimesSync(lock, lockSeconds, lockSeconds);
+    jest.spyOn(Date, "now").mockReturnValue(lockSeconds * 1000 + 60_000);
+    onLockCheck((n) => {
+      if (n === 1) otherCallerFinishes();
+    });
+    expect(freshStackFile("nats", outdir)).toBe(stackFile(outdir, "nats"));
+    expect(spawn).not.toHaveBeenCalled();
+  });
+
+  test("a lock never released is waited on for one minute, then taken over once it is more than a minute old", () => {
+    const lockSeconds = 1_700_000_000;
+    // The waiting starts when the lock is a second old; each look at it passes 20 s.
+    const start = lockSeconds * 1000 + 1_000;
+    let now = start;
+    jest.spyOn(Date, "now").mockImplementation(() => now);
+    utimesSync(lock, lockSeconds, lockSeconds);
+    onLockCheck(() => {
+      now += 20_000;
+    });
+    let ranAt: number | undefined;
+    const app = appWriting(BOTH_STACKS);
+    spawn.mockImplementation((...args: Parameters<typeof app>) => {
+      ranAt = now;
+      return app(...args);
+    });
+    expect(freshStackFile("nats", outdir)).toBe(stackFile(outdir, "nats"));
+    expect(spawn).toHaveBeenCalledTimes(1);
+    expect(ranAt === undefined ? undefined : ranAt - start).toBe(60_000);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  test("a synthesis closes the lock file it opened", () => {
+    unlinkSync(lock);
+    spawn.mockImplementation(appWriting(BOTH_STACKS));
+    freshStackFile("nats", outdir);
+    // What this process still has open, by path: a removed file reads "<path> (deleted)".
+    const open = readdirSync("/proc/self/fd").flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return []; // the descriptor readdirSync itself used, closed since
+      }
+    });
+    expect(open.filter((path) => path.startsWith(lock))).toEqual([]);
   });
 });
