@@ -449,6 +449,14 @@ describe("synthesis, with spawnSync stubbed (no process starts)", () => {
     expect(existsSync(join(outdir, ".synth.lock"))).toBe(false);
   });
 
+  test("an app that writes one stack only: the other is named as not synthesized (not a raw ENOENT), the one written is handed out", () => {
+    spawn.mockImplementation(appWriting({ "stacks/nats/cdk.tf.json": written.nats }));
+    const missing = join(outdir, "stacks", "nats-tutorial", "cdk.tf.json");
+    expect(() => freshStackFile("nats-tutorial", outdir)).toThrow(new Error(`stack "nats-tutorial" was not synthesized: expected ${missing}; main.ts writes nats, nats-tutorial`));
+    expect(existsSync(join(outdir, ".synth.lock"))).toBe(false);
+    expect(freshStackFile("nats", outdir)).toBe(join(outdir, "stacks", "nats", "cdk.tf.json"));
+  });
+
   test("a lock left for more than a minute is taken over", () => {
     const lock = join(outdir, ".synth.lock");
     writeFileSync(lock, "");

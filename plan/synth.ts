@@ -275,7 +275,8 @@ function synthesizeLocked(outdir: string): void {
     rmSync(stampFile(outdir), { force: true });
     const inputs = inputsStamp();
     synthesize({ outdir });
-    const outputs = Object.fromEntries(STACKS.map((stack) => [stack, fileHash(stackFile(outdir, stack))]));
+    // A stack the app did not write stays out of the stamp: it is stale, and its caller names it.
+    const outputs = Object.fromEntries(STACKS.filter((stack) => existsSync(stackFile(outdir, stack))).map((stack) => [stack, fileHash(stackFile(outdir, stack))]));
     writeFileSync(stampFile(outdir), JSON.stringify({ inputs, outputs } satisfies Stamp));
   } finally {
     closeSync(fd);
