@@ -161,6 +161,7 @@ describe("secrets", () => {
       new Error('the secret supplied for route-pw holds " ": random_password route-pw produces only lower-case letters, so a droplet never gets such a secret; choose one of those characters only'),
     );
     expect(() => secretFor("route-pw", { "route-pw": "a~" }, {}, `${letters}!@`)).toThrow('holds "~": random_password route-pw produces only upper-case letters, lower-case letters, digits and the characters "!@"');
+    expect(() => secretFor("route-pw", { "route-pw": "a" }, {}, "")).toThrow('holds "a": random_password route-pw produces only nothing, so a droplet never gets such a secret');
     // Every character it can produce passes; so does any value when the alphabet is unknown.
     expect(secretFor("route-pw", {}, { NATS_TWIN_SECRET_ROUTE_PW: "Zq9x" }, letters)).toBe("Zq9x");
     expect(secretFor("route-pw", {}, { NATS_TWIN_SECRET_ROUTE_PW: "!@ab" }, `${letters}!@`)).toBe("!@ab");
@@ -320,6 +321,11 @@ describe("readNodeConfig on hand-written cloud-configs", () => {
     });
   });
 
+  test("a continuation line is joined with a space, as systemd does, even without one before the backslash", () => {
+    const unit = "[Unit]\nRequiresMountsFor=/mnt/a\\\n/mnt/b\n[Service]\nWorkingDirectory=/etc/nats\nExecStart=nats-server\\\n--config\\\nnats.conf\n";
+    expect(readNodeConfig(unitOnly(unit), "nats-1")).toMatchObject({ argv: ["nats-server", "--config", "nats.conf"], mountPoints: ["/mnt/a", "/mnt/b"] });
+  });
+
   test.each([
     ["/etc/nats/node.env", "node.env"],
     ["-/etc/nats/node.env", "node.env"],
@@ -346,7 +352,7 @@ describe("readNodeConfig on hand-written cloud-configs", () => {
     expect(readNodeConfig(unitOnly(`${SERVICE}KillSignal=${value}\n`), "nats-1").killSignal).toBe(signal);
   });
 
-  test.each(["sigterm", "SIG", "SIGTERM!", "SIG-TERM", "USR 2"])("refuses KillSignal=%s", (value) => {
+  test.each(["sigterm", "SIG", "SIGTERM!", "SIG-TERM", "USR 2", "xSIGTERM"])("refuses KillSignal=%s", (value) => {
     expect(() => readNodeConfig(unitOnly(`${SERVICE}KillSignal=${value}\n`), "nats-1")).toThrow(`KillSignal=${value} of nats-1 is not a signal name such as SIGTERM`);
   });
 
@@ -490,6 +496,16 @@ describe("clientCredentials", () => {
     expect(clientCredentials('cluster {\n  authorization {\n    user: "route"\n    password: "r"\n  }\n}\n')).toEqual({});
     expect(clientCredentials("")).toEqual({});
     expect(clientCredentials('authorization {\n  token: "t"\n')).toEqual({});
+  });
+
+  test("the block ends at the closing brace on a line of its own, not at a brace inside it", () => {
+    const conf = 'authorization {\n  default_permissions = { publish: "orders.>" }\n  token: "t0k"\n}\nsystem_account: SYS\n';
+    expect(clientCredentials(conf)).toStrictEqual({ token: "t0k" });
+  });
+
+  test("a credential the block lacks is no key at all, not one set to undefined", () => {
+    expect(clientCredentials('authorization {\n  token: "t0k"\n}\n')).toStrictEqual({ token: "t0k" });
+    expect(Object.keys(clientCredentials('authorization {\n  user: "u"\n  password: "p"\n}\n'))).toEqual(["user", "password"]);
   });
 
   test("ignores keys that only end in a credential's name and unquoted values", () => {
@@ -651,6 +667,19 @@ describe("NATS_TWIN_SECRET_* variables that name no random_password of the plan"
     expect(() => assertSecretVariables([], { NATS_TWIN_SECRET_A: "a", NATS_TWIN_SECRET_B: "b" })).toThrow(
       new Error("NATS_TWIN_SECRET_A names no random_password of the plan: the plan has none; NATS_TWIN_SECRET_B names no random_password of the plan: the plan has none"),
     );
+  });
+
+  test("every bad one is named in alphabetical order, whatever the environment's order", () => {
+    expect(() => assertSecretVariables([], { NATS_TWIN_SECRET_B: "b", NATS_TWIN_SECRET_C: "c", NATS_TWIN_SECRET_A: "a" })).toThrow(
+      new Error(["A", "B", "C"].map((suffix) => `NATS_TWIN_SECRET_${suffix} names no random_password of the plan: the plan has none`).join("; ")),
+    );
+  });
+
+  test("a name longer than 80 characters is cut to 79 and an ellipsis; one of 80 is shown whole", () => {
+    const eighty = `NATS_TWIN_SECRET_${"X".repeat(63)}`;
+    expect(eighty).toHaveLength(80);
+    expect(() => assertSecretVariables([], { [eighty]: "a" })).toThrow(new Error(`${eighty} names no random_password of the plan: the plan has none`));
+    expect(() => assertSecretVariables([], { [`${eighty}Y`]: "a" })).toThrow(new Error(`${eighty.slice(0, 79)}… names no random_password of the plan: the plan has none`));
   });
 
   test("the plan's own names and other variables pass", () => {

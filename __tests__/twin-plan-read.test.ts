@@ -42,6 +42,10 @@ describe("readPlan", () => {
     expect(plan.loadBalancer.internal).toBe(false);
   });
 
+  test("an endless file such as /dev/zero is refused as a synthesized stack past 16 MiB, not read to the end", () => {
+    expect(() => readPlan("/dev/zero")).toThrow(new Error("synthesized stack /dev/zero is larger than 16777216 bytes: it cannot be what was asked for"));
+  });
+
   test("two public load balancers are refused", () => {
     expect(() => read({ digitalocean_droplet: { a: node() }, digitalocean_loadbalancer: { one: lb(), two: lb() } })).toThrow(
       new Error(`${join(dir, "cdk.tf.json")} has 2 public digitalocean_loadbalancer resources: the twin needs exactly one`),

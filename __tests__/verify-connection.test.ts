@@ -933,6 +933,22 @@ describe("drainOnSignals", () => {
     }
   });
 
+  test("a drain that succeeds leaves no timer behind: the app exits then, not DRAIN_TIMEOUT_MS later", async () => {
+    jest.useFakeTimers({ doNotFake: ["setImmediate"] });
+    try {
+      jest.spyOn(console, "log").mockImplementation(() => undefined);
+      const conn = fake(NODE_1);
+      drainOnSignals("pub", conn.nc);
+      process.emit("SIGTERM", "SIGTERM");
+      expect(jest.getTimerCount()).toBe(1);
+      await settle();
+      expect(conn.drain).toHaveBeenCalledTimes(1);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test("nothing happens before a signal", () => {
     const conn = fake(NODE_1);
     const stop = jest.fn();

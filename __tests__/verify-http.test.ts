@@ -356,6 +356,12 @@ describe("checkHealth from the node monitors", () => {
     await expect(checkHealth(contextWith({ nodeMonitors: urls, expectNodes: 2 }))).resolves.toEqual({ ok: false, detail: "3/2 nodes answer 200 on /healthz" });
   });
 
+  test("more node monitors than expected, one unhealthy: fails though as many as expected answer 200", async () => {
+    const [a, b, c] = await Promise.all([serve(monitor({ id: "a" })), serve(monitor({ id: "b", healthy: false })), serve(monitor({ id: "c" }))]);
+    const verdict = await checkHealth(contextWith({ nodeMonitors: [a.url, b.url, c.url], expectNodes: 2 }));
+    expect(verdict).toEqual({ ok: false, detail: `2/2 nodes answer 200 on /healthz; ${b.url} answered HTTP 503` });
+  });
+
   test("node monitors win over a published monitor port", async () => {
     const node = await serve(monitor({ id: "a" }));
     const port = await closedPort();

@@ -1,17 +1,19 @@
 // Exact behaviour of verify's input handling (args, cli, env, errors) and of verify()'s retry
 // loop. The checks are replaced by jest mocks and time is faked, so nothing touches the network.
-import { UsageError, integerArg, parseCli, usageText } from "../verify/args";
+import { getEventListeners } from "node:events";
+import { UsageError, integerArg, parseCli, runCli, usageText } from "../verify/args";
 import { checkHealth } from "../verify/checks/health";
 import { checkJetStream } from "../verify/checks/jetstream";
 import { checkMesh } from "../verify/checks/mesh";
 import { checkPubSub } from "../verify/checks/pubsub";
 import { checkRoundRobin } from "../verify/checks/round-robin";
-import { parseVerifyArgs } from "../verify/cli";
+import { USAGE, parseVerifyArgs } from "../verify/cli";
 import { credentialsFromEnv, serverFromEnv } from "../verify/env";
 import { JETSTREAM_NO_RESPONDERS, errorMessage } from "../helpers/errors";
 import { describeFailure, isAuthorizationError } from "../verify/authorization";
 import type { Verdict, VerifyOptions } from "../verify/types";
 import { contextOf, verify } from "../verify/verify";
+import * as retry from "../helpers/retry";
 
 jest.mock("../verify/checks/round-robin", () => ({ checkRoundRobin: jest.fn() }));
 jest.mock("../verify/checks/mesh", () => ({ checkMesh: jest.fn() }));
@@ -148,6 +150,66 @@ describe("parseCli", () => {
   });
 });
 
+describe("runCli", () => {
+  let exitCode: typeof process.exitCode;
+
+  beforeEach(() => {
+    exitCode = process.exitCode;
+  });
+
+  afterEach(() => {
+    process.exitCode = exitCode;
+    jest.restoreAllMocks();
+  });
+
+  test("a failure of several lines keeps its line breaks, with the control characters of each line escaped", async () => {
+    const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const code = await runCli("verify", "usage: npm run verify", async () => {
+      throw new Error("tls handshake failed\nserver said: \u001b[2Jgone\r");
+    });
+    expect([code, process.exitCode]).toEqual([1, 1]);
+    expect(error.mock.calls).toStrictEqual([["verify: tls handshake failed\nserver said: \\x1b[2Jgone\\x0d"]]);
+  });
+});
+
+describe("verify's --help text", () => {
+  test("the usage line, each option with its range and default, the credentials and the exit statuses", () => {
+    expect(USAGE.split("\n")).toEqual([
+      "usage: npm run verify -- --lb <host> [--expect-nodes N] [--client-port P] [--monitor-port P]",
+      "         [--timeout S] [--nodes host1,host2,...] [--health-path /healthz] [--credentials-file FILE] [--jetstream]",
+      "",
+      "  --lb                load balancer host name or IP address (required)",
+      "  --expect-nodes      NATS servers behind it, 1 to 25 (default: the number of --nodes, else 3)",
+      "  --client-port       client port it forwards (default 4222)",
+      "  --monitor-port      monitor port it forwards, if any (default: not published)",
+      "  --timeout           seconds the whole run may take, retries included, 1 to 3600",
+      "                      (default 60)",
+      "  --nodes             node monitors reachable from here: hosts, host:port or http:// URLs",
+      "                      (default port: --monitor-port, else 8222)",
+      "  --health-path       path every node answers 200 on (default /healthz)",
+      "  --credentials-file  read NATS_TOKEN, or NATS_USER and NATS_PASSWORD, from this file of",
+      "                      NAME=value lines instead of the environment (the readiness gate does);",
+      "                      NATS_CA and NATS_TLS_SERVER_NAME still come from the environment",
+      "  --jetstream         the cluster runs JetStream: check its meta leader and a temporary",
+      "                      stream of min(N, 3) replicas written and read through the load balancer",
+      "  -h, --help          print this help and exit",
+      "",
+      "Credentials come from NATS_TOKEN, or NATS_USER and NATS_PASSWORD; with TLS, NATS_CA is the",
+      "cluster's CA certificate (a file or the PEM) and NATS_TLS_SERVER_NAME the name to verify.",
+      "Exit status: 0 every check passed, 1 a check failed, 2 bad arguments.",
+    ]);
+  });
+
+  test("the defaults it states are the ones parseVerifyArgs and verify apply", () => {
+    // --expect-nodes: the number of --nodes, else 3; a --nodes host's port: --monitor-port, else 8222.
+    expect(parseVerifyArgs(["--lb", "x"], {})).toMatchObject({ options: { expectNodes: 3 } });
+    expect(parseVerifyArgs(["--lb", "x", "--nodes", "n1"], {})).toMatchObject({ options: { expectNodes: 1, nodeMonitors: ["http://n1:8222"] } });
+    expect(parseVerifyArgs(["--lb", "x", "--monitor-port", "9000", "--nodes", "n1"], {})).toMatchObject({ options: { nodeMonitors: ["http://n1:9000"] } });
+    const ctx = contextOf({ lb: "x", expectNodes: 3 });
+    expect([ctx.natsUrl, ctx.healthPath, ctx.lbMonitorUrl, ctx.deadline.seconds]).toEqual(["nats://x:4222", "/healthz", undefined, 60]);
+  });
+});
+
 describe("parseVerifyArgs input validation", () => {
   const parse = (argv: string[]) => parseVerifyArgs(argv, {});
   const options = (argv: string[]): VerifyOptions => {
@@ -168,6 +230,16 @@ describe("parseVerifyArgs input validation", () => {
     ["[::1]", '--lb "[::1]" is not a host name or IP address'],
   ])("--lb refuses %j", (lb, message) => {
     expect(thrown(() => parse(["--lb", lb]))).toEqual(["UsageError", message]);
+  });
+
+  test("--lb and --nodes hosts: names of up to 253 characters, labels of one character included", () => {
+    const longest = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
+    expect(longest).toHaveLength(253);
+    expect(options(["--lb", longest]).lb).toBe(longest);
+    expect(options(["--lb", "a.b.c"]).lb).toBe("a.b.c");
+    expect(options(["--lb", "x", "--nodes", "n.x,a.b-c.d:9000"]).nodeMonitors).toEqual(["http://n.x:8222", "http://a.b-c.d:9000"]);
+    expect(thrown(() => parse(["--lb", `${longest}e`]))).toEqual(["UsageError", `--lb "${longest}e" is not a host name or IP address`]);
+    expect(thrown(() => parse(["--lb", "x", "--nodes", `${longest}e`]))).toEqual(["UsageError", `--nodes entry "${longest}e" is not a host, host:port or http:// URL`]);
   });
 
   test("--nodes: entries are trimmed; hosts get the default monitor port; URLs with or without a trailing slash", () => {
@@ -495,6 +567,37 @@ describe("verify: results, retries and log lines (checks mocked, time faked)", (
       expect(result.checks[0]).toEqual({ name: "round robin", ok: false, detail: "no verdict: the --timeout of 2 s ended during attempt 2 (attempt 1: 1/3 servers)" });
     } finally {
       timeout.mockRestore();
+    }
+  });
+
+  test("a check failing 40 times leaves no abort listener behind per attempt (no listener leak warning)", async () => {
+    const listeners: number[] = [];
+    mocks["round robin"].mockImplementation(async (ctx) => {
+      listeners.push(getEventListeners(ctx.deadline.signal, "abort").length);
+      return { ok: false, detail: "2/3 servers" };
+    });
+    await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 60 });
+    expect(listeners).toHaveLength(40);
+    // withOwnSockets' one only, at every attempt: each earlier attempt removed its own when it settled.
+    expect(new Set(listeners)).toEqual(new Set([1]));
+  });
+
+  test("a pause between attempts that ends after the deadline (a busy machine) gives no verdict for the attempt after it", async () => {
+    const timeout = jest.spyOn(AbortSignal, "timeout").mockImplementation((ms) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+      return controller.signal;
+    });
+    // The pause of 1 s wakes 1.5 s late, past the deadline of 2 s.
+    const pause = jest.spyOn(retry, "sleep").mockImplementation((ms) => new Promise((resolve) => setTimeout(resolve, ms + 1500)));
+    try {
+      mocks["round robin"].mockResolvedValue({ ok: false, detail: "1/3 servers" });
+      const { result } = await run({ lb: "127.0.0.1", expectNodes: 3, timeoutSeconds: 2 });
+      expect(result.checks[0]).toEqual({ name: "round robin", ok: false, detail: "no verdict: the --timeout of 2 s ended during attempt 2 (attempt 1: 1/3 servers)" });
+      expect(result.checks.slice(1).map((c) => c.detail)).toEqual(["mesh", "pub/sub", "health", "jetstream"].map(() => "not run: the --timeout of 2 s ended before it started"));
+    } finally {
+      timeout.mockRestore();
+      pause.mockRestore();
     }
   });
 
