@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPrices } from "../plan/cost";
 import { TerraformPlan, changedArguments, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { renderDiagram } from "../plan/mermaid";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 
 // The fixtures are `terraform show -json` plans (format_version 1.2, Terraform 1.11.4):
@@ -273,6 +274,13 @@ describe("the reasons given for each change", () => {
     const review = reviewTerraformPlan(plan, prices);
     expect(review.diff.replacedDroplets).toEqual(["nats-1"]);
     expect(review.poweredOff).toEqual(["nats-2", "nats-3"]);
+    expect(review.diff.changes.find((c) => c.label === "nats-1")?.verdict).toEqual({
+      verdict: "deploy",
+      effect: "replaces",
+      text: "changed by `cdktf deploy`: replaces (requested with -replace; size with the replacement)",
+    });
+    expect(review.diff.stoppedByDeploy).toEqual(["nats-1", "nats-2", "nats-3"]);
+    expect(renderDiagram(plan.after, review.diff)).toContain('    n1["nats-1<br/>s-2vcpu-4gb · nyc3<br/>nats-server unknown<br/>replaced by cdktf deploy"]\n');
     expect(rows(raw)[0]).toBe('| replace | `digitalocean_droplet.cluster_nodes_node-1_9627E290` | nats-1 | size: "s-1vcpu-1gb" → "s-2vcpu-4gb" (with the replacement) |');
   });
 

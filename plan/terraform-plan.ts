@@ -4,7 +4,7 @@ import { Action, ResourceChange } from "./change";
 import { PlanDiff, canonical, short } from "./diff";
 import { FirewallReport, InboundOpening, firewallReport } from "./firewall";
 import { DROPLET } from "./nodes";
-import { dropletVerdict } from "./replacement";
+import { DropletVerdict, dropletVerdict } from "./replacement";
 import { Json, JsonObject, Plan, Resource, isObject, parseJsonText } from "../helpers/tf-json";
 import { volumeWarnings } from "./volumes";
 
@@ -187,6 +187,17 @@ function openingChanges(before: FirewallReport, after: FirewallReport): Terrafor
   return { added: after.inbound.filter((opening) => !old.has(key(opening))), removed: before.inbound.filter((opening) => !next.has(key(opening))) };
 }
 
+/**
+ * A changed droplet's verdict in Terraform's plan: dropletVerdict's, except that a droplet the plan
+ * replaces (`-replace`, as each roll step asks) is replaced whatever else changes with it.
+ */
+function plannedVerdict(action: Action, args: readonly string[]): DropletVerdict {
+  const verdict = dropletVerdict(args);
+  if (action !== "replace" || verdict.effect === "replaces") return verdict;
+  const also = args.length === 0 ? "" : `; ${args.join(", ")} with the replacement`;
+  return { verdict: "deploy", effect: "replaces", text: `changed by \`cdktf deploy\`: replaces (requested with -replace${also})` };
+}
+
 const ACTION_ORDER: readonly Action[] = ["remove", "replace", "update", "add"];
 
 /** The review of a Terraform plan: changes in `renderDiff`'s terms, droplets powered off, the cost before and after. */
@@ -195,7 +206,7 @@ export function reviewTerraformPlan(plan: TerraformPlan, prices: PriceTable): Te
     const action = actionOf(change.actions);
     if (action === undefined) return [];
     const args = changedArguments(change);
-    const verdict = change.type === DROPLET && action !== "add" && action !== "remove" ? { verdict: dropletVerdict(args) } : {};
+    const verdict = change.type === DROPLET && action !== "add" && action !== "remove" ? { verdict: plannedVerdict(action, args) } : {};
     return [{ address: change.address, type: change.type, label: changeLabel(change), action, reasons: args.map((key) => reasonFor(change, key)), arguments: args, ...verdict }];
   });
   changes.sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action) || a.address.localeCompare(b.address));
