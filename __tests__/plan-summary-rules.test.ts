@@ -196,6 +196,33 @@ describe("firewall", () => {
   });
 });
 
+describe("firewall sources in a state (Terraform's plan holds IDs and names, not references)", () => {
+  // Built as valuesPlan builds a state: each resource's body carries its id.
+  const state = planOf({
+    digitalocean_loadbalancer: { lb: { id: "4de7ac8b-495b-4884-9a69-1050c6793cd6", name: "nats-lb" } },
+    digitalocean_droplet: { d: { id: "412345678", name: "nats-1" } },
+    digitalocean_tag: { t: { id: "nats", name: "nats" } },
+    null_resource: { gate: { id: "5577006791947779410" } },
+    digitalocean_firewall: {
+      f: {
+        id: "b1f7d0e2-0d4c-4ac1-8a53-5f6a2a2b7c11",
+        name: "fw",
+        inbound_rule: [
+          { protocol: "tcp", port_range: "4222", source_load_balancer_uids: ["4de7ac8b-495b-4884-9a69-1050c6793cd6"] },
+          { protocol: "tcp", port_range: "6222", source_tags: ["nats", "ops"], source_droplet_ids: ["412345678", "5577006791947779410"] },
+        ],
+      },
+    },
+  });
+
+  test("an ID of a DigitalOcean resource reads as that resource, a tag the plan does not hold as a tag, any other ID as it is", () => {
+    expect(firewallReport(state).inbound.map((opening) => opening.sources)).toEqual([
+      ["load balancer nats-lb"],
+      ["tag nats", "tag ops", "droplet nats-1", "5577006791947779410"],
+    ]);
+  });
+});
+
 describe("load balancer", () => {
   test("is read with its tag target, rules and health check in the plan's units", () => {
     const plan = planOf({
