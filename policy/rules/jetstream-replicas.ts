@@ -19,10 +19,14 @@ export const jetstreamReplicas: PolicyRule = {
       .filter(([, nodes]) => nodes.length < 3)
       .map(([name, nodes]): Finding => ({
         construct: nodes[0].construct,
+        // nats-server's Raft layer waits for a route before it starts: a lone clustered node never
+        // elects a meta leader (its /healthz stays "JetStream is still recovering meta layer").
         message:
-          `cluster ${JSON.stringify(name)} runs jetstream on ${nodes.length} node${nodes.length === 1 ? "" : "s"}: ` +
-          `streams and key-value buckets can have at most ${nodes.length} replica${nodes.length === 1 ? "" : "s"}, so losing a node ` +
-          `${nodes.length === 1 ? "loses" : "can stop"} them; use nodeCount: 3 or 5 for replicas 3`,
+          nodes.length === 1
+            ? `cluster ${JSON.stringify(name)} runs jetstream on 1 node: a lone clustered nats-server waits for a route and never elects ` +
+              `a jetstream meta leader, so no stream or key-value bucket can be created; use nodeCount: 3 or 5, or jetstream: false`
+            : `cluster ${JSON.stringify(name)} runs jetstream on ${nodes.length} nodes: streams and key-value buckets can have at most ` +
+              `${nodes.length} replicas, so losing a node can stop them; use nodeCount: 3 or 5 for replicas 3`,
       }));
   },
 };
