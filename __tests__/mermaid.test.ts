@@ -1,15 +1,14 @@
-import { join } from "node:path";
 import { DEFAULT_STACK, TUTORIAL_STACK } from "../constructs/stacks";
 import type { ResourceChange } from "../plan/change";
 import { PlanDiff, diffPlans } from "../plan/diff";
 import { renderDiagram } from "../plan/mermaid";
 import { DROPLET } from "../plan/nodes";
 import { dropletVerdict } from "../plan/replacement";
-import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { reviewTerraformPlan } from "../plan/terraform-plan";
 import { VOLUME } from "../plan/volumes";
 import { Plan, parsePlan } from "../helpers/tf-json";
 import { TerraformJson, synthJson, testStack } from "./helpers";
-import { TEST_PRICES, dropletChange } from "./plan-fixtures";
+import { TEST_PRICES, dropletChange, terraformPlanFixture } from "./plan-fixtures";
 
 // Unit test: the diagram's text, from stacks synthesized in-process (cdktf Testing, without the
 // readiness gate, whose bundling runs esbuild) and from a Terraform plan fixture. That mermaid
@@ -175,7 +174,7 @@ describe("the diagram of a --diff review", () => {
 });
 
 describe("the diagram of a --terraform-plan review", () => {
-  const plan = loadTerraformPlan(join(__dirname, "fixtures", "terraform-plan", "size-change.json"));
+  const plan = terraformPlanFixture("size-change");
   const text = renderDiagram(plan.after, reviewTerraformPlan(plan, TEST_PRICES).diff);
 
   test("the seed load balancer, told apart by its network alone, is internal: clients reach only the public one", () => {

@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ResourceChange } from "../plan/change";
 import type { PriceTable } from "../plan/cost";
 import { DROPLET } from "../plan/nodes";
+import { TerraformPlan, loadTerraformPlan } from "../plan/terraform-plan";
 import { Json, Plan, parsePlan } from "../helpers/tf-json";
 
 /** Prices chosen for the plan tests, not the shipped table: every amount they expect follows from them. */
@@ -28,3 +31,16 @@ export const dropletChange = (label: string, action: ResourceChange["action"], v
   arguments: [],
   ...(verdict === undefined ? {} : { verdict }),
 });
+
+/** The `terraform show -json` fixtures (see fixtures/terraform-plan/README.md). */
+const TERRAFORM_PLANS = join(__dirname, "fixtures", "terraform-plan");
+
+/** A `terraform show -json` fixture, read as `--terraform-plan` reads it. */
+export function terraformPlanFixture(name: string): TerraformPlan {
+  return loadTerraformPlan(join(TERRAFORM_PLANS, `${name}.json`));
+}
+
+/** A `terraform show -json` fixture as JSON.parse gives it, for a test to edit before parseTerraformPlan. */
+export function rawTerraformPlanFixture<T = any>(name: string): T {
+  return JSON.parse(readFileSync(join(TERRAFORM_PLANS, `${name}.json`), "utf8")) as T;
+}

@@ -7,10 +7,10 @@ import { PlanDiff, diffPlans } from "../plan/diff";
 import { renderSummary } from "../plan/markdown";
 import { renderDiagram } from "../plan/mermaid";
 import { PROJECT_ROOT, stackFile, synthesize } from "../plan/synth";
-import { loadTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
 import { Plan, loadPlan, parsePlan } from "../helpers/tf-json";
-import { dropletChange } from "./plan-fixtures";
+import { dropletChange, terraformPlanFixture } from "./plan-fixtures";
 
 // Integration test: synthesizes the app, and parses each diagram with the real mermaid library in a
 // child process (mermaid is ESM only; __tests__/mermaid-parse.mjs gives it jsdom's DOM). Parsing is
@@ -105,7 +105,7 @@ test("the check can fail: mermaid rejects a diagram with a subgraph left open, a
 });
 
 test("a --terraform-plan review draws the stack after Terraform's plan: the seed load balancer internal (no clients), the resized droplets coloured; mermaid parses it", () => {
-  const plan = loadTerraformPlan(join(__dirname, "fixtures", "terraform-plan", "size-change.json"));
+  const plan = terraformPlanFixture("size-change");
   const diagram = block(renderTerraformPlanReview(plan, reviewTerraformPlan(plan, loadPrices()), "nats"));
   expect(parse(diagram)).toEqual({ status: 0, said: "flowchart-v2\n" });
   expect(diagram).toContain('  lb2["internal load balancer nats-cluster-seed<br/>tcp 6222 → tcp 6222"]');

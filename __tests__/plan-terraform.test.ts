@@ -1,23 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPrices } from "../plan/cost";
-import { TerraformPlan, changedArguments, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { changedArguments, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderDiagram } from "../plan/mermaid";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
+import { rawTerraformPlanFixture, terraformPlanFixture } from "./plan-fixtures";
 
 // The fixtures are `terraform show -json` plans (format_version 1.2, Terraform 1.11.4):
 // terraform-data.json is the real CLI's output, the DigitalOcean ones are written in its shape
 // (see fixtures/terraform-plan/README.md).
-const FIXTURES = join(__dirname, "fixtures", "terraform-plan");
 const prices = loadPrices();
 
-function fixture(name: string): TerraformPlan {
-  return loadTerraformPlan(join(FIXTURES, `${name}.json`));
-}
-
 function markdown(name: string, stack = "nats"): string {
-  const plan = fixture(name);
+  const plan = terraformPlanFixture(name);
   return renderTerraformPlanReview(plan, reviewTerraformPlan(plan, prices), stack);
 }
 
@@ -26,7 +22,7 @@ const SECRETS = ["fixture-client-token-Qw8s2Lx", "fixture-route-password-Vb7Tn4"
 
 describe("reading terraform show -json", () => {
   test("Terraform's real output: no-op left out, delete, update and replace by the attribute that forces it", () => {
-    const plan = fixture("terraform-data");
+    const plan = terraformPlanFixture("terraform-data");
     expect([plan.formatVersion, plan.terraformVersion]).toEqual(["1.2", "1.11.4"]);
     const { diff } = reviewTerraformPlan(plan, prices);
     expect(diff.changes.map((c) => [c.action, c.address, c.reasons])).toEqual([
@@ -46,7 +42,7 @@ describe("reading terraform show -json", () => {
   });
 
   test("a change of a sensitive attribute shows no value, only that it changed", () => {
-    const raw = JSON.parse(readFileSync(join(FIXTURES, "template-change.json"), "utf8"));
+    const raw = rawTerraformPlanFixture("template-change");
     raw.resource_changes.push({
       address: "random_password.p", mode: "managed", type: "random_password", name: "p",
       change: {
@@ -66,9 +62,9 @@ describe("reading terraform show -json", () => {
   });
 
   test("computed attributes that become unknown are not changes; configured ones are", () => {
-    const change = fixture("volume-replacement").changes.find((c) => c.address === "digitalocean_droplet.cluster_nodes_node-1_9627E290");
+    const change = terraformPlanFixture("volume-replacement").changes.find((c) => c.address === "digitalocean_droplet.cluster_nodes_node-1_9627E290");
     expect(change === undefined ? [] : changedArguments(change)).toEqual(["volume_ids"]);
-    const volume = fixture("volume-replacement").changes.find((c) => c.type === "digitalocean_volume");
+    const volume = terraformPlanFixture("volume-replacement").changes.find((c) => c.type === "digitalocean_volume");
     // id, urn, droplet_ids, filesystem_type… become unknown too: not configured, not listed.
     expect(volume === undefined ? [] : changedArguments(volume)).toEqual(["initial_filesystem_type"]);
   });
@@ -83,7 +79,7 @@ describe("the review of each fixture", () => {
   });
 
   test("size change: every droplet resized in place, powered off at once, the cost before and after", () => {
-    const review = reviewTerraformPlan(fixture("size-change"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("size-change"), prices);
     expect(review.poweredOff).toEqual(["nats-1", "nats-2", "nats-3"]);
     expect(review.diff.replacedDroplets).toEqual([]);
     const text = markdown("size-change");
@@ -98,7 +94,7 @@ describe("the review of each fixture", () => {
   });
 
   test("template change (nats-tutorial, no ignore_changes): both droplets replaced by the deploy, and the readiness gate with them", () => {
-    const review = reviewTerraformPlan(fixture("template-change"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("template-change"), prices);
     expect(review.diff.replacedDroplets).toEqual(["nats-droplet-1", "nats-droplet-2"]);
     expect(review.poweredOff).toEqual([]);
     const text = markdown("template-change", "nats-tutorial");
@@ -111,7 +107,7 @@ describe("the review of each fixture", () => {
   });
 
   test("volume replacement: each volume's data loss is a warning, the droplets take the new volumes in place", () => {
-    const review = reviewTerraformPlan(fixture("volume-replacement"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("volume-replacement"), prices);
     expect(review.diff.volumeWarnings.map((w) => w.name)).toEqual(["nats-1-data", "nats-2-data", "nats-3-data"]);
     const text = markdown("volume-replacement");
     expect(text).toContain('> ⚠️ volume `nats-1-data` is replaced: **its JetStream data is lost** (initial_filesystem_type: "ext4" → "xfs" (forces replacement)).');
@@ -121,7 +117,7 @@ describe("the review of each fixture", () => {
   });
 
   test("firewall change: the rules added and removed, sources named", () => {
-    const review = reviewTerraformPlan(fixture("firewall-change"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("firewall-change"), prices);
     expect(review.openings.added.map((o) => [o.port, o.sources, o.worldOpen])).toEqual([
       ["8222", ["203.0.113.0/24", "load balancer nats-cluster-lb", "load balancer nats-cluster-seed"], false],
       ["22", ["203.0.113.0/24"], false],
@@ -134,7 +130,7 @@ describe("the review of each fixture", () => {
   });
 
   test("an opening to the world is marked", () => {
-    const raw = JSON.parse(readFileSync(join(FIXTURES, "firewall-change.json"), "utf8"));
+    const raw = rawTerraformPlanFixture("firewall-change");
     const firewall = raw.resource_changes.find((c: { type: string }) => c.type === "digitalocean_firewall");
     firewall.change.after.inbound_rule[3].source_addresses = ["0.0.0.0/0"];
     raw.planned_values.root_module.resources.find((r: { type: string }) => r.type === "digitalocean_firewall").values.inbound_rule[3].source_addresses = ["0.0.0.0/0"];
@@ -145,7 +141,7 @@ describe("the review of each fixture", () => {
 
 describe("droplets get the verdict of a review of two syntheses (dropletVerdict)", () => {
   test("a resize in place: deploy powers each droplet off, and all of them at once", () => {
-    const review = reviewTerraformPlan(fixture("size-change"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("size-change"), prices);
     const droplets = review.diff.changes.filter((change) => change.type === "digitalocean_droplet");
     expect(droplets.map((change) => [change.label, change.verdict?.verdict, change.verdict?.effect])).toEqual([
       ["nats-1", "deploy", "powers off"],
@@ -157,7 +153,7 @@ describe("droplets get the verdict of a review of two syntheses (dropletVerdict)
   });
 
   test("a volume replaced: its droplet's volume_ids change in place, the droplet keeps running", () => {
-    const review = reviewTerraformPlan(fixture("volume-replacement"), prices);
+    const review = reviewTerraformPlan(terraformPlanFixture("volume-replacement"), prices);
     const droplets = review.diff.changes.filter((change) => change.type === "digitalocean_droplet");
     expect(droplets.map((change) => change.verdict?.effect)).toEqual(["in place", "in place", "in place"]);
     expect(review.poweredOff).toEqual([]);
@@ -173,7 +169,7 @@ type RawPlan = { resource_changes: RawChange[]; [key: string]: any };
 type RawChange = { address: string; type: string; change: { actions: string[]; [key: string]: any }; [key: string]: any };
 
 function rawFixture(name: string): RawPlan {
-  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8")) as RawPlan;
+  return rawTerraformPlanFixture<RawPlan>(name);
 }
 
 /** The resource change whose address contains `part` (the first one). */
@@ -399,7 +395,7 @@ describe("sensitive values in the reasons", () => {
 
 describe("what a Terraform plan never holds", () => {
   test("a template change: deploy replaces both droplets itself; nothing is left to the roll, refused, or known of routes", () => {
-    const plan = fixture("template-change");
+    const plan = terraformPlanFixture("template-change");
     const review = reviewTerraformPlan(plan, prices);
     expect(review.diff.stoppedByDeploy).toEqual(["nats-droplet-1", "nats-droplet-2"]);
     expect([review.diff.rolledDroplets, review.diff.refusedDroplets, review.diff.directRoutes]).toEqual([[], [], []]);

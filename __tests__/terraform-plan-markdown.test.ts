@@ -1,18 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { PriceTable } from "../plan/cost";
 import { renderDiagram } from "../plan/mermaid";
-import { TerraformPlan, loadTerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
+import { TerraformPlan, parseTerraformPlan, reviewTerraformPlan } from "../plan/terraform-plan";
 import { renderTerraformPlanReview } from "../plan/terraform-plan-markdown";
-import { TEST_PRICES } from "./plan-fixtures";
+import { TEST_PRICES, rawTerraformPlanFixture, terraformPlanFixture } from "./plan-fixtures";
 
 // Unit test: the review's Markdown, from the `terraform show -json` fixtures (see
 // fixtures/terraform-plan/README.md) and the test prices, where only s-1vcpu-1gb has a price.
-const FIXTURES = join(__dirname, "fixtures", "terraform-plan");
-
-function fixture(name: string): TerraformPlan {
-  return loadTerraformPlan(join(FIXTURES, `${name}.json`));
-}
 
 function review(plan: TerraformPlan, prices: PriceTable = TEST_PRICES): string {
   return renderTerraformPlanReview(plan, reviewTerraformPlan(plan, prices), "nats");
@@ -39,7 +32,7 @@ const DIFF_HEADING = "## Changes against `state of nats (Terraform 1.11.4, plan 
 
 describe("renderTerraformPlanReview", () => {
   test("a firewall change, whole: the changes, the diagram after the plan, the droplets note, the openings added and removed, the cost unchanged", () => {
-    const plan = fixture("firewall-change");
+    const plan = terraformPlanFixture("firewall-change");
     const { diff } = reviewTerraformPlan(plan, TEST_PRICES);
     expect(review(plan)).toBe(
       lines(
@@ -88,7 +81,7 @@ describe("renderTerraformPlanReview", () => {
   });
 
   test("a resize to a size without a price: the droplets powered off named before the roll note, no firewall section, the cost after unknown", () => {
-    const text = review(fixture("size-change"));
+    const text = review(terraformPlanFixture("size-change"));
     expect(headings(text)).toEqual([DIFF_HEADING, "### Diagram after the plan", "### Droplets", "### Monthly cost estimate (USD): before and after"]);
     expect(section(text, "Droplets")).toBe(lines("Droplets powered off for a resize in place, then started again: `nats-1`, `nats-2`, `nats-3`.", "", ROLL_NOTE));
     expect(section(text, "Monthly cost estimate (USD): before and after")).toBe(
@@ -110,14 +103,14 @@ describe("renderTerraformPlanReview", () => {
   test("a plan that lowers the monthly cost says by how much, with a minus sign", () => {
     // Prices made up so that the new size is the cheaper one: a review of a downsize reads the same.
     const prices: PriceTable = { ...TEST_PRICES, dropletMonthly: { "s-1vcpu-1gb": 7.5, "s-2vcpu-4gb": 5 } };
-    const text = review(fixture("size-change"), prices);
+    const text = review(terraformPlanFixture("size-change"), prices);
     expect(text).toContain("| droplet s-2vcpu-4gb | - | 3 × $5.00 = $15.00 |\n| **total** | **$49.50** | **$42.00** |\n");
     expect(text).toContain(`\n\nChange: −$7.50 a month. ${PRICES_NOTE}\n`);
   });
 
   test("an inbound rule left with no source reads none, next to the rule it replaces", () => {
     // One opening added, one removed: the 8222 rule keeps no source, and no SSH rule is added.
-    const raw = JSON.parse(readFileSync(join(FIXTURES, "firewall-change.json"), "utf8"));
+    const raw = rawTerraformPlanFixture("firewall-change");
     const firewall = raw.resource_changes.find((c: { type: string }) => c.type === "digitalocean_firewall");
     const planned = raw.planned_values.root_module.resources.find((r: { type: string }) => r.type === "digitalocean_firewall");
     for (const rules of [firewall.change.after.inbound_rule, planned.values.inbound_rule]) {
