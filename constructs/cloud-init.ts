@@ -150,7 +150,7 @@ export function renderCloudInit(props: CloudInitProps): string {
     authorization: [props.clientAuthorization, clientTlsBlock(props.tls), clusterBlock(props)].filter((block) => block !== undefined).join("\n"),
     ...volumeValues(props.jetstream),
   };
-  const doc = parseDocument(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
+  const doc = parseSkeleton(fillPlaceholders(readTemplate("cloud-init.yaml"), values));
   if (props.jetstream === undefined) dropMountScript(doc);
   const files = doc.get("write_files");
   if (!isSeq(files)) {
@@ -279,6 +279,18 @@ function toCloudConfig(doc: Document): string {
   }
   const body = doc.toString({ lineWidth: 0 });
   return body.startsWith("#cloud-config\n") ? body : `#cloud-config\n${body}`;
+}
+
+/**
+ * The last skeleton parsed (templates/cloud-init.yaml with its placeholders filled) and its text.
+ * The skeleton has no per-node value today, so a synthesis parses it once and each node edits a
+ * clone: parsing was half the time of rendering a node. One entry, so it never grows.
+ */
+let skeleton: { readonly text: string; readonly doc: Document } | undefined;
+
+function parseSkeleton(text: string): Document {
+  if (skeleton?.text !== text) skeleton = { text, doc: parseDocument(text) };
+  return skeleton.doc.clone();
 }
 
 function readTemplate(name: string): string {
