@@ -156,6 +156,8 @@ describe("TLS per listener, from the conf and the command line", () => {
   const tutorial2 = userData(tutorialJson, 2);
   /** The top-level tls block of the synthesized conf (the clients'). */
   const CLIENT_TLS = /\n {6}tls \{\n[^}]*\n {6}\}/;
+  /** The tls block inside the cluster block (the routes'), with its line break. */
+  const ROUTE_TLS = /^ {8}tls \{\n[^}]*\n {8}\}\n/m;
   const COMMAND = "exec nats-server --config nats-server.conf";
 
   test.each<[string, string, ListenerTls]>([
@@ -172,6 +174,15 @@ describe("TLS per listener, from the conf and the command line", () => {
     ["the tutorial's routes (--cluster, --cluster_advertise)", tutorial2, { client: "off", routes: "off", monitor: "off" }],
     ["routes opened by --cluster alone", edit(tutorial2, " --cluster_advertise $PRIVATE_IP:5222", ""), { client: "off", routes: "off", monitor: "off" }],
     ["no route listener at all", edit(edit(userData(tutorialJson, 1), " --cluster_advertise $PRIVATE_IP:5222", ""), / --cluster nats:\/\/\S+/, ""), { client: "off", routes: "-", monitor: "off" }],
+    ["blocks written name: { (nats-server's colon form)", node2.replace(/^( +)(jetstream|authorization|tls|cluster) \{$/gm, "$1$2: {"), { client: "on", routes: "mutual", monitor: "off" }],
+    ["blocks written name = { and verify = true", node2.replace(/^( +)(jetstream|authorization|tls|cluster) \{$/gm, "$1$2 = {").replace("verify: true", "verify = true"), { client: "on", routes: "mutual", monitor: "off" }],
+    ["verify true, without a separator", edit(node2, "verify: true", "verify true"), { client: "on", routes: "mutual", monitor: "off" }],
+    ["route TLS on one line", edit(node2, ROUTE_TLS, `        tls { cert_file: "tls/server.pem", key_file: "tls/server-key.pem", ca_file: "tls/ca.pem", verify: true }\n`), { client: "on", routes: "mutual", monitor: "off" }],
+    ["route TLS on one line, without verify", edit(node2, ROUTE_TLS, '        tls { cert_file: "tls/server.pem", key_file: "tls/server-key.pem" }\n'), { client: "on", routes: "on", monitor: "off" }],
+    ["the clients' tls block commented out line by line", node2.replace(CLIENT_TLS, (block) => block.replace(/\n {6}/g, "\n      # ")), { client: "off", routes: "mutual", monitor: "off" }],
+    ["verify: true after //", edit(node2, "          verify: true\n", "          // verify: true\n"), { client: "on", routes: "on", monitor: "off" }],
+    ["a brace in a quoted route password closes nothing", edit(node2, /password: "[^"]*"/, 'password: "p}ss"'), { client: "on", routes: "mutual", monitor: "off" }],
+    ["a cluster block on one line, its route an unquoted URL (// is not a comment there)", edit(node2, /^ {6}cluster \{\n[\s\S]*?\n {6}\}\n/m, "      cluster { port: 6222, routes: [nats://localhost:6222], tls { verify: true } }\n"), { client: "on", routes: "mutual", monitor: "off" }],
     ["a shell-script user_data: the command line only", "#!/bin/sh\nexec nats-server --tls --tlscert /etc/nats/server.pem --tlskey /etc/nats/key.pem -m 8222\n", { client: "on", routes: "-", monitor: "off" }],
   ])("%s", (_label, data, tls) => {
     expect(listenerTls(data)).toEqual(tls);

@@ -64,16 +64,46 @@ export function describeNodes(plan: Plan): NodeInfo[] {
  * block inside `cluster {}` for routes (mutual with `verify: true`); the monitor (`-m`) is http.
  */
 export function listenerTls(userData: string): ListenerTls {
-  const conf = serverConfigOf(userData);
+  const conf = withoutComments(serverConfigOf(userData));
   const commandLine = /\bnats-server (-[^\n']*)/.exec(userData)?.[1] ?? "";
-  const cluster = /^cluster\s*\{([\s\S]*?)^\}/m.exec(conf)?.[1];
-  const clusterTls = cluster === undefined ? undefined : /^\s+tls\s*\{([\s\S]*?)^\s+\}/m.exec(cluster)?.[1];
+  const cluster = confBlock(conf, "cluster");
+  const clusterTls = cluster === undefined ? undefined : confBlock(cluster, "tls");
   const clustered = cluster !== undefined || /--cluster(_advertise)? /.test(commandLine);
   return {
-    client: /^tls\s*\{/m.test(conf) || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
-    routes: !clustered ? "-" : clusterTls === undefined ? "off" : /^\s*verify\s*:\s*true/m.test(clusterTls) ? "mutual" : "on",
+    client: confBlock(conf, "tls") !== undefined || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
+    routes: !clustered ? "-" : clusterTls === undefined ? "off" : /(^|[\s,;])verify\s*[:=]?\s*true\b/.test(clusterTls) ? "mutual" : "on",
     monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
   };
+}
+
+/**
+ * `conf` without its comments: `#` to the end of the line, and `//` after a space or at the start
+ * of a line (not the `//` of an unquoted URL). Quoted strings are kept whole.
+ */
+function withoutComments(conf: string): string {
+  return conf.replace(/("(?:[^"\\\n]|\\.)*"|'[^'\n]*')|(?:#|(?<=^|\s)\/\/)[^\n]*/g, (_comment, quoted: string | undefined) => quoted ?? "");
+}
+
+/**
+ * The body of the first block `name { … }` at the outermost level of `conf` (nats-server also
+ * accepts `name: {` and `name = {`), braces in quoted strings aside; undefined when there is none.
+ */
+function confBlock(conf: string, name: string): string | undefined {
+  let depth = 0;
+  let start: number | undefined;
+  const tokens = /"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[{}]|(?<=^|[\s,;{])([A-Za-z_][\w-]*)\s*[:=]?\s*\{/g;
+  for (let match = tokens.exec(conf); match !== null; match = tokens.exec(conf)) {
+    if (match[1] !== undefined) {
+      if (depth === 0 && start === undefined && match[1] === name) start = tokens.lastIndex;
+      depth++;
+    } else if (match[0] === "{") {
+      depth++;
+    } else if (match[0] === "}") {
+      depth--;
+      if (depth === 0 && start !== undefined) return conf.slice(start, match.index);
+    }
+  }
+  return undefined;
 }
 
 /** The content of the nats-server.conf a cloud-init document writes, or "" when it writes none. */
