@@ -20,7 +20,9 @@ export const jetstreamReplicas: PolicyRule = {
       .map(([name, nodes]): Finding => ({
         construct: nodes[0].construct,
         // nats-server's Raft layer waits for a route before it starts: a lone clustered node never
-        // elects a meta leader (its /healthz stays "JetStream is still recovering meta layer").
+        // elects a meta leader (its /healthz stays "JetStream is still recovering meta layer"). It is
+        // not run standalone instead: a standalone node that later joins a cluster deletes its
+        // streams as orphans (measured with nats-server 2.15.1), so scaling 1 → 3 would lose them.
         message:
           nodes.length === 1
             ? `cluster ${JSON.stringify(name)} runs jetstream on 1 node: a lone clustered nats-server waits for a route and never elects ` +
