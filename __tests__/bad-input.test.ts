@@ -71,6 +71,7 @@ const PROPS: Case[] = [
   ["empty tag", () => stackWith({ tag: "" }), /tag "" is not valid: expected 1 to 255 letters/],
   ["namePrefix with capitals", () => stackWith({ namePrefix: "Nats_Node" }), /namePrefix "Nats_Node" is not valid: expected lowercase letters, digits and inner dashes, at most 52 characters/],
   ["clusterName with a space", () => stackWith({ clusterName: "my cluster" }), /clusterName "my cluster" is not valid: expected 1 to 64 letters, digits, dashes or underscores/],
+  ["one node with jetstream and the readiness gate", () => stackWith({ nodeCount: 1 }), /cluster: nodeCount 1 with jetstream and the readiness gate never deploys: a lone clustered nats-server elects no jetstream meta leader, so its \/healthz answers 503 and the gate fails; use nodeCount 3 or 5, jetstream: false, or readinessGate: false$/],
   ["publishMonitor without monitoring", () => stackWith({ monitoring: false, publishMonitor: true }), /publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port/],
   ["http check without monitoring", () => stackWith({ monitoring: false, healthCheck: { protocol: "http", port: 4222 } }), /healthCheck\.protocol "http" needs the monitor port, but monitoring is false: use a tcp health check/],
   ["admin cidr prefix /33", () => stackWith({ adminCidrs: ["203.0.113.0/33"] }), /adminCidrs\[0\] "203\.0\.113\.0\/33" is not valid: expected an IPv4 or IPv6 address or CIDR block such as 203\.0\.113\.0\/24/],
@@ -140,6 +141,7 @@ type ReportCase = [description: string, report: () => string, message: RegExp];
 
 const ENVIRONMENT: ReportCase[] = [
   ["NATS_NODE_COUNT=0", () => mainReport({ NATS_NODE_COUNT: "0" }), /- nats: NATS_NODE_COUNT must be an integer from 1 to 25 .*, got 0/],
+  ["NATS_NODE_COUNT=1 with the default jetstream and readiness gate", () => mainReport({ NATS_NODE_COUNT: "1" }), /- nats: NATS_NODE_COUNT 1 with jetstream and the readiness gate never deploys: .*; use NATS_NODE_COUNT 3 or 5, jetstream: false, or readinessGate: false\n/],
   ["NATS_NODE_COUNT=2.5", () => mainReport({ NATS_NODE_COUNT: "2.5" }), /- nats: NATS_NODE_COUNT "2\.5" is not an integer/],
   ["NATS_TUTORIAL_REGION=Bangalore", () => mainReport({ NATS_TUTORIAL_REGION: "Bangalore" }), /- nats-tutorial: NATS_TUTORIAL_REGION "Bangalore" is not valid: expected a region slug such as nyc3, fra1 or blr1/],
   ["NATS_CLIENT_PORT=abc", () => mainReport({ NATS_CLIENT_PORT: "abc" }), /- nats: NATS_CLIENT_PORT "abc" is not an integer/],
@@ -196,7 +198,7 @@ const ENVIRONMENT: ReportCase[] = [
 /** Settings at their bounds and in every accepted spelling: main.ts reports nothing. */
 const ACCEPTED: [description: string, env: NodeJS.ProcessEnv, context: unknown][] = [
   ["no settings at all", {}, undefined],
-  ["node count 1 and 25", { NATS_NODE_COUNT: "1", NATS_TUTORIAL_NODE_COUNT: "25" }, undefined],
+  ["node count 1 (without the readiness gate) and 25", { NATS_NODE_COUNT: "1", NATS_READINESS_GATE: "false", NATS_TUTORIAL_NODE_COUNT: "25" }, undefined],
   ["ports 1024 and 65535", { NATS_CLIENT_PORT: "1024", NATS_CLUSTER_PORT: "65535" }, undefined],
   ["admin cidrs: one address, a /0-less v6 block, a /32 and a /128", { NATS_ADMIN_CIDRS: "203.0.113.7, 2001:db8::/32, 198.51.100.1/32, 2001:db8::1/128" }, undefined],
   ["admin cidr of half of IPv4 (not the whole internet)", { NATS_ADMIN_CIDRS: "0.0.0.0/1" }, undefined],

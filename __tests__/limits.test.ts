@@ -20,7 +20,8 @@ const inboundRules = (json: TerraformJson): { port_range: string; source_tags?: 
 type Range = [setting: string, min: number, max: number, props: (value: number) => NatsStackProps, reached: (json: TerraformJson) => unknown];
 
 const RANGES: Range[] = [
-  ["nodeCount", 1, 25, (n) => ({ nodeCount: n }), (json) => resourcesOf(json, "digitalocean_droplet").length],
+  // One node with JetStream synthesizes only without the readiness gate, which it would never pass.
+  ["nodeCount", 1, 25, (n) => ({ nodeCount: n, readinessGate: n > 1 }), (json) => resourcesOf(json, "digitalocean_droplet").length],
   ["clientPort", 1024, 65535, (p) => ({ clientPort: p }), (json) => rulesOf(json)[0].entry_port],
   ["monitorPort", 1024, 65535, (p) => ({ monitorPort: p }), (json) => checkOf(json).port],
   ["clusterPort", 1024, 65535, (p) => ({ clusterPort: p }), (json) => Number(inboundRules(json).find((rule) => rule.source_tags !== undefined)?.port_range)],

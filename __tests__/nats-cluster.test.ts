@@ -75,7 +75,7 @@ describe("NatsCluster", () => {
       resourcesOf(synthJson(testStack(props)), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
     expect(internal({ nodeCount: 1, jetstream: false, acknowledge: { "NATS-004": "test" } })).toEqual([]);
     // One jetstream node's configured route is to itself, never dialled: no load balancer for it.
-    expect(internal({ nodeCount: 1, acknowledge: { "NATS-004": "test", "NATS-007": "test" } })).toEqual([]);
+    expect(internal({ nodeCount: 1, readinessGate: false, acknowledge: { "NATS-004": "test", "NATS-007": "test" } })).toEqual([]);
     expect(internal({ seedLoadBalancer: false, jetstream: false })).toEqual([]);
     expect(internal({ seedLoadBalancer: false })).toEqual([]);
     expect(internal({ monitoring: false })[0].healthcheck).toMatchObject({ protocol: "tcp", port: 4222 });

@@ -87,7 +87,7 @@ describe("tags and the names derived from them (item 9)", () => {
   });
 
   test("with its own load balancer name, a tag only has to make a valid firewall and seed names", () => {
-    expect(report({ NATS_TAG: "Edge", NATS_LOAD_BALANCER_NAME: "edge-lb" }, { nats: { nodeCount: 1 } })).toBe("");
+    expect(report({ NATS_TAG: "Edge", NATS_LOAD_BALANCER_NAME: "edge-lb" }, { nats: { nodeCount: 1, readinessGate: false } })).toBe("");
   });
 
   test("a tag that is a reference the code made is left to terraform: no name is made from it here", () => {

@@ -145,6 +145,13 @@ export class NatsCluster extends Construct {
     if (props.auth) validateAuthProps(props.auth, errors);
     if (props.tls) validateTlsProps(props.tls, errors);
     errors.check(publishMonitor && !monitoring, "publishMonitor is true but monitoring is false: enable monitoring or do not publish the monitor port");
+    // Measured with nats-server 2.15.1 and `npm run verify`: /healthz answers 503 "JetStream is still
+    // recovering meta layer" for good, so the gate's health and jetstream checks fail every deploy.
+    errors.check(
+      (props.nodeCount ?? 3) === 1 && (props.jetstream ?? true) && (props.readinessGate ?? true),
+      "nodeCount 1 with jetstream and the readiness gate never deploys: a lone clustered nats-server elects no jetstream meta leader, " +
+        "so its /healthz answers 503 and the gate fails; use nodeCount 3 or 5, jetstream: false, or readinessGate: false",
+    );
     errors.check(
       !monitoring && healthCheck.protocol !== "tcp",
       `healthCheck.protocol ${JSON.stringify(healthCheck.protocol ?? "http")} needs the monitor port, but monitoring is false: use a tcp health check`,

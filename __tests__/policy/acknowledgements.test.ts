@@ -27,7 +27,7 @@ describe("policy checks and acknowledgements", () => {
   });
 
   test("an acknowledged error becomes info with the reason and the finding", () => {
-    const stack = natsStack({ firewall: false, nodeCount: 1, acknowledge: { "NATS-002": "a throwaway test droplet" } });
+    const stack = natsStack({ firewall: false, nodeCount: 1, readinessGate: false, acknowledge: { "NATS-002": "a throwaway test droplet" } });
     expect(ruleAnnotations(stack, "NATS-002")).toEqual([
       {
         level: "info",

@@ -9,7 +9,7 @@ describe("NATS-002 droplet without firewall", () => {
   });
 
   test("compliant: a firewall naming the tag literally or the droplet by id also covers it", () => {
-    const stack = natsStack({ firewall: false, nodeCount: 1 });
+    const stack = natsStack({ firewall: false, nodeCount: 1, readinessGate: false });
     new Firewall(stack, "by-name", { name: "by-name", tags: ["nats-cluster"] });
     const extra = new Droplet(stack, "extra", { name: "extra", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3" });
     new Firewall(stack, "by-id", { name: "by-id", dropletIds: [Token.asNumber(extra.id)] });
@@ -34,14 +34,14 @@ describe("NATS-002 droplet without firewall", () => {
   });
 
   test("compliant: a firewall naming several tags covers a droplet that has one of them", () => {
-    const stack = natsStack({ nodeCount: 1 });
+    const stack = natsStack({ nodeCount: 1, readinessGate: false });
     new Droplet(stack, "web", { name: "web", image: "ubuntu-24-04-x64", size: "s-1vcpu-1gb", region: "nyc3", tags: ["web"] });
     new Firewall(stack, "web-and-db", { name: "web-and-db", tags: ["db", "web"] });
     expect(ruleAnnotations(stack, "NATS-002")).toEqual([]);
   });
 
   test("non-compliant: a firewall for another tag does not cover the nodes", () => {
-    const stack = natsStack({ firewall: false, nodeCount: 1 });
+    const stack = natsStack({ firewall: false, nodeCount: 1, readinessGate: false });
     new Firewall(stack, "other", { name: "other", tags: ["web"] });
     expect(ruleAnnotations(stack, "NATS-002")).toHaveLength(1);
   });
