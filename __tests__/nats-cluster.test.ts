@@ -70,6 +70,13 @@ describe("NatsCluster", () => {
     expect(seed.map((lb) => (lb.healthcheck as { path: string }).path)).toEqual(["/healthz"]);
   });
 
+  test("the readiness gate changes no droplet: turning it on or off replaces nothing", () => {
+    const droplets = (readinessGate: boolean): Record<string, unknown>[] => resourcesOf(synthJson(testStack({ readinessGate })), "digitalocean_droplet");
+    const withGate = droplets(true);
+    expect(withGate).toHaveLength(3);
+    expect(droplets(false)).toEqual(withGate);
+  });
+
   test("no seed load balancer for one node, with seedLoadBalancer false, and a tcp check on the client port without monitoring", () => {
     const internal = (props: object): Record<string, unknown>[] =>
       resourcesOf(synthJson(testStack(props)), "digitalocean_loadbalancer").filter((lb) => lb.network === "INTERNAL");
