@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { NatsStack } from "../constructs/nats-stack";
 import { TUTORIAL_STACK } from "../constructs/stacks";
 import { Plan, parsePlan } from "../helpers/tf-json";
-import { ListenerTls, NodeInfo, describeNodes, listenerTls, natsVersionOf, serverConfigOf, withNatsVersion } from "../plan/nodes";
+import { ListenerTls, NodeInfo, describeNodes, listenerTls, natsVersionOf, runsJetStream, serverConfigOf, withNatsVersion } from "../plan/nodes";
 import { TerraformJson, synthJson, testStack } from "./helpers";
 
 // Unit test: the nodes as plan/nodes.ts reads them from stacks synthesized in-process (cdktf
@@ -186,5 +186,32 @@ describe("TLS per listener, from the conf and the command line", () => {
     ["a shell-script user_data: the command line only", "#!/bin/sh\nexec nats-server --tls --tlscert /etc/nats/server.pem --tlskey /etc/nats/key.pem -m 8222\n", { client: "on", routes: "-", monitor: "off" }],
   ])("%s", (_label, data, tls) => {
     expect(listenerTls(data)).toEqual(tls);
+  });
+});
+
+describe("JetStream on or off, as nats-server reads the conf and the command line", () => {
+  const node2 = userData(defaultJson, 2);
+  const tutorial2 = userData(tutorialJson, 2);
+  /** The top-level jetstream block of the synthesized conf, with its line break. */
+  const JETSTREAM = /^ {6}jetstream \{\n[^}]*\n {6}\}\n/m;
+  const COMMAND = "exec nats-server --config nats-server.conf";
+  const withLine = (line: string): string => edit(node2, JETSTREAM, `      ${line}\n`);
+
+  test.each<[string, string, boolean]>([
+    ["as synthesized: a jetstream block", node2, true],
+    ["the tutorial: no jetstream at all", tutorial2, false],
+    ["the block written jetstream: {", edit(node2, /^ {6}jetstream \{$/m, "      jetstream: {"), true],
+    ["the block with enabled: false", edit(node2, '        store_dir: "/mnt/nats-data"\n', '        enabled: false\n        store_dir: "/mnt/nats-data"\n'), false],
+    ["the block commented out", node2.replace(JETSTREAM, (block) => block.replace(/^ {6}/gm, "      # ")), false],
+    ["jetstream: enabled", withLine("jetstream: enabled"), true],
+    ["jetstream = true", withLine("jetstream = true"), true],
+    ['jetstream: "on"', withLine('jetstream: "on"'), true],
+    ["jetstream: disabled", withLine("jetstream: disabled"), false],
+    ["jetstream: false", withLine("jetstream: false"), false],
+    ["-js on the command line", edit(edit(node2, JETSTREAM, ""), COMMAND, `${COMMAND} -js`), true],
+    ["--jetstream first on the command line", edit(edit(node2, JETSTREAM, ""), COMMAND, "exec nats-server --jetstream --config nats-server.conf"), true],
+    ["a flag that only starts with -js is not it", edit(edit(node2, JETSTREAM, ""), COMMAND, `${COMMAND} -jsx`), false],
+  ])("%s", (_label, data, on) => {
+    expect(runsJetStream(data)).toBe(on);
   });
 });

@@ -65,7 +65,7 @@ export function describeNodes(plan: Plan): NodeInfo[] {
  */
 export function listenerTls(userData: string): ListenerTls {
   const conf = withoutComments(serverConfigOf(userData));
-  const commandLine = /\bnats-server (-[^\n']*)/.exec(userData)?.[1] ?? "";
+  const commandLine = commandLineOf(userData);
   const cluster = confBlock(conf, "cluster");
   const clusterTls = cluster === undefined ? undefined : confBlock(cluster, "tls");
   const clustered = cluster !== undefined || /--cluster(_advertise)? /.test(commandLine);
@@ -74,6 +74,24 @@ export function listenerTls(userData: string): ListenerTls {
     routes: !clustered ? "-" : clusterTls === undefined ? "off" : /(^|[\s,;])verify\s*[:=]?\s*true\b/.test(clusterTls) ? "mutual" : "on",
     monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
   };
+}
+
+/**
+ * Whether the nats-server a cloud-init document starts runs JetStream, as nats-server reads it:
+ * `-js` or `--jetstream` on the command line, or in nats-server.conf a `jetstream { … }` block (unless
+ * it says `enabled: false`) or a top-level `jetstream` of true, yes, on or enabled.
+ */
+export function runsJetStream(userData: string): boolean {
+  if (/(^|\s)(-js|--jetstream)(\s|$)/.test(commandLineOf(userData))) return true;
+  const conf = withoutComments(serverConfigOf(userData));
+  const block = confBlock(conf, "jetstream");
+  if (block !== undefined) return !/(^|[\s,;])enabled?\s*[:=]?\s*(false|no|off)\b/.test(block);
+  return /^jetstream\s*[:=]?\s*"?(true|yes|on|enabled?)"?\s*[,;]?\s*$/im.test(conf);
+}
+
+/** The flags of the `nats-server -flag value …` command line in a cloud-init document, "" when there is none. */
+function commandLineOf(userData: string): string {
+  return /\bnats-server (-[^\n']*)/.exec(userData)?.[1] ?? "";
 }
 
 /**

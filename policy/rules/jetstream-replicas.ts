@@ -1,8 +1,6 @@
+import { runsJetStream } from "../../plan/nodes";
 import { DropletResource, natsNodes } from "../resources";
 import { Finding, PolicyRule } from "../rule";
-
-/** A `jetstream { … }` block in a node's nats-server.conf (inside its user_data). */
-const JETSTREAM_BLOCK = /^\s*jetstream\s*\{/m;
 
 /** NATS-007: a cluster that runs JetStream has at least 3 nodes, so streams can keep 3 replicas. */
 export const jetstreamReplicas: PolicyRule = {
@@ -11,7 +9,7 @@ export const jetstreamReplicas: PolicyRule = {
   description: "each nats cluster that runs jetstream has at least 3 nodes, so streams can have 3 replicas",
   check: (resources) => {
     const clusters = new Map<string, DropletResource[]>();
-    for (const node of natsNodes(resources).filter((droplet) => JETSTREAM_BLOCK.test(droplet.config.user_data ?? ""))) {
+    for (const node of natsNodes(resources).filter((droplet) => runsJetStream(droplet.config.user_data ?? ""))) {
       const name = node.nats.clusterName ?? "";
       clusters.set(name, [...(clusters.get(name) ?? []), node]);
     }
