@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { NatsStack } from "../constructs/nats-stack";
 import { TUTORIAL_STACK } from "../constructs/stacks";
 import { Plan, parsePlan } from "../helpers/tf-json";
-import { ListenerTls, NodeInfo, describeNodes, listenerTls, natsVersionOf, runsJetStream, serverConfigOf, withNatsVersion } from "../plan/nodes";
+import { ListenerTls, NodeInfo, describeNodes, natsVersionOf, serverConfigOf, serverSettings, withNatsVersion } from "../plan/nodes";
 import { TerraformJson, synthJson, testStack } from "./helpers";
 
 // Unit test: the nodes as plan/nodes.ts reads them from stacks synthesized in-process (cdktf
@@ -185,7 +185,7 @@ describe("TLS per listener, from the conf and the command line", () => {
     ["a cluster block on one line, its route an unquoted URL (// is not a comment there)", edit(node2, /^ {6}cluster \{\n[\s\S]*?\n {6}\}\n/m, "      cluster { port: 6222, routes: [nats://localhost:6222], tls { verify: true } }\n"), { client: "on", routes: "mutual", monitor: "off" }],
     ["a shell-script user_data: the command line only", "#!/bin/sh\nexec nats-server --tls --tlscert /etc/nats/server.pem --tlskey /etc/nats/key.pem -m 8222\n", { client: "on", routes: "-", monitor: "off" }],
   ])("%s", (_label, data, tls) => {
-    expect(listenerTls(data)).toEqual(tls);
+    expect(serverSettings(data).tls).toEqual(tls);
   });
 });
 
@@ -212,6 +212,6 @@ describe("JetStream on or off, as nats-server reads the conf and the command lin
     ["--jetstream first on the command line", edit(edit(node2, JETSTREAM, ""), COMMAND, "exec nats-server --jetstream --config nats-server.conf"), true],
     ["a flag that only starts with -js is not it", edit(edit(node2, JETSTREAM, ""), COMMAND, `${COMMAND} -jsx`), false],
   ])("%s", (_label, data, on) => {
-    expect(runsJetStream(data)).toBe(on);
+    expect(serverSettings(data).jetstream).toBe(on);
   });
 });

@@ -54,44 +54,50 @@ export function describeNodes(plan: Plan): NodeInfo[] {
     routesTo: routes.get(droplet.address) ?? [],
     routesThrough: targets.get(droplet.address)?.balancers ?? [],
     isSeed: isSeed(droplet.address, routes),
-    tls: listenerTls(text(droplet.body, "user_data") ?? ""),
+    tls: serverSettings(text(droplet.body, "user_data") ?? "").tls,
   }));
 }
 
+/** How the nats-server a cloud-init document starts is set up, from its command line and nats-server.conf. */
+export interface ServerSettings {
+  /** TLS on each listener. */
+  readonly tls: ListenerTls;
+  /** Whether it runs JetStream. */
+  readonly jetstream: boolean;
+}
+
 /**
- * Which listeners use TLS, from the nats-server command line and nats-server.conf in a
- * cloud-init document: a top-level `tls {}` block (or `--tls` flags) for clients, a `tls {}`
- * block inside `cluster {}` for routes (mutual with `verify: true`); the monitor (`-m`) is http.
+ * Reads the nats-server command line and nats-server.conf of a cloud-init document once, as
+ * nats-server reads them.
+ * - TLS: a top-level `tls {}` block (or `--tls` flags) for clients, a `tls {}` block inside
+ *   `cluster {}` for routes (mutual with `verify: true`); the monitor (`-m`) is http.
+ * - JetStream: `-js` or `--jetstream`, a `jetstream { … }` block (unless it says `enabled: false`),
+ *   or a top-level `jetstream` of true, yes, on or enabled.
  */
-export function listenerTls(userData: string): ListenerTls {
+export function serverSettings(userData: string): ServerSettings {
   const conf = withoutComments(serverConfigOf(userData));
-  const commandLine = commandLineOf(userData);
+  const commandLine = commandLineOf(userData) ?? "";
   const cluster = confBlock(conf, "cluster");
   const clusterTls = cluster === undefined ? undefined : confBlock(cluster, "tls");
   const clustered = cluster !== undefined || /--cluster(_advertise)? /.test(commandLine);
+  const jetstreamBlock = confBlock(conf, "jetstream");
   return {
-    client: confBlock(conf, "tls") !== undefined || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
-    routes: !clustered ? "-" : clusterTls === undefined ? "off" : /(^|[\s,;])verify\s*[:=]?\s*true\b/.test(clusterTls) ? "mutual" : "on",
-    monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
+    tls: {
+      client: confBlock(conf, "tls") !== undefined || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
+      routes: !clustered ? "-" : clusterTls === undefined ? "off" : /(^|[\s,;])verify\s*[:=]?\s*true\b/.test(clusterTls) ? "mutual" : "on",
+      monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
+    },
+    jetstream:
+      /(^|\s)(-js|--jetstream)(\s|$)/.test(commandLine) ||
+      (jetstreamBlock !== undefined
+        ? !/(^|[\s,;])enabled?\s*[:=]?\s*(false|no|off)\b/.test(jetstreamBlock)
+        : /^jetstream\s*[:=]?\s*"?(true|yes|on|enabled?)"?\s*[,;]?\s*$/im.test(conf)),
   };
 }
 
-/**
- * Whether the nats-server a cloud-init document starts runs JetStream, as nats-server reads it:
- * `-js` or `--jetstream` on the command line, or in nats-server.conf a `jetstream { … }` block (unless
- * it says `enabled: false`) or a top-level `jetstream` of true, yes, on or enabled.
- */
-export function runsJetStream(userData: string): boolean {
-  if (/(^|\s)(-js|--jetstream)(\s|$)/.test(commandLineOf(userData))) return true;
-  const conf = withoutComments(serverConfigOf(userData));
-  const block = confBlock(conf, "jetstream");
-  if (block !== undefined) return !/(^|[\s,;])enabled?\s*[:=]?\s*(false|no|off)\b/.test(block);
-  return /^jetstream\s*[:=]?\s*"?(true|yes|on|enabled?)"?\s*[,;]?\s*$/im.test(conf);
-}
-
-/** The flags of the `nats-server -flag value …` command line in a cloud-init document, "" when there is none. */
-function commandLineOf(userData: string): string {
-  return /\bnats-server (-[^\n']*)/.exec(userData)?.[1] ?? "";
+/** The flags of the `nats-server -flag value …` command line in a cloud-init document; undefined when there is none. */
+export function commandLineOf(userData: string): string | undefined {
+  return /\bnats-server (-[^\n']*)/.exec(userData)?.[1];
 }
 
 /**

@@ -4,7 +4,7 @@ import { Firewall } from "@cdktf/provider-digitalocean/lib/firewall";
 import { Loadbalancer } from "@cdktf/provider-digitalocean/lib/loadbalancer";
 import { Tag } from "@cdktf/provider-digitalocean/lib/tag";
 import { IConstruct } from "constructs";
-import { listenerTls } from "../plan/nodes";
+import { commandLineOf, serverSettings } from "../plan/nodes";
 import { resolveTagName } from "../helpers/tf-json";
 
 /** nats-server's own default client port, used when a command line has no `-p`. */
@@ -77,6 +77,8 @@ export interface NatsServerPorts {
   readonly cluster?: number;
   /** Clients must use TLS: a top-level `tls {}` block in nats-server.conf, or `--tls` flags. */
   readonly clientTls: boolean;
+  /** It runs JetStream (`-js`, or JetStream on in nats-server.conf). */
+  readonly jetstream: boolean;
 }
 
 export interface DropletResource extends PolicyResource<DropletJson> {
@@ -116,13 +118,13 @@ export function stackResources(stack: TerraformStack): StackResources {
 }
 
 /**
- * Reads the ports from the `nats-server -flag value …` command line in a droplet's
- * user_data; undefined when there is none.
+ * Reads the ports from the `nats-server -flag value …` command line in a droplet's user_data, and
+ * TLS and JetStream from it and nats-server.conf; undefined when there is no command line.
  */
 export function natsServerPorts(userData: string | undefined): NatsServerPorts | undefined {
-  const commandLine = /\bnats-server (-[^\n']*)/.exec(userData ?? "");
-  if (commandLine === null) return undefined;
-  const args = commandLine[1].trim().split(/\s+/);
+  const commandLine = commandLineOf(userData ?? "");
+  if (commandLine === undefined) return undefined;
+  const args = commandLine.trim().split(/\s+/);
   const flag = (...names: string[]): string | undefined => {
     const i = args.findIndex((arg) => names.includes(arg));
     return i >= 0 ? args[i + 1] : undefined;
@@ -131,12 +133,14 @@ export function natsServerPorts(userData: string | undefined): NatsServerPorts |
   const monitor = flag("-m", "--http_port");
   // With route auth the listener is in nats-server.conf; the advertised port is the same.
   const cluster = /:(\d+)$/.exec(flag("--cluster") ?? flag("--cluster_advertise") ?? "")?.[1];
+  const settings = serverSettings(userData ?? "");
   return {
     clusterName: flag("--cluster_name"),
     client: client === undefined ? NATS_DEFAULT_CLIENT_PORT : Number(client),
     monitor: monitor === undefined ? undefined : Number(monitor),
     cluster: cluster === undefined ? undefined : Number(cluster),
-    clientTls: listenerTls(userData ?? "").client === "on",
+    clientTls: settings.tls.client === "on",
+    jetstream: settings.jetstream,
   };
 }
 

@@ -4,7 +4,7 @@ import { natsServerPorts, portRangeIncludes } from "../../policy";
 describe("reading the synthesized resources", () => {
   test("ports come from the nats-server command line in the rendered cloud-init", () => {
     const userData = renderCloudInit({ serverName: "n-1", clusterName: "c", clientPort: 4333, monitorPort: 8333, clusterPort: 6333, natsVersion: "2.14.5" });
-    expect(natsServerPorts(userData)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false });
+    expect(natsServerPorts(userData)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false, jetstream: false });
   });
 
   test("without -m there is no monitor port; without -p nats-server uses 4222", () => {
@@ -13,6 +13,7 @@ describe("reading the synthesized resources", () => {
       client: 4222,
       monitor: undefined,
       clientTls: false,
+      jetstream: false,
       cluster: 6222,
     });
   });
@@ -24,7 +25,7 @@ describe("reading the synthesized resources", () => {
 
   test("the long flag names count as the short ones, with any spacing, up to the end of the command line", () => {
     const line = "ExecStart=/bin/sh -c 'exec nats-server --port 4333 --http_port   8333 --cluster_name c --cluster_advertise 10.0.0.5:6333' --port 1";
-    expect(natsServerPorts(line)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false });
+    expect(natsServerPorts(line)).toEqual({ clusterName: "c", client: 4333, monitor: 8333, cluster: 6333, clientTls: false, jetstream: false });
   });
 
   test("the cluster port is the number at the end of the --cluster URL, not one inside it", () => {

@@ -1,4 +1,3 @@
-import { runsJetStream } from "../../plan/nodes";
 import { DropletResource, natsNodes } from "../resources";
 import { Finding, PolicyRule } from "../rule";
 
@@ -9,7 +8,7 @@ export const jetstreamReplicas: PolicyRule = {
   description: "each nats cluster that runs jetstream has at least 3 nodes, so streams can have 3 replicas",
   check: (resources) => {
     const clusters = new Map<string, DropletResource[]>();
-    for (const node of natsNodes(resources).filter((droplet) => runsJetStream(droplet.config.user_data ?? ""))) {
+    for (const node of natsNodes(resources).filter((droplet) => droplet.nats.jetstream)) {
       const name = node.nats.clusterName ?? "";
       clusters.set(name, [...(clusters.get(name) ?? []), node]);
     }
