@@ -215,3 +215,24 @@ describe("JetStream on or off, as nats-server reads the conf and the command lin
     expect(serverSettings(data).jetstream).toBe(on);
   });
 });
+
+describe("serverSettings keeps what it read", () => {
+  const node2 = userData(defaultJson, 2);
+  const other = (n: number): string => edit(node2, "verify: true", `verify: true\n# document ${n}`);
+
+  test("the same user_data read again is the same frozen answer, not a second parse", () => {
+    const first = serverSettings(node2);
+    expect(serverSettings(`${node2}`)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.tls)).toBe(true);
+  });
+
+  test("it keeps the last 64 documents it read: an older one is read anew", () => {
+    const first = serverSettings(other(0));
+    for (let n = 1; n < 64; n++) serverSettings(other(n));
+    expect(serverSettings(other(0))).toBe(first);
+    for (let n = 64; n < 129; n++) serverSettings(other(n));
+    const again = serverSettings(other(0));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+});

@@ -75,24 +75,41 @@ export interface ServerSettings {
  *   or a top-level `jetstream` of true, yes, on or enabled.
  */
 export function serverSettings(userData: string): ServerSettings {
+  const known = settingsRead.get(userData);
+  if (known !== undefined) return known;
+  const settings = readServerSettings(userData);
+  if (settingsRead.size >= SETTINGS_KEPT) settingsRead.delete(settingsRead.keys().next().value as string);
+  settingsRead.set(userData, settings);
+  return settings;
+}
+
+/**
+ * serverSettings' answers by user_data, the last SETTINGS_KEPT documents read. One review reads each
+ * droplet's several times (its table, diagram and diff; the policy at every synthesis), and the
+ * YAML parse is the costly part. The answers are frozen, so a caller cannot change another's.
+ */
+const settingsRead = new Map<string, ServerSettings>();
+const SETTINGS_KEPT = 64;
+
+function readServerSettings(userData: string): ServerSettings {
   const conf = withoutComments(serverConfigOf(userData));
   const commandLine = commandLineOf(userData) ?? "";
   const cluster = confBlock(conf, "cluster");
   const clusterTls = cluster === undefined ? undefined : confBlock(cluster, "tls");
   const clustered = cluster !== undefined || /--cluster(_advertise)? /.test(commandLine);
   const jetstreamBlock = confBlock(conf, "jetstream");
-  return {
-    tls: {
+  return Object.freeze({
+    tls: Object.freeze({
       client: confBlock(conf, "tls") !== undefined || /(^|\s)--tls/.test(commandLine) ? "on" : "off",
       routes: !clustered ? "-" : clusterTls === undefined ? "off" : /(^|[\s,;])verify\s*[:=]?\s*true\b/.test(clusterTls) ? "mutual" : "on",
       monitor: /(^|\s)(-m|--http_port) /.test(commandLine) ? "off" : "-",
-    },
+    }),
     jetstream:
       /(^|\s)(-js|--jetstream)(\s|$)/.test(commandLine) ||
       (jetstreamBlock !== undefined
         ? !/(^|[\s,;])enabled?\s*[:=]?\s*(false|no|off)\b/.test(jetstreamBlock)
         : /^jetstream\s*[:=]?\s*"?(true|yes|on|enabled?)"?\s*[,;]?\s*$/im.test(conf)),
-  };
+  });
 }
 
 /** The flags of the `nats-server -flag value …` command line in a cloud-init document; undefined when there is none. */
