@@ -75,6 +75,10 @@ module.exports = {
   // while using under a quarter of the 2 CPUs. Each file has a loopback block of its own, so files
   // running side by side never share an address. bench/RESULTS.md has the measurements.
   maxWorkers: 4,
+  // package.json starts jest as `node --single-threaded`, which its workers inherit: with more workers
+  // than the 2 cores, V8's own background threads (parallel GC, concurrent compilation) only compete
+  // with the other workers; without them `npm run test:unit` took 16.4 s against 14.8 s (median of
+  // five, bench/RESULTS.md).
   // Integration files first on a run without recorded durations (a fresh clone): __tests__/sequencer.cjs.
   testSequencer: "<rootDir>/__tests__/sequencer.cjs",
   // A unit test gets seconds; an integration file raises this with jest.setTimeout (jest 29 reads
