@@ -13,6 +13,8 @@ const NODE_1 = "digitalocean_droplet.cluster_nodes_node-1_9627E290";
 const NODE_2 = "digitalocean_droplet.cluster_nodes_node-2_FC5329C6";
 const NODE_3 = "digitalocean_droplet.cluster_nodes_node-3_58FAF003";
 const SEED_LB = "digitalocean_loadbalancer.cluster_seed-load-balancer_lb_12C0E80C";
+/** How the synthesized unit starts nats-server, for the tests that edit its flags. */
+const COMMAND = "exec nats-server --config nats-server.conf";
 
 /** The default stack `nats` and the tutorial's `nats-tutorial`, synthesized once. */
 const defaultJson: TerraformJson = synthJson(testStack({ readinessGate: false }));
@@ -158,7 +160,6 @@ describe("TLS per listener, from the conf and the command line", () => {
   const CLIENT_TLS = /\n {6}tls \{\n[^}]*\n {6}\}/;
   /** The tls block inside the cluster block (the routes'), with its line break. */
   const ROUTE_TLS = /^ {8}tls \{\n[^}]*\n {8}\}\n/m;
-  const COMMAND = "exec nats-server --config nats-server.conf";
 
   test.each<[string, string, ListenerTls]>([
     ["as synthesized", node2, { client: "on", routes: "mutual", monitor: "off" }],
@@ -194,7 +195,6 @@ describe("JetStream on or off, as nats-server reads the conf and the command lin
   const tutorial2 = userData(tutorialJson, 2);
   /** The top-level jetstream block of the synthesized conf, with its line break. */
   const JETSTREAM = /^ {6}jetstream \{\n[^}]*\n {6}\}\n/m;
-  const COMMAND = "exec nats-server --config nats-server.conf";
   const withLine = (line: string): string => edit(node2, JETSTREAM, `      ${line}\n`);
 
   test.each<[string, string, boolean]>([
